@@ -1,0 +1,27 @@
+/* Basic types for freestanding code. Only the compiler's freestanding headers are used, so every
+ * file that includes this builds both for the hypervisor and for the host unit tests. */
+#ifndef KERNEL_TYPES_H
+#define KERNEL_TYPES_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t paddr_t; /* host physical address */
+typedef uint64_t gpa_t;   /* guest physical address */
+typedef uint64_t gva_t;   /* guest virtual address */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define BIT(n) (1ull << (n))
+#define PAGE_SIZE 4096ull
+#define LARGE_PAGE_SIZE (2ull << 20)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define PACKED __attribute__((packed))
+#define NORETURN __attribute__((noreturn))
+#define UNUSED __attribute__((unused))
+
+#endif
