@@ -155,7 +155,7 @@ static struct memmap memmap_scratch;
  * each resolved in O(count): fine for a boot-time map, and it needs no sort or splitting. */
 void memmap_normalize(struct memmap *m)
 {
-	uint64_t cur, next;
+	uint64_t cur, next = 0;
 
 	memmap_sanitize(m);
 	memmap_scratch.count = 0;
