@@ -191,6 +191,11 @@ bool vapic_set_irr(uint8_t *page, uint8_t vector, bool level_trigger)
 	return !(vapic_vector_set(page, APIC_IRR, vector) & apic_vector_bit(vector));
 }
 
+static bool vapic_sw_enabled(const struct vapic *v)
+{
+	return apic_reg_read(v->page, APIC_SVR) & APIC_SVR_ENABLE;
+}
+
 /* ---- errors ---- */
 
 /* Records an error for the next ESR write to latch and raises the LVT error interrupt (SDM
@@ -301,6 +306,22 @@ uint32_t vapic_id(const struct vapic *v)
 	return v->x2apic ? reg : reg >> APIC_XAPIC_ID_SHIFT;
 }
 
+void vapic_route_info(const struct vapic *v, struct apic_route_vcpu *out)
+{
+	uint32_t id = vapic_id(v);
+
+	*out = (struct apic_route_vcpu){
+	    .apic_id = id,
+	    .ldr = apic_reg_read(v->page, APIC_LDR),
+	    .dfr = apic_reg_read(v->page, APIC_DFR),
+	    .x2apic = v->x2apic,
+	    .hw_enabled = v->enabled_hw,
+	    .sw_enabled = v->enabled_hw && vapic_sw_enabled(v),
+	    .ppr = vapic_ppr(v->page),
+	    .arb_id = (uint8_t)id,
+	};
+}
+
 static void vapic_write_id(struct vapic *v, uint32_t id)
 {
 	apic_reg_write(v->page, APIC_ID, v->x2apic ? id : (id & 0xFF) << APIC_XAPIC_ID_SHIFT);
@@ -405,11 +426,6 @@ static void vapic_write_svr(struct vapic *v, uint32_t value, struct vapic_effect
 		uint32_t lvt = apic_reg_read(v->page, vapic_lvts[i]);
 		apic_reg_write(v->page, vapic_lvts[i], lvt | APIC_LVT_MASKED);
 	}
-}
-
-static bool vapic_sw_enabled(const struct vapic *v)
-{
-	return apic_reg_read(v->page, APIC_SVR) & APIC_SVR_ENABLE;
 }
 
 /* A fixed or lowest-priority message with a vector below 16 is not sent; the sender's ESR records

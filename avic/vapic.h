@@ -18,6 +18,7 @@
 
 #include "kernel/types.h"
 #include "avic/apic_regs.h"
+#include "avic/apic_route.h"
 
 #define VAPIC_TIMER_NONE UINT64_MAX /* no timer interrupt is due */
 
@@ -74,6 +75,9 @@ void vapic_init_signal(struct vapic *v);
 
 /* The APIC ID as a plain number: the x2APIC ID, or ID register bits 31:24 in xAPIC mode. */
 uint32_t vapic_id(const struct vapic *v);
+
+/* This APIC as destination routing sees it. */
+void vapic_route_info(const struct vapic *v, struct apic_route_vcpu *out);
 
 /* xAPIC MMIO access to the register at `offset` (16-byte aligned, < 0x1000; the caller rejects
  * other offsets and sizes). An offset that names no register sets ESR "illegal register address"

@@ -638,6 +638,41 @@ static void test_timer_divisor_change(void)
 	CHECK_EQ(vapic_timer_deadline(&vapic), 40 + 60 * 4);
 }
 
+static void test_route_info(void)
+{
+	struct apic_route_vcpu r;
+
+	fresh(6, false);
+	wr(APIC_LDR, 0x21000000);
+	wr(APIC_DFR, 0x0FFFFFFF);
+	wr(APIC_TPR, 0x35);
+	vapic_route_info(&vapic, &r);
+	CHECK_EQ(r.apic_id, 6);
+	CHECK_EQ(r.ldr, 0x21000000);
+	CHECK_EQ(r.dfr, 0x0FFFFFFF);
+	CHECK(!r.x2apic);
+	CHECK(r.hw_enabled);
+	CHECK(r.sw_enabled);
+	CHECK_EQ(r.ppr, 0x35);
+	CHECK_EQ(r.arb_id, 6);
+	wr(APIC_SVR, 0xFF);
+	vapic_route_info(&vapic, &r);
+	CHECK(!r.sw_enabled);
+	/* Hardware-disabled: neither enabled, whatever SVR says. */
+	wr(APIC_SVR, 0x1FF);
+	CHECK_EQ(vapic_base_write(&vapic, 0xFEE00000, 48, &fx), VAPIC_OK);
+	vapic_route_info(&vapic, &r);
+	CHECK(!r.hw_enabled);
+	CHECK(!r.sw_enabled);
+	/* x2APIC: full ID and the derived LDR. */
+	fresh(0x42, false);
+	CHECK_EQ(vapic_base_write(&vapic, 0xFEE00C00, 48, &fx), VAPIC_OK);
+	vapic_route_info(&vapic, &r);
+	CHECK(r.x2apic);
+	CHECK_EQ(r.apic_id, 0x42);
+	CHECK_EQ(r.ldr, 0x00040004);
+}
+
 int main(void)
 {
 	test_reset_values();
@@ -657,5 +692,6 @@ int main(void)
 	test_timer_oneshot();
 	test_timer_periodic();
 	test_timer_divisor_change();
+	test_route_info();
 	return check_summary("vapic");
 }
