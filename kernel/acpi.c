@@ -423,8 +423,6 @@ static int acpi_parse_madt(const struct acpi_madt *madt, struct acpi_info *out)
 	const uint8_t *base = (const uint8_t *)madt;
 	bool online_capable_defined = madt->header.revision >= ACPI_MADT_ONLINE_CAPABLE_REVISION;
 
-	if (length < sizeof(*madt))
-		return ACPI_E_TABLE_LENGTH;
 	out->lapic_base = madt->lapic_address;
 	out->madt_flags = madt->flags;
 	for (uint32_t off = sizeof(*madt); off < length;) {

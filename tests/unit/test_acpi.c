@@ -310,7 +310,7 @@ static void test_find_rsdp_bios(void)
 	memcpy(good, fake_map(0xf59d0, 20), 20);
 	fake_reset();
 	uint8_t *bda = fake_add(0x400, NULL, 0x100);
-	uint8_t *ebda = fake_add(0x9fc00, NULL, 0x400);
+	uint8_t *ebda = fake_add(0x9f800, NULL, 0x800); /* 0x9f800 .. 0xa0000 */
 	uint8_t *rom = fake_add(0xe0000, NULL, 0x20000);
 	bda[0x0e] = 0xc0; /* EBDA segment 0x9fc0 */
 	bda[0x0f] = 0x9f;
@@ -330,23 +330,25 @@ static void test_find_rsdp_bios(void)
 	CHECK_EQ(acpi_find_rsdp_bios(fake_map, &rsdp), ACPI_OK);
 	CHECK_EQ(rsdp, 0xf59d0);
 	/* The EBDA is searched first. */
-	memcpy(ebda + 0x30, good, 20);
+	memcpy(ebda + 0x430, good, 20);
 	CHECK_EQ(acpi_find_rsdp_bios(fake_map, &rsdp), ACPI_OK);
 	CHECK_EQ(rsdp, 0x9fc30);
-	/* An RSDP beyond the EBDA's first KiB is not looked at. */
-	memset(ebda + 0x30, 0, 20);
-	bda[0x0e] = 0x80; /* EBDA at 0x9f800: its first KiB ends at 0x9fc00 */
-	memcpy(ebda + 0x30, good, 20);
+	/* With the EBDA at 0x9f800, 0x9fc30 lies beyond its first KiB and is not looked at. */
+	bda[0x0e] = 0x80;
+	CHECK_EQ(acpi_find_rsdp_bios(fake_map, &rsdp), ACPI_OK);
+	CHECK_EQ(rsdp, 0xf59d0);
+	/* An EBDA segment pointing at or above 640 KiB is ignored. */
+	bda[0x0e] = 0x00;
+	bda[0x0f] = 0xa0;
 	CHECK_EQ(acpi_find_rsdp_bios(fake_map, &rsdp), ACPI_OK);
 	CHECK_EQ(rsdp, 0xf59d0);
 
-	/* The found RSDP leads to the full parse. */
+	/* The RSDP found in the ROM leads to the full parse of the captured tables. */
 	load_set("qemu-pc-smp2");
 	rom = fake_add(0xe0000, NULL, 0x20000);
-	fake_add(0x400, NULL, 0x100);
 	memcpy(rom + 0x159d0, good, 20);
-	/* The region list is searched in order: the captured RSDP file comes first. */
-	CHECK_EQ(acpi_find_rsdp_bios(fake_map, &rsdp), ACPI_OK);
+	rsdp = 0;
+	CHECK_EQ(acpi_find_rsdp_bios(fake_map, &rsdp), ACPI_OK); /* no BDA: ROM only */
 	CHECK_EQ(rsdp, 0xf59d0);
 	CHECK_EQ(acpi_parse(rsdp, fake_map, &info), ACPI_OK);
 	CHECK_EQ(info.cpu_count, 2);
