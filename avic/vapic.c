@@ -298,7 +298,7 @@ bool vapic_timer_poll(struct vapic *v, uint64_t now)
 	return posted;
 }
 
-/* ---- reset ---- */
+/* ---- identity and reset ---- */
 
 uint32_t vapic_id(const struct vapic *v)
 {

@@ -81,7 +81,9 @@ void vapic_route_info(const struct vapic *v, struct apic_route_vcpu *out);
 
 /* xAPIC MMIO access to the register at `offset` (16-byte aligned, < 0x1000; the caller rejects
  * other offsets and sizes). An offset that names no register sets ESR "illegal register address"
- * and reads as 0; writes to read-only registers are ignored; reserved bits are dropped. */
+ * and reads as 0; writes to read-only registers are ignored; reserved bits are dropped. Only for
+ * xAPIC mode: in x2APIC mode the MMIO window is not the APIC (SDM 11.12.1.2), so the caller does
+ * not route accesses here. */
 uint32_t vapic_read(struct vapic *v, unsigned offset, uint64_t now);
 void vapic_write(struct vapic *v, unsigned offset, uint32_t value, uint64_t now,
                  struct vapic_effects *fx);
