@@ -1,0 +1,108 @@
+# doorbell — build, run and test. `make run` and `make test` are the two commands a newcomer needs;
+# both install the Debian packages they depend on first (`make deps`).
+
+CC        ?= gcc
+BUILD     := build
+PYTHON    := python3
+QEMU      ?= qemu-system-x86_64
+OVMF_CODE ?= /usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS ?= /usr/share/OVMF/OVMF_VARS_4M.fd
+FONT      ?= /usr/share/consolefonts/Lat15-Fixed16.psf.gz
+
+# Freestanding hypervisor code: position independent so the same objects link into both the
+# GNU-EFI application (relocated by the firmware) and the Multiboot2 ELF (identity mapped at 2 MiB).
+KCFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-stack-protector -fno-stack-check \
+	-mno-red-zone -mgeneral-regs-only -fpic -fvisibility=hidden -fno-omit-frame-pointer \
+	-fno-strict-aliasing -fcf-protection=none -fno-asynchronous-unwind-tables -mcx16 \
+	-O2 -g -Wall -Wextra -Werror -I. -I$(BUILD)
+EFI_CFLAGS := $(KCFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI -I/usr/include/efi -I/usr/include/efi/x86_64
+
+KERNEL_C := $(sort $(wildcard kernel/*.c svm/*.c avic/*.c iommu/*.c))
+KERNEL_S := $(sort $(wildcard kernel/*.S svm/*.S avic/*.S boot/trampoline.S))
+KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S)) \
+	$(BUILD)/obj/font.o
+ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_entry.o \
+	$(BUILD)/obj/boot/multiboot2.o $(KERNEL_OBJ)
+EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
+
+.PHONY: all deps run test unit bench clean help
+.SECONDEXPANSION:
+all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso guests
+
+help:
+	@sed -n 's/^## //p' README.md
+
+# ---- dependencies --------------------------------------------------------------------------
+DEB_PACKAGES := gcc make binutils python3 gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common \
+	xorriso mtools ovmf qemu-system-x86 console-setup-linux
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+		|| { echo "deps: apt-get install$$missing failed: run it by hand as root"; exit 1; }; \
+	fi
+
+# ---- hypervisor ----------------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/obj/boot/efi_main.o: boot/efi_main.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/font.c: $(FONT) tools/psf2c.py
+	@mkdir -p $(BUILD)
+	$(PYTHON) tools/psf2c.py $< $@
+
+$(BUILD)/obj/font.o: $(BUILD)/font.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/doorbell.elf: $(ELF_OBJ) linker.ld
+	ld -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld -o $@ $(ELF_OBJ)
+	grub-file --is-x86-multiboot2 $@
+
+$(BUILD)/doorbell.so: $(EFI_OBJ)
+	ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined -z noexecstack -T /usr/lib/elf_x86_64_efi.lds \
+		/usr/lib/crt0-efi-x86_64.o $(EFI_OBJ) -o $@ -L/usr/lib -lgnuefi -lefi
+
+$(BUILD)/doorbell.efi: $(BUILD)/doorbell.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc \
+		--target=efi-app-x86_64 --subsystem=10 $< $@
+
+$(BUILD)/doorbell.iso: $(BUILD)/doorbell.elf tools/grub.cfg
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp $(BUILD)/doorbell.elf $(BUILD)/iso/boot/doorbell.elf
+	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso 2>/dev/null
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- host unit tests -----------------------------------------------------------------------
+HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -I. -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+UNIT_TESTS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_TESTS))
+
+# Each test names the project sources it links in a "// sources: a.c b.c" line.
+unit_sources = $(shell sed -n 's|^// sources[:] ||p' $(1))
+$(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $< $(call unit_sources,$<) -o $@
+
+unit: $(UNIT_BINS)
+	@$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,98 @@
+#include "kernel/cmdline.h"
+
+#define CMDLINE_KEY_MAX 32
+#define CMDLINE_VALUE_MAX 256
+
+void cmdline_each(const char *line, cmdline_fn fn, void *ctx)
+{
+	char key[CMDLINE_KEY_MAX], value[CMDLINE_VALUE_MAX];
+	const char *p = line;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		size_t k = 0, v = 0;
+		while (*p && *p != '=' && *p != ' ' && *p != '\t') {
+			if (k < sizeof(key) - 1)
+				key[k++] = *p;
+			p++;
+		}
+		key[k] = 0;
+		if (*p == '=') {
+			p++;
+			/* a value in double quotes may contain spaces: args="-smp 2" */
+			bool quoted = *p == '"';
+			if (quoted)
+				p++;
+			while (*p && (quoted ? *p != '"' : (*p != ' ' && *p != '\t'))) {
+				if (v < sizeof(value) - 1)
+					value[v++] = *p;
+				p++;
+			}
+			if (quoted && *p == '"')
+				p++;
+		}
+		value[v] = 0;
+		if (!fn(ctx, key, value))
+			return;
+	}
+}
+
+bool cmdline_parse_uint(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+bool cmdline_parse_size(const char *s, uint64_t *out)
+{
+	char digits[24];
+	size_t n = 0;
+	while (s[n] && n < sizeof(digits) - 1 && ((s[n] >= '0' && s[n] <= '9') || s[n] == 'x' ||
+						  (n > 1 && s[1] == 'x' && s[n] >= 'a' && s[n] <= 'f'))) {
+		digits[n] = s[n];
+		n++;
+	}
+	digits[n] = 0;
+	uint64_t v, shift = 0;
+	if (!cmdline_parse_uint(digits, &v))
+		return false;
+	switch (s[n]) {
+	case 0:
+		break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	default:
+		return false;
+	}
+	if (s[n] && s[n + 1])
+		return false;
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}

@@ -1,0 +1,23 @@
+/* The hypervisor's configuration, from its command line (README "Command-line options"). */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#include "kernel/types.h"
+
+struct boot_info;
+struct acpi_info;
+
+struct kernel_config {
+	struct boot_info *boot;
+	unsigned max_cpus;     /* cpus=N: use at most N CPUs, 0 = all */
+	char test_fault[16];   /* test-fault=pf|ud: force a hypervisor fault (tests only) */
+	unsigned unknown_options;
+};
+
+extern struct kernel_config kernel_config;
+
+void config_parse(struct kernel_config *c, const char *cmdline);
+/* Creates and runs the VMs named by the loader's modules; returns the QEMU exit value. */
+int kernel_run_vms(const struct acpi_info *acpi);
+
+#endif

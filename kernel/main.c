@@ -1,0 +1,165 @@
+/* kernel_main: from the one struct boot_info to every CPU online and the VMs running. */
+#include "boot/boot_info.h"
+#include "kernel/acpi.h"
+#include "kernel/cmdline.h"
+#include "kernel/config.h"
+#include "kernel/console.h"
+#include "kernel/fbcon.h"
+#include "kernel/frame.h"
+#include "kernel/lapic.h"
+#include "kernel/paging.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/qemu.h"
+#include "kernel/smp.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+
+#define LOW_MEMORY_END 0x100000ull
+#define BSP_STACK_PAGES 16
+
+extern char _text[], _etext[];
+/* Only the ELF link script has a separate rodata section; in the EFI image they are absent. */
+extern char _rodata[] __attribute__((weak)), _erodata[] __attribute__((weak));
+
+struct kernel_config kernel_config;
+static struct acpi_info acpi;
+
+static const void *acpi_map_identity(uint64_t paddr, uint64_t len)
+{
+	(void)len;
+	return paddr ? (const void *)(uintptr_t)paddr : NULL;
+}
+
+static void memmap_print(const struct memmap *m)
+{
+	printk("memory map (%u ranges):\n", m->count);
+	for (unsigned i = 0; i < m->count; i++) {
+		const struct memmap_entry *e = &m->entry[i];
+		pr_debug("  [0x%012lx-0x%012lx] %s\n", e->base, e->base + e->length - 1,
+			 memmap_type_name(e->type));
+	}
+	printk("memory: %lu MiB usable, %lu MiB ACPI, %lu MiB reserved, %lu MiB boot data\n",
+	       memmap_total(m, MEMMAP_USABLE) >> 20,
+	       (memmap_total(m, MEMMAP_ACPI_RECLAIMABLE) + memmap_total(m, MEMMAP_ACPI_NVS)) >> 20,
+	       memmap_total(m, MEMMAP_RESERVED) >> 20, memmap_total(m, MEMMAP_BOOT) >> 20);
+}
+
+/* A page below 1 MiB for the AP trampoline, when the loader did not reserve one. */
+static uint64_t trampoline_pick(const struct memmap *m)
+{
+	for (unsigned i = 0; i < m->count; i++) {
+		const struct memmap_entry *e = &m->entry[i];
+		if (e->type != MEMMAP_USABLE)
+			continue;
+		uint64_t lo = MAX(ALIGN_UP(e->base, PAGE_SIZE), 0x8000ull);
+		if (lo + PAGE_SIZE <= MIN(e->base + e->length, 0x9f000ull))
+			return lo;
+	}
+	return 0;
+}
+
+static void acpi_summary(void)
+{
+	int err = acpi_parse(kernel_config.boot->rsdp, acpi_map_identity, &acpi);
+	if (err)
+		panic("ACPI: %s (RSDP at 0x%lx); doorbell needs the MADT to find the CPUs",
+		      acpi_strerror(err), kernel_config.boot->rsdp);
+	printk("ACPI: RSDP rev %u OEM '%s', %s at 0x%lx, %u tables (%u invalid)\n", acpi.revision,
+	       acpi.oem_id, acpi.xsdt ? "XSDT" : "RSDT", acpi.root, acpi.table_count,
+	       acpi.invalid_count);
+	printk("ACPI: MADT: %u CPUs (%u enabled), %u IOAPIC(s), LAPIC at 0x%lx\n", acpi.cpu_count,
+	       acpi.cpu_enabled_count, acpi.ioapic_count, acpi.lapic_base);
+	if (acpi.ivrs)
+		printk("ACPI: IVRS at 0x%lx (AMD IOMMU present)\n", acpi.ivrs);
+	else
+		printk("ACPI: no IVRS (no AMD IOMMU)\n");
+	for (unsigned i = 0; i < acpi.mcfg_count; i++)
+		printk("ACPI: MCFG segment %u buses %u-%u ECAM at 0x%lx\n", acpi.mcfg_entry[i].segment,
+		       acpi.mcfg_entry[i].bus_start, acpi.mcfg_entry[i].bus_end,
+		       acpi.mcfg_entry[i].base);
+	if (!acpi.mcfg)
+		printk("ACPI: no MCFG (PCI configuration through ports 0xcf8/0xcfc)\n");
+}
+
+/* Test-only: the fault-handling path must print a register dump and fail the run. */
+static void test_fault(const char *kind)
+{
+	printk("test-fault: forcing a '%s' fault\n", kind);
+	if (!strcmp(kind, "ud"))
+		__asm__ volatile("ud2");
+	volatile uint64_t *bad = (volatile uint64_t *)0xdead0000000ull;
+	*bad = 1;
+}
+
+static NORETURN void kernel_main_on_stack(void *unused);
+
+NORETURN void kernel_main(struct boot_info *info)
+{
+	kernel_config.boot = info;
+	console_init();
+	irq_disable();
+	printk("\ndoorbell: booted by %s\n", info->loader);
+	qemu_detect();
+	config_parse(&kernel_config, info->cmdline);
+
+	memmap_normalize(&info->memmap);
+	if (!info->memmap.count)
+		panic("no memory map from the loader: boot doorbell with GRUB (multiboot2) or UEFI");
+	memmap_print(&info->memmap);
+	frame_init(&info->memmap);
+	/* Low memory: real-mode structures, and the AP trampoline. The image and boot data. */
+	frame_reserve(0, LOW_MEMORY_END);
+	frame_reserve(info->image_base, info->image_end - info->image_base);
+
+	struct image_layout img = {(uintptr_t)_text, ALIGN_UP((uintptr_t)_etext, PAGE_SIZE),
+				   (uintptr_t)_rodata, ALIGN_UP((uintptr_t)_erodata, PAGE_SIZE)};
+	paging_init(&info->memmap, &img);
+	fbcon_init(&info->fb);
+	printk("paging: text 0x%lx-0x%lx R+X, data NX, %lu MiB free\n", img.text_start,
+	       img.text_end, frame_free_count() >> 8);
+
+	desc_init_idt();
+	struct percpu *bsp = smp_percpu_setup(0, 0);
+	desc_init_cpu(&bsp->gdt, &bsp->tss);
+	percpu_install(bsp);
+	/* Leave the loader's stack for one with a guard page. */
+	__asm__ volatile("movq %0, %%rsp\n\t"
+			 "xorl %%ebp, %%ebp\n\t"
+			 "xorl %%edi, %%edi\n\t"
+			 "call *%1"
+			 :
+			 : "r"(bsp->stack_top), "r"(kernel_main_on_stack)
+			 : "memory");
+	__builtin_unreachable();
+}
+
+static NORETURN void kernel_main_on_stack(void *unused)
+{
+	(void)unused;
+	struct boot_info *info = kernel_config.boot;
+	struct percpu *bsp = this_cpu();
+	lapic_init();
+	bsp->apic_id = lapic_id();
+	printk("lapic: %s mode, boot CPU APIC ID %u\n", lapic_x2apic() ? "x2APIC" : "xAPIC",
+	       bsp->apic_id);
+	timer_calibrate();
+	printk("timer: TSC %lu MHz, LAPIC timer %lu kHz (PIT calibrated)\n", tsc_hz / 1000000,
+	       lapic_timer_hz / 1000);
+	acpi_summary();
+
+	if (kernel_config.test_fault[0])
+		test_fault(kernel_config.test_fault);
+
+	uint64_t trampoline = info->trampoline ? info->trampoline : trampoline_pick(&info->memmap);
+	if (!trampoline)
+		panic("smp: no free page below 1 MiB for the AP trampoline");
+	unsigned online = smp_boot(&acpi, trampoline, kernel_config.max_cpus);
+	printk("smp: all CPUs online: %u of %u in the MADT\n", online, acpi.cpu_enabled_count);
+
+	int status = kernel_run_vms(&acpi);
+	printk("doorbell: done, exit status %d\n", status);
+	qemu_exit((uint32_t)status);
+	panic_park();
+}

@@ -1,0 +1,48 @@
+# Boot tests (issue "Boot doorbell from UEFI and GRUB…"): each boot path brings every CPU of the
+# MADT online and exits cleanly; a forced hypervisor fault dumps registers and fails the run.
+# Read by tests/qemu/run.py.
+
+def cpus_online(n):
+    """Every CPU reported online with its APIC ID: IDs 1..n-1 for the APs (QEMU numbers them
+    densely), and the summary line counting n of n."""
+    expect = [r"lapic: x?APIC mode, boot CPU APIC ID 0$",
+              rf"smp: all CPUs online: {n} of {n} in the MADT$",
+              rf"ACPI: MADT: {n} CPUs \({n} enabled\)"]
+    expect += [rf"smp: CPU {i} online, APIC ID {i}$" for i in range(1, n)]
+    return expect
+
+MEMORY = r"^memory: \d+ MiB usable, \d+ MiB ACPI, \d+ MiB reserved, \d+ MiB boot data$"
+CLEAN = r"^doorbell: done, exit status 0$"
+FORBID = [r"panic", r"exception", r"did not come up", r"unknown option"]
+TIMING = {"online": r"smp: all CPUs online"}
+
+TESTS = [
+    dict(name="boot-uefi", boot="uefi", machine="q35", smp=4, cpu="EPYC-Rome,+svm",
+         expect=[r"booted by uefi", MEMORY, CLEAN] + cpus_online(4), forbid=FORBID,
+         timing=TIMING),
+    dict(name="boot-grub-bios", boot="grub-bios", machine="pc", smp=2,
+         expect=[r"booted by multiboot2", MEMORY, CLEAN] + cpus_online(2), forbid=FORBID,
+         timing=TIMING),
+    dict(name="boot-grub-efi", boot="grub-efi", machine="q35", smp=2,
+         expect=[r"booted by multiboot2", MEMORY, CLEAN] + cpus_online(2), forbid=FORBID,
+         timing=TIMING),
+    # cpus= leaves CPUs offline on purpose
+    dict(name="boot-cpus-option", boot="grub-bios", machine="pc", smp=4, cmdline="cpus=2",
+         expect=[r"smp: all CPUs online: 2 of 4 in the MADT$",
+                 r"smp: 2 CPU\(s\) left offline by cpus=2"], forbid=FORBID),
+    dict(name="boot-unknown-option", boot="grub-bios", machine="pc", smp=1,
+         cmdline="log=info frobnicate=1",
+         expect=[r"config: unknown option 'frobnicate' ignored", CLEAN]),
+    # A fault in the hypervisor: register dump, backtrace, failing QEMU status (0x7f << 1 | 1).
+    dict(name="boot-fault", boot="grub-bios", machine="pc", smp=2, cmdline="test-fault=pf",
+         status=255,
+         expect=[r"\*\*\* hypervisor exception 14 \(#PF page fault\) error code 0x2 on CPU 0",
+                 r"^rax=[0-9a-f]{16} rbx=[0-9a-f]{16}", r"^rip=[0-9a-f]{16} cs=0008",
+                 r"cr2=00000dead0000000", r"^backtrace:", r"^  #0  0x[0-9a-f]{16}$",
+                 r"doorbell: stopped after a fatal error"],
+         forbid=[CLEAN]),
+    dict(name="boot-fault-ud", boot="uefi", machine="q35", smp=2, cmdline="test-fault=ud",
+         status=255,
+         expect=[r"\*\*\* hypervisor exception 6 \(#UD invalid opcode\)", r"^backtrace:"],
+         forbid=[CLEAN]),
+]

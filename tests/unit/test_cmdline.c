@@ -1,0 +1,50 @@
+// sources: kernel/cmdline.c
+#include "tests/unit/check.h"
+#include "kernel/cmdline.h"
+#include <string.h>
+
+struct seen {
+	char keys[8][32], values[8][256];
+	int n;
+};
+
+static bool record(void *ctx, const char *key, const char *value)
+{
+	struct seen *s = ctx;
+	strcpy(s->keys[s->n], key);
+	strcpy(s->values[s->n], value);
+	s->n++;
+	return s->n < 8;
+}
+
+int main(void)
+{
+	struct seen s = {0};
+	cmdline_each("  log=debug cpus=2 test-fault  args=\"-a b\" policy=", record, &s);
+	CHECK_EQ(s.n, 5);
+	CHECK(!strcmp(s.keys[0], "log") && !strcmp(s.values[0], "debug"));
+	CHECK(!strcmp(s.keys[1], "cpus") && !strcmp(s.values[1], "2"));
+	CHECK(!strcmp(s.keys[2], "test-fault") && !strcmp(s.values[2], ""));
+	CHECK(!strcmp(s.keys[3], "args") && !strcmp(s.values[3], "-a b"));
+	CHECK(!strcmp(s.keys[4], "policy") && !strcmp(s.values[4], ""));
+
+	memset(&s, 0, sizeof(s));
+	cmdline_each("", record, &s);
+	CHECK_EQ(s.n, 0);
+
+	uint64_t v = 0;
+	CHECK(cmdline_parse_size("64M", &v) && v == 64ull << 20);
+	CHECK(cmdline_parse_size("1G", &v) && v == 1ull << 30);
+	CHECK(cmdline_parse_size("4096k", &v) && v == 4096ull << 10);
+	CHECK(cmdline_parse_size("12345", &v) && v == 12345);
+	CHECK(!cmdline_parse_size("12Q", &v));
+	CHECK(!cmdline_parse_size("M", &v));
+	CHECK(!cmdline_parse_size("64MB", &v));
+	CHECK(!cmdline_parse_size("99999999999999999999G", &v));
+	CHECK(cmdline_parse_uint("0x1f", &v) && v == 31);
+	CHECK(cmdline_parse_uint("18446744073709551615", &v) && v == UINT64_MAX);
+	CHECK(!cmdline_parse_uint("18446744073709551616", &v));
+	CHECK(!cmdline_parse_uint("0x", &v));
+	CHECK(!cmdline_parse_uint("12a", &v));
+	return check_summary("cmdline");
+}
