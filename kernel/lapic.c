@@ -28,7 +28,6 @@
 #define ICR_DELIVERY_STARTUP (6u << 8)
 #define ICR_PENDING BIT(12)
 #define ICR_LEVEL_ASSERT BIT(14)
-#define ICR_ALL_BUT_SELF (3u << 18)
 #define TIMER_DIV_16 0x3
 #define XAPIC_DEFAULT_BASE 0xfee00000ull
 
@@ -117,9 +116,9 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 	lapic_write_icr(apic_id, ICR_DELIVERY_FIXED | vector);
 }
 
-void lapic_send_nmi_all_but_self(void)
+void lapic_send_nmi(uint32_t apic_id)
 {
-	lapic_write_icr(0, ICR_DELIVERY_NMI | ICR_ALL_BUT_SELF);
+	lapic_write_icr(apic_id, ICR_DELIVERY_NMI);
 }
 
 void lapic_send_init(uint32_t apic_id)

@@ -26,9 +26,15 @@ void panic_begin(void)
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
 		panic_park(); /* a second panic on another CPU: the first one reports */
 	console_break_lock();
-	/* NMI every other CPU: trap_dispatch() parks them, so nothing else prints or runs guests */
-	if (lapic_ready())
-		lapic_send_nmi_all_but_self();
+	/* NMI every other CPU we started: trap_dispatch() parks them, so nothing else prints or
+	 * runs guests. CPUs never started are left alone: in the firmware's hands an NMI can
+	 * triple-fault them and reset the machine before this report is out. */
+	struct percpu *self = this_cpu();
+	for (unsigned i = 0; lapic_ready() && i < MAX_CPUS; i++) {
+		struct percpu *p = percpu_by_index[i];
+		if (p && p != self && p->online)
+			lapic_send_nmi(p->apic_id);
+	}
 }
 
 NORETURN void panic_end(void)

@@ -3,7 +3,8 @@
 
 Each test boots doorbell in QEMU by one of three paths (uefi: OVMF + doorbell.efi on a FAT ESP
 built with mtools; grub-bios / grub-efi: the GRUB rescue ISO), optionally with guest images as
-modules, under a time limit. It then checks the serial log against the test's expectations and
+modules, under a time limit; or (boot="kernel") runs one guest directly under QEMU with -kernel,
+without doorbell, as the reference to compare with. It then checks the serial log against the test's expectations and
 QEMU's exit status (isa-debug-exit: status = value << 1 | 1).
 
 usage: run.py [--only NAME[,NAME...]] [--list] [--timing FILE] SUITE.py
@@ -91,6 +92,12 @@ def qemu_command(test, workdir):
         cmd += ["-drive", f"format=raw,file={make_esp(workdir, cmdline, guests)}"]
     elif boot in ("grub-bios", "grub-efi"):
         cmd += ["-cdrom", make_iso(workdir, cmdline, guests)]
+    elif boot == "kernel":
+        # the guest alone, directly under QEMU (no doorbell): the reference behaviour
+        path, opts = guests[0]
+        cmd += ["-kernel", path]
+        if opts:
+            cmd += ["-append", opts]
     else:
         raise ValueError(f"unknown boot path {boot}")
     return cmd + test.get("qemu_args", [])
