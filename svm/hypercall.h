@@ -1,0 +1,32 @@
+/* The guest-visible doorbell ABI: hypervisor CPUID leaves and VMMCALL hypercalls. Shared by the
+ * hypervisor (svm/) and the guest runtime (guests/lib/); documented in docs/hypercalls.md.
+ *
+ * CPUID 0x40000000: EAX = highest hypervisor leaf (0x40000001),
+ *                   EBX, ECX, EDX = "doorbell\0\0\0\0" (the vendor signature, 12 bytes).
+ * CPUID 0x40000001: EAX = ABI version, EBX = this vCPU's index, ECX = number of vCPUs of the VM.
+ *
+ * VMMCALL (0F 01 D9): RAX = call number, arguments in RBX, RCX, RDX; result in RAX (negative =
+ * error). Any other register is preserved. A call from CPL > 0 fails with HC_E_PERM. */
+#ifndef SVM_HYPERCALL_H
+#define SVM_HYPERCALL_H
+
+#define DOORBELL_CPUID_BASE 0x40000000u
+#define DOORBELL_CPUID_INFO 0x40000001u
+#define DOORBELL_CPUID_SIG_EBX 0x726f6f64u /* "door" */
+#define DOORBELL_CPUID_SIG_ECX 0x6c6c6562u /* "bell" */
+#define DOORBELL_CPUID_SIG_EDX 0x00000000u
+#define DOORBELL_ABI_VERSION 1
+
+enum hypercall {
+	HC_VERSION = 0,     /* -> DOORBELL_ABI_VERSION */
+	HC_TEST_RESULT = 1, /* RBX = checks passed, RCX = checks failed: recorded and printed */
+	HC_EXIT = 2,        /* RBX = status: the VM ends, as with isa-debug-exit */
+	HC_EXIT_COUNT = 3,  /* -> the calling vCPU's total VM exits so far (for benchmarks) */
+	HC_TSC_HZ = 4,      /* -> host TSC frequency in Hz (the guest's TSC runs at the same rate) */
+};
+
+#define HC_OK 0
+#define HC_E_NOSYS (-1L)
+#define HC_E_PERM (-2L)
+
+#endif
