@@ -1,6 +1,6 @@
 /* x86 instruction decoder: prefixes, opcode maps, ModRM/SIB, displacement and immediates.
  * Encoding rules from SDM vol. 2, chapter 2 and appendix A (opcode maps); AMD-specific behaviour
- * (operand-size prefix on near branches in 64-bit mode) from APM vol. 3, 1.2.x and 2.5. */
+ * (operand-size prefix on near branches in 64-bit mode) from APM vol. 1, 3.7.9. */
 #include "svm/decode.h"
 #include "svm/regs.h"
 
@@ -508,6 +508,8 @@ static bool group_reg_invalid(const struct insn *in)
 	}
 }
 
+/* Also the size of rel16/rel32 of near branches: AMD CPUs (and QEMU) honour 66 on them in 64-bit
+ * mode, where Intel CPUs ignore it (APM vol. 1, 3.7.9, table 3-9). */
 static unsigned imm_size_z(const struct insn *in)
 {
 	return in->opsize == 2 ? 2 : 4;
