@@ -15,6 +15,11 @@ static bool config_option(void *ctx, const char *key, const char *value)
 			c->max_cpus = (unsigned)n;
 		else
 			pr_err("config: cpus=%s: expected a number of CPUs >= 1\n", value);
+	} else if (!strcmp(key, "timeout")) {
+		if (cmdline_parse_uint(value, &n))
+			c->vm_timeout_s = n;
+		else
+			pr_err("config: timeout=%s: expected seconds\n", value);
 	} else if (!strcmp(key, "test-fault")) {
 		strlcpy(c->test_fault, value[0] ? value : "pf", sizeof(c->test_fault));
 	} else {

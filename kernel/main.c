@@ -15,6 +15,7 @@
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
+#include "kernel/sched.h"
 
 #define LOW_MEMORY_END 0x100000ull
 #define BSP_STACK_PAGES 16
@@ -95,6 +96,17 @@ static void test_fault(const char *kind)
 
 static NORETURN void kernel_main_on_stack(void *unused);
 
+/* An AP idles until kernel_run_vms() has set up its scheduler (by a cross-CPU call), then
+ * runs vCPUs for good. */
+static void kernel_ap_main(void)
+{
+	for (;;) {
+		if (this_cpu()->sched)
+			sched_loop();
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
 NORETURN void kernel_main(struct boot_info *info)
 {
 	kernel_config.boot = info;
@@ -152,6 +164,7 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	if (kernel_config.test_fault[0])
 		test_fault(kernel_config.test_fault);
 
+	smp_ap_main = kernel_ap_main;
 	uint64_t trampoline = info->trampoline ? info->trampoline : trampoline_pick(&info->memmap);
 	if (!trampoline)
 		panic("smp: no free page below 1 MiB for the AP trampoline");

@@ -1,15 +1,212 @@
-/* Runs the VMs the loader handed over as modules. Until guests can run, there is nothing to do. */
+/* Runs the VMs the loader handed over as modules: parses each module's VM options, creates and
+ * loads the VM (a bad image or option stops only that VM from starting), runs the scheduler on
+ * every CPU until all VMs have ended, and prints each VM's result and exit counters. */
 #include "boot/boot_info.h"
+#include "kernel/cmdline.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
+#include "kernel/percpu.h"
 #include "kernel/qemu.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+#include "svm/loader.h"
+#include "svm/platform.h"
+#include "svm/svm.h"
+#include "svm/vm.h"
+
+#define VM_DEFAULT_MEM (32ull << 20)
+#define VM_MIN_MEM (2ull << 20)
+
+struct vm_options {
+	char name[VM_NAME_MAX];
+	unsigned vcpus;
+	uint64_t mem;
+	uint64_t pin_mask;
+	char args[VM_ARGS_MAX];
+	const char *error;
+	char bad_key[32];
+};
+
+/* cpus=0,2-3 */
+static bool parse_cpu_list(const char *s, uint64_t *mask)
+{
+	*mask = 0;
+	while (*s) {
+		char num[8];
+		uint64_t lo, hi;
+		size_t n = 0;
+		while (*s >= '0' && *s <= '9' && n < sizeof(num) - 1)
+			num[n++] = *s++;
+		num[n] = 0;
+		if (!cmdline_parse_uint(num, &lo))
+			return false;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			n = 0;
+			while (*s >= '0' && *s <= '9' && n < sizeof(num) - 1)
+				num[n++] = *s++;
+			num[n] = 0;
+			if (!cmdline_parse_uint(num, &hi) || hi < lo)
+				return false;
+		}
+		if (hi >= cpu_count)
+			return false;
+		for (uint64_t c = lo; c <= hi; c++)
+			*mask |= BIT(c);
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return false;
+	}
+	return *mask != 0;
+}
+
+static bool vm_option(void *ctx, const char *key, const char *value)
+{
+	struct vm_options *o = ctx;
+	uint64_t n;
+	if (!strcmp(key, "vcpus")) {
+		if (!cmdline_parse_uint(value, &n) || n < 1 || n > VM_MAX_VCPUS)
+			o->error = "vcpus= must be 1 to 16";
+		else
+			o->vcpus = (unsigned)n;
+	} else if (!strcmp(key, "mem")) {
+		if (!cmdline_parse_size(value, &n) || n < VM_MIN_MEM || n > (3ull << 30))
+			o->error = "mem= must be a size from 2M to 3G (e.g. mem=64M)";
+		else
+			o->mem = n;
+	} else if (!strcmp(key, "cpus")) {
+		if (!parse_cpu_list(value, &o->pin_mask))
+			o->error = "cpus= must list online host CPUs, e.g. cpus=0 or cpus=1-3";
+	} else if (!strcmp(key, "args")) {
+		strlcpy(o->args, value, sizeof(o->args));
+	} else if (!strcmp(key, "name")) {
+		strlcpy(o->name, value, sizeof(o->name));
+	} else {
+		strlcpy(o->bad_key, key, sizeof(o->bad_key));
+		o->error = "unknown VM option";
+	}
+	return !o->error;
+}
+
+static struct vm *vm_from_module(const struct boot_module *m)
+{
+	struct vm_options o = {.vcpus = 1, .mem = VM_DEFAULT_MEM};
+	strlcpy(o.name, m->name, sizeof(o.name));
+	cmdline_each(m->args, vm_option, &o);
+	if (o.error) {
+		pr_err("vm %s: %s%s%s; this VM is not started\n", o.name, o.error,
+		       o.bad_key[0] ? " " : "", o.bad_key);
+		return NULL;
+	}
+	struct vm *vm = vm_create(o.name, o.vcpus, o.mem, o.pin_mask);
+	if (!vm) {
+		pr_err("vm %s: cannot create (out of memory?); this VM is not started\n", o.name);
+		return NULL;
+	}
+	strlcpy(vm->args, o.args, sizeof(vm->args));
+	const char *err = loader_load(vm, (const void *)(uintptr_t)m->base, m->size, o.args);
+	if (err) {
+		pr_err("vm %s: cannot load %s: %s; this VM is not started\n", o.name, m->name, err);
+		vm_destroy(vm);
+		return NULL;
+	}
+	printk("vm %s: %u vCPU(s), %lu MiB, image %s (%lu bytes)%s%s\n", vm->name, vm->vcpu_count,
+	       vm->mem_size >> 20, m->name, m->size, o.args[0] ? ", args: " : "", o.args);
+	return vm;
+}
+
+static void ap_init(void)
+{
+	svm_enable_cpu();
+	sched_init_cpu();
+}
+
+static void vm_report(struct vm *vm)
+{
+	platform_flush_output();
+	struct uart16550 *u = &vm->platform.uart;
+	if (u->line_len) {
+		u->line[u->line_len] = 0;
+		printk("[%s] %s\n", vm->name, u->line);
+		u->line_len = 0;
+	}
+	uint64_t us = (vm->stop_tsc - vm->start_tsc) / (tsc_hz / 1000000);
+	printk("vm %s: ended: %s; exit value 0x%x (%s), %lu ms\n", vm->name, vm->stop_reason,
+	       vm->exit_value, vm->exit_from_guest ? "from the guest" : "set by doorbell",
+	       us / 1000);
+	if (vm->test_passed >= 0)
+		printk("vm %s: guest reported %ld passed, %ld failed\n", vm->name, vm->test_passed,
+		       vm->test_failed);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		exit_stats_print(vm->name, i, &vm->vcpu[i]->stats);
+}
 
 int kernel_run_vms(const struct acpi_info *acpi)
 {
 	(void)acpi;
 	struct boot_info *info = kernel_config.boot;
-	for (unsigned i = 0; i < info->module_count; i++)
-		printk("module %u: %s (%lu bytes) %s\n", i, info->module[i].name, info->module[i].size,
-		       info->module[i].args);
-	return QEMU_EXIT_SUCCESS;
+	if (!info->module_count) {
+		printk("doorbell: no guests given (GRUB module2 lines or guest lines in "
+		       "doorbell.cfg); nothing to run\n");
+		return QEMU_EXIT_SUCCESS;
+	}
+	char why[200];
+	if (!svm_check(why, sizeof(why))) {
+		pr_err("doorbell: cannot run guests: %s\n", why);
+		return QEMU_EXIT_PANIC;
+	}
+	printk("svm: revision %u, %u ASIDs, NRIP save %s, decode assists %s, AVIC %s\n",
+	       svm_features.revision, svm_features.asids, svm_features.nrips ? "yes" : "no",
+	       svm_features.decode_assists ? "yes" : "no (RIP advanced by decoding)",
+	       svm_features.avic ? "yes" : "no");
+	svm_enable_cpu();
+	sched_init_cpu();
+	for (unsigned i = 1; i < MAX_CPUS; i++) {
+		if (percpu_by_index[i])
+			smp_call(i, (void (*)(void *))ap_init, NULL);
+	}
+	unsigned failed_to_start = 0;
+	struct vm *vms[BOOT_MAX_MODULES];
+	unsigned n = 0;
+	for (unsigned i = 0; i < info->module_count; i++) {
+		struct vm *vm = vm_from_module(&info->module[i]);
+		if (vm)
+			vms[n++] = vm;
+		else
+			failed_to_start++;
+	}
+	for (unsigned i = 0; i < n; i++)
+		vm_start(vms[i]);
+
+	uint64_t deadline = kernel_config.vm_timeout_s ? rdtsc() + kernel_config.vm_timeout_s * tsc_hz
+						       : UINT64_MAX;
+	while (__atomic_load_n(&vms_live, __ATOMIC_ACQUIRE)) {
+		sched_loop_until(deadline);
+		if (rdtsc() >= deadline) {
+			for (unsigned i = 0; i < n; i++)
+				vm_stop(vms[i], QEMU_EXIT_TIMEOUT, false,
+					"still running after the timeout of %lu s (timeout=)",
+					kernel_config.vm_timeout_s);
+			deadline = UINT64_MAX;
+		}
+	}
+
+	int status = QEMU_EXIT_SUCCESS;
+	for (unsigned i = 0; i < n; i++) {
+		vm_report(vms[i]);
+		bool passed = vms[i]->exit_from_guest && vms[i]->exit_value == 0;
+		if (n == 1 && !failed_to_start)
+			status = vms[i]->exit_value; /* exactly what the guest asked QEMU for */
+		else if (!passed)
+			status = QEMU_EXIT_VM_FAILED;
+	}
+	if (failed_to_start)
+		status = QEMU_EXIT_VM_FAILED;
+	printk("doorbell: %u VM(s) ran, %u could not start\n", n, failed_to_start);
+	return status;
 }

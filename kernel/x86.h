@@ -32,7 +32,7 @@
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
-#define MSR_APIC_BASE 0x1bu
+#define MSR_APIC_BASE 0x1Bu
 #define MSR_PAT 0x277u
 #define MSR_TSC 0x10u
 

@@ -1,0 +1,210 @@
+/* The exit dispatch table and the handlers for the intercepts doorbell sets (svm/vmcb_init.c):
+ * each reads like the APM section it implements. */
+#include "svm/exit.h"
+#include "avic/apic_emulate.h"
+#include "avic/apic_regs.h"
+#include "kernel/qemu.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+#include "svm/cpuid.h"
+#include "svm/hypercall.h"
+#include "svm/msr.h"
+#include "svm/platform.h"
+#include "svm/svm.h"
+#include "svm/vcpu.h"
+#include "svm/vm.h"
+
+#define VECTOR_UD 6
+#define VECTOR_GP 13
+#define INSN_LEN_CPUID 2
+#define INSN_LEN_MSR 2
+#define INSN_LEN_HLT 1
+#define INSN_LEN_VMMCALL 3
+
+typedef void (*exit_handler_fn)(struct vcpu *v);
+
+/* RIP after a fixed-length instruction: nRIP where the CPU saves it, else the length. */
+static void exit_skip(struct vcpu *v, unsigned len)
+{
+	uint64_t next = v->vmcb->control.next_rip;
+	if (svm_features.nrips && next)
+		v->vmcb->save.rip = next;
+	else
+		v->vmcb->save.rip += len;
+	v->vmcb->control.int_state &= ~INT_SHADOW;
+}
+
+static void exit_nothing(struct vcpu *v)
+{
+	(void)v; /* INTR, NMI, VINTR: the host interrupt was taken, the window re-evaluated */
+}
+
+static void exit_cpuid(struct vcpu *v)
+{
+	uint64_t *r = v->regs.gpr;
+	struct cpuid_regs out = cpuid_guest(v, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX]);
+	r[GPR_RAX] = out.eax;
+	r[GPR_RBX] = out.ebx;
+	r[GPR_RCX] = out.ecx;
+	r[GPR_RDX] = out.edx;
+	exit_skip(v, INSN_LEN_CPUID);
+}
+
+static void exit_msr(struct vcpu *v)
+{
+	uint64_t *r = v->regs.gpr;
+	uint32_t msr = (uint32_t)r[GPR_RCX];
+	bool write = v->vmcb->control.exit_info1 & 1;
+	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
+	if (!msr_guest_access(v, msr, write, &value)) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	if (!write) {
+		r[GPR_RAX] = (uint32_t)value;
+		r[GPR_RDX] = value >> 32;
+	}
+	exit_skip(v, INSN_LEN_MSR);
+}
+
+static void exit_ioio(struct vcpu *v)
+{
+	uint64_t info = v->vmcb->control.exit_info1;
+	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
+	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
+	bool in = info & IOIO_IN;
+	if (info & IOIO_STR) {
+		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+			"vCPU %u: string I/O (INS/OUTS) on port 0x%x at RIP 0x%lx is not emulated",
+			v->index, port, v->vmcb->save.rip);
+		return;
+	}
+	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
+	uint32_t value = (uint32_t)(v->regs.gpr[GPR_RAX] & mask);
+	if (!platform_io(v, port, size, in, &value))
+		return;
+	if (in)
+		v->regs.gpr[GPR_RAX] = (v->regs.gpr[GPR_RAX] & ~mask) | (value & mask);
+	/* EXITINFO2 holds the RIP of the next instruction for IOIO (APM §15.10.2) */
+	v->vmcb->save.rip = v->vmcb->control.exit_info2;
+	v->vmcb->control.int_state &= ~INT_SHADOW;
+}
+
+static void exit_hlt(struct vcpu *v)
+{
+	exit_skip(v, INSN_LEN_HLT);
+	v->halted = true; /* vcpu_run blocks it unless an event is deliverable */
+}
+
+static void exit_vmmcall(struct vcpu *v)
+{
+	uint64_t *r = v->regs.gpr;
+	exit_skip(v, INSN_LEN_VMMCALL);
+	if (v->vmcb->save.cpl != 0) {
+		r[GPR_RAX] = (uint64_t)HC_E_PERM;
+		return;
+	}
+	switch (r[GPR_RAX]) {
+	case HC_VERSION:
+		r[GPR_RAX] = DOORBELL_ABI_VERSION;
+		break;
+	case HC_TEST_RESULT:
+		v->vm->test_passed = (int64_t)r[GPR_RBX];
+		v->vm->test_failed = (int64_t)r[GPR_RCX];
+		r[GPR_RAX] = HC_OK;
+		break;
+	case HC_EXIT:
+		vm_stop(v->vm, (int)r[GPR_RBX], true, "guest hypercall HC_EXIT(0x%lx)", r[GPR_RBX]);
+		break;
+	case HC_EXIT_COUNT:
+		r[GPR_RAX] = v->stats.total;
+		break;
+	case HC_TSC_HZ:
+		r[GPR_RAX] = tsc_hz;
+		break;
+	default:
+		r[GPR_RAX] = (uint64_t)HC_E_NOSYS;
+		break;
+	}
+}
+
+static void exit_shutdown(struct vcpu *v)
+{
+	vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+		"vCPU %u: triple fault (shutdown) at RIP 0x%lx", v->index, v->vmcb->save.rip);
+}
+
+static void exit_iret(struct vcpu *v)
+{
+	/* The NMI handler's IRET: NMIs are unmasked once it completes (APM §15.21.4). The exit is
+	 * taken before the IRET runs, which is close enough for injection purposes. */
+	v->nmi_masked = false;
+	v->vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+}
+
+static void exit_undefined(struct vcpu *v)
+{
+	/* SVM instructions, MONITOR/MWAIT: not offered to guests (CPUID hides them). */
+	vcpu_inject_exception(v, VECTOR_UD, false, 0);
+}
+
+static void exit_npf(struct vcpu *v)
+{
+	uint64_t gpa = v->vmcb->control.exit_info2;
+	uint64_t err = v->vmcb->control.exit_info1;
+	if (platform_mmio(v, gpa))
+		return;
+	vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+		"vCPU %u: %s unmapped guest-physical address 0x%lx at RIP 0x%lx (no RAM or device "
+		"there)",
+		v->index, err & NPF_FETCH ? "instruction fetch from" : err & NPF_WRITE ? "write to"
+										: "read from",
+		gpa, v->vmcb->save.rip);
+}
+
+static void exit_unexpected(struct vcpu *v)
+{
+	uint32_t code = (uint32_t)v->vmcb->control.exit_code;
+	if (code == VMEXIT_INVALID)
+		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+			"vCPU %u: VMRUN failed with VMEXIT_INVALID (illegal guest state)", v->index);
+	else
+		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+			"vCPU %u: unexpected exit code 0x%x at RIP 0x%lx", v->index, code,
+			v->vmcb->save.rip);
+}
+
+static const exit_handler_fn exit_table[EXIT_SLOTS] = {
+	[VMEXIT_INTR] = exit_nothing,
+	[VMEXIT_NMI] = exit_nothing,
+	[VMEXIT_SMI] = exit_nothing,
+	[VMEXIT_VINTR] = exit_nothing,
+	[VMEXIT_CPUID] = exit_cpuid,
+	[VMEXIT_IRET] = exit_iret,
+	[VMEXIT_HLT] = exit_hlt,
+	[VMEXIT_IOIO] = exit_ioio,
+	[VMEXIT_MSR] = exit_msr,
+	[VMEXIT_SHUTDOWN] = exit_shutdown,
+	[VMEXIT_VMRUN] = exit_undefined,
+	[VMEXIT_VMMCALL] = exit_vmmcall,
+	[VMEXIT_VMLOAD] = exit_undefined,
+	[VMEXIT_VMSAVE] = exit_undefined,
+	[VMEXIT_STGI] = exit_undefined,
+	[VMEXIT_CLGI] = exit_undefined,
+	[VMEXIT_SKINIT] = exit_undefined,
+	[VMEXIT_INVLPGA] = exit_undefined,
+	[VMEXIT_MONITOR] = exit_undefined,
+	[VMEXIT_MWAIT] = exit_undefined,
+	[EXIT_SLOT_NPF_BASE] = exit_npf,
+};
+
+void exit_dispatch(struct vcpu *v)
+{
+	uint64_t code = v->vmcb->control.exit_code;
+	exit_stats_count(&v->stats, code);
+	unsigned slot = exit_stats_slot(code);
+	exit_handler_fn fn = exit_table[slot];
+	if ((uint32_t)code == VMEXIT_INVALID || slot == EXIT_SLOT_OTHER || !fn)
+		fn = exit_unexpected;
+	fn(v);
+}

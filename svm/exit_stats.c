@@ -1,0 +1,55 @@
+#include "svm/exit_stats.h"
+#include "kernel/console.h"
+#include "kernel/format.h"
+
+static const char *const exit_names[EXIT_SLOTS] = {
+	[0x60] = "intr", [0x61] = "nmi", [0x63] = "init", [0x64] = "vintr",
+	[0x72] = "cpuid", [0x74] = "iret", [0x76] = "invd", [0x77] = "pause", [0x78] = "hlt",
+	[0x7a] = "invlpga", [0x7b] = "ioio", [0x7c] = "msr", [0x7d] = "task_switch",
+	[0x7f] = "shutdown", [0x80] = "vmrun", [0x81] = "vmmcall", [0x82] = "vmload",
+	[0x83] = "vmsave", [0x84] = "stgi", [0x85] = "clgi", [0x86] = "skinit",
+	[0x87] = "rdtscp", [0x89] = "wbinvd", [0x8a] = "monitor", [0x8b] = "mwait",
+	[0x8d] = "xsetbv", [EXIT_SLOT_NPF_BASE] = "npf",
+	[EXIT_SLOT_NPF_BASE + 1] = "avic_incomplete_ipi", [EXIT_SLOT_NPF_BASE + 2] = "avic_noaccel",
+	[EXIT_SLOT_NPF_BASE + 3] = "vmgexit", [EXIT_SLOT_OTHER] = "other",
+};
+
+static const char *const event_names[EVENT_COUNT] = {
+	[EVENT_WAKE] = "wake", [EVENT_BLOCK] = "block", [EVENT_SCHED_IN] = "sched_in",
+	[EVENT_SCHED_OUT] = "sched_out", [EVENT_PREEMPT] = "preempt",
+	[EVENT_KICK_SENT] = "kick_sent", [EVENT_IPI_SENT] = "ipi_sent",
+	[EVENT_IRQ_INJECTED] = "irq_injected",
+};
+
+const char *exit_stats_slot_name(unsigned slot, char *buf, size_t size)
+{
+	if (slot < EXIT_SLOTS && exit_names[slot])
+		return exit_names[slot];
+	if (slot >= 0x40 && slot < 0x60) {
+		format(buf, size, "exception_%u", slot - 0x40);
+		return buf;
+	}
+	format(buf, size, "code_0x%x", slot);
+	return buf;
+}
+
+const char *exit_stats_event_name(enum exit_event e)
+{
+	return event_names[e];
+}
+
+void exit_stats_print(const char *vm_name, unsigned vcpu, const struct exit_stats *s)
+{
+	char buf[24];
+	printk("stats vm=%s vcpu=%u exit=total count=%lu\n", vm_name, vcpu, s->total);
+	for (unsigned i = 0; i < EXIT_SLOTS; i++) {
+		if (s->exit[i])
+			printk("stats vm=%s vcpu=%u exit=%s count=%lu\n", vm_name, vcpu,
+			       exit_stats_slot_name(i, buf, sizeof(buf)), s->exit[i]);
+	}
+	for (unsigned e = 0; e < EVENT_COUNT; e++) {
+		if (s->event[e])
+			printk("stats vm=%s vcpu=%u event=%s count=%lu\n", vm_name, vcpu,
+			       event_names[e], s->event[e]);
+	}
+}

@@ -1,0 +1,54 @@
+/* Per-vCPU exit counters: every exit counted by reason, plus scheduling events. Written only by
+ * the CPU running the vCPU (no atomics needed on the hot path), read when the VM has ended.
+ * Printed at VM end as one line per non-zero counter (docs/stats.md):
+ *   stats vm=<name> vcpu=<n> exit=<reason> count=<n>
+ *   stats vm=<name> vcpu=<n> event=<event> count=<n> */
+#ifndef SVM_EXIT_STATS_H
+#define SVM_EXIT_STATS_H
+
+#include "kernel/types.h"
+
+/* Exit codes 0x000-0x09f map to themselves, 0x400-0x403 (NPF, AVIC) follow, then "other". */
+#define EXIT_SLOT_NPF_BASE 0xa0
+#define EXIT_SLOT_OTHER 0xa4
+#define EXIT_SLOTS 0xa5
+
+enum exit_event {
+	EVENT_WAKE,         /* woken from HLT by an interrupt */
+	EVENT_BLOCK,        /* blocked in HLT */
+	EVENT_SCHED_IN,     /* vcpu_load */
+	EVENT_SCHED_OUT,    /* vcpu_put */
+	EVENT_PREEMPT,      /* time slice ended while runnable */
+	EVENT_KICK_SENT,    /* host IPI sent to the CPU running a target vCPU */
+	EVENT_IPI_SENT,     /* guest IPIs this vCPU sent (per destination) */
+	EVENT_IRQ_INJECTED, /* interrupts injected into this vCPU */
+	EVENT_COUNT
+};
+
+struct exit_stats {
+	uint64_t total;
+	uint64_t exit[EXIT_SLOTS];
+	uint64_t event[EVENT_COUNT];
+};
+
+static inline unsigned exit_stats_slot(uint64_t code)
+{
+	code &= 0xffffffffu;
+	if (code < EXIT_SLOT_NPF_BASE)
+		return (unsigned)code;
+	if (code >= 0x400 && code <= 0x403)
+		return EXIT_SLOT_NPF_BASE + (unsigned)(code - 0x400);
+	return EXIT_SLOT_OTHER;
+}
+
+static inline void exit_stats_count(struct exit_stats *s, uint64_t code)
+{
+	s->total++;
+	s->exit[exit_stats_slot(code)]++;
+}
+
+const char *exit_stats_slot_name(unsigned slot, char *buf, size_t size);
+const char *exit_stats_event_name(enum exit_event e);
+void exit_stats_print(const char *vm_name, unsigned vcpu, const struct exit_stats *s);
+
+#endif

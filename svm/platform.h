@@ -1,0 +1,48 @@
+/* The virtual platform a guest sees besides its CPUs and local APICs: the devices a bare-metal
+ * test kernel written for QEMU's -kernel expects (../shared/docs/platform.md "Guests that users
+ * bring"). Port I/O goes through platform_io(); every port nobody claims reads all-ones and drops
+ * writes, counted and logged once per VM. */
+#ifndef SVM_PLATFORM_H
+#define SVM_PLATFORM_H
+
+#include "kernel/types.h"
+#include "svm/ioapic.h"
+
+#define PLATFORM_LOG_SIZE 4096
+#define PLATFORM_LINE_MAX 160
+
+struct vcpu;
+
+struct uart16550 {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	char line[PLATFORM_LINE_MAX]; /* current output line, printed with the VM's name */
+	unsigned line_len;
+};
+
+struct platform {
+	struct uart16550 uart;
+	/* Output ring: filled on exits, drained to the console outside the exit path. */
+	char log[PLATFORM_LOG_SIZE];
+	volatile uint64_t log_head, log_tail;
+	uint16_t fw_cfg_key;
+	uint32_t fw_cfg_offset;
+	uint8_t pic_mask[2];
+	uint64_t unknown_port_accesses;
+	uint8_t unknown_port_seen[65536 / 8]; /* logged once per port */
+	volatile uint32_t unknown_port_new;   /* a port to report (+1), drained with the log */
+	struct ioapic ioapic;                 /* at 0xfec00000, under the VM lock */
+};
+
+/* Handles an I/O port access; *value in/out. Returns false if the VM was stopped by it. */
+bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
+struct vm;
+/* Guest-physical accesses outside RAM: the local APIC page and the IOAPIC. Returns false if no
+ * device is there (the caller stops the VM). */
+bool platform_mmio(struct vcpu *v, uint64_t gpa);
+/* A level-triggered interrupt's EOI reaches the IOAPIC (remote IRR). */
+void platform_eoi(struct vm *vm, uint8_t vector);
+void platform_init(struct vm *vm);
+/* Moves finished output lines of every VM to the console; called outside the exit path. */
+void platform_flush_output(void);
+
+#endif

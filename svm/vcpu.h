@@ -1,0 +1,37 @@
+/* Running a vCPU on the current CPU, and reaching a vCPU from anywhere.
+ *
+ * vcpu_load() and vcpu_put() are the only places where a vCPU is scheduled in and out: they
+ * publish `running_on`, and later work (AVIC IsRunning in the standard policy, IOMMU IRTEs)
+ * hooks here. */
+#ifndef SVM_VCPU_H
+#define SVM_VCPU_H
+
+#include "kernel/types.h"
+
+struct vcpu;
+
+/* Runs v on this CPU until it blocks, its slice ends, or its VM stops; then puts it back in
+ * line if it is still runnable. */
+void vcpu_run(struct vcpu *v);
+void vcpu_load(struct vcpu *v);
+void vcpu_put(struct vcpu *v, bool blocking);
+
+/* Delivery of an interrupt already posted in v's APIC page (IRR set): make v notice it. */
+void vcpu_kick(struct vcpu *v);
+/* BLOCKED or WAIT_SIPI -> RUNNABLE and queued; false if it was not waiting. */
+bool vcpu_wake(struct vcpu *v);
+
+/* True if a halted or waiting vCPU has something to resume for (NMI, a deliverable interrupt,
+ * a start-up IPI). */
+bool vcpu_has_wake_event(struct vcpu *v);
+
+/* Guest LAPIC timer: post an interrupt if due (called by its home CPU's timer interrupt). */
+void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc);
+uint64_t vcpu_timer_deadline(struct vcpu *v);
+
+/* Events for the vCPU itself, consumed before the next VMRUN. */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void vcpu_inject_nmi(struct vcpu *v);
+void vcpu_advance_rip(struct vcpu *v, unsigned len);
+
+#endif
