@@ -25,7 +25,7 @@ ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_en
 	$(BUILD)/obj/boot/multiboot2.o $(KERNEL_OBJ)
 EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
 
-.PHONY: all deps run test unit bench clean help
+.PHONY: all deps run test unit fuzz bench clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso guests
 
@@ -103,6 +103,30 @@ $(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/
 
 unit: $(UNIT_BINS)
 	@$(PYTHON) tests/run_unit.py $(UNIT_BINS)
+
+# The decoder fuzz target, in its deterministic gcc/ASan mode (tests/fuzz/README.md for libFuzzer).
+$(BUILD)/fuzz_decode: tests/fuzz/fuzz_decode.c svm/decode.c svm/decode.h
+	@mkdir -p $(BUILD)
+	$(CC) $(HOST_CFLAGS) -DFUZZ_STANDALONE tests/fuzz/fuzz_decode.c svm/decode.c -o $@
+
+fuzz: $(BUILD)/fuzz_decode
+	@$(BUILD)/fuzz_decode
+
+# ---- guests, the AVIC test platform ---------------------------------------------------------
+guests:
+-include guests/guests.mk
+-include tests/platform/platform.mk
+
+# ---- the two commands ------------------------------------------------------------------------
+## make run [GUEST=file.elf] [VCPUS=n] [MEM=64M] [ARGS="guest cmdline"] [OPTS="doorbell options"]
+##          [SMP=host CPUs] [TIMEOUT=s]   boot doorbell in QEMU with that guest; status passes through
+## make test    every test: unit, fuzz, QEMU boot paths, guests under doorbell and under QEMU alone
+run: deps all
+	@$(PYTHON) tools/run.py --guest "$(GUEST)" --vcpus "$(or $(VCPUS),1)" --mem "$(or $(MEM),64M)" \
+		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(or $(SMP),2)" --timeout "$(or $(TIMEOUT),120)"
+
+test: deps all
+	@tests/run_all.sh
 
 clean:
 	rm -rf $(BUILD)

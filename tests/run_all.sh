@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test`: every test stage, each with its own time limits, then one closing line
+# "test: N passed, N failed" summed from the stages' own closing lines. A stage that crashes
+# without a closing line counts as one failure.
+set -u
+cd "$(dirname "$0")/.."
+total_pass=0
+total_fail=0
+stage() {
+	local name=$1
+	shift
+	echo "=== $name: $*"
+	local out
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]}
+	local line
+	line=$(grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "$line" ]; then
+		echo "=== $name: no result line (exit status $rc): counted as a failure"
+		total_fail=$((total_fail + 1))
+		return
+	fi
+	local p f
+	p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.*passed, ([0-9]+) failed.*/\1/')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+stage unit make --no-print-directory unit
+stage fuzz make --no-print-directory fuzz
+stage boot python3 tests/qemu/run.py tests/qemu/boot.py
+if [ -f tests/qemu/guests.py ] && [ -d build/guests ]; then
+	stage guests python3 tests/qemu/run.py tests/qemu/guests.py
+fi
+if [ -f tests/qemu/guests_direct.py ] && [ -d build/guests ]; then
+	stage guests-direct python3 tests/qemu/run.py tests/qemu/guests_direct.py
+fi
+if [ -f tests/platform/platform.mk ]; then
+	stage platform make --no-print-directory test-platform
+fi
+echo "test: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
