@@ -1,0 +1,37 @@
+# Test guests: Multiboot v1 ELF32 kernels, each guests/<name>.c linked with the runtime in
+# guests/lib/ into build/guests/<name>.elf. Included by the top-level Makefile (paths are relative
+# to the repository root); `make -f guests/guests.mk guests` also works on its own.
+
+GUESTS_BUILD  := $(or $(BUILD),build)/guests
+GUESTS_CC     := $(or $(CC),gcc)
+GUESTS_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -O2 -Wall -Wextra -Werror \
+	-std=gnu11 -I. -fno-builtin -fcf-protection=none -fno-asynchronous-unwind-tables -g
+GUESTS_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	-T guests/lib/guest.ld
+
+# The runtime, plus the hypervisor's own formatter and string functions (built here for i386).
+GUESTS_LIB_SRC := $(sort $(wildcard guests/lib/*.c guests/lib/*.S)) kernel/format.c kernel/string.c
+GUESTS_LIB_OBJ := $(patsubst %,$(GUESTS_BUILD)/obj/%.o,$(basename $(GUESTS_LIB_SRC)))
+GUESTS_NAMES   := $(sort $(basename $(notdir $(wildcard guests/*.c))))
+GUESTS_ELFS    := $(patsubst %,$(GUESTS_BUILD)/%.elf,$(GUESTS_NAMES))
+
+.PHONY: guests
+.SECONDARY: $(GUESTS_LIB_OBJ) $(patsubst %,$(GUESTS_BUILD)/obj/guests/%.o,$(GUESTS_NAMES))
+guests: $(GUESTS_ELFS)
+
+$(GUESTS_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC32    $<"
+	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -c $< -o $@
+
+$(GUESTS_BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS32    $<"
+	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -c $< -o $@
+
+$(GUESTS_BUILD)/%.elf: $(GUESTS_BUILD)/obj/guests/%.o $(GUESTS_LIB_OBJ) guests/lib/guest.ld
+	@echo "  LD32    $@"
+	@ld $(GUESTS_LDFLAGS) -o $@ $< $(GUESTS_LIB_OBJ)
+	@grub-file --is-x86-multiboot $@ || { echo "$@: not a Multiboot v1 image"; rm -f $@; exit 1; }
+
+-include $(shell find $(GUESTS_BUILD)/obj -name '*.d' 2>/dev/null)
