@@ -1,6 +1,7 @@
 #include "svm/loader.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
+#include "svm/guest_acpi.h"
 #include "svm/vm.h"
 
 #define MB1_HEADER_MAGIC 0x1badb002u
@@ -104,6 +105,8 @@ static const char *loader_segments(struct vm *vm, const uint8_t *img, uint64_t s
 			return "truncated image: a segment's data lies outside the file";
 		if (p->paddr < MB1_INFO_END && p->paddr + (uint64_t)p->memsz > MB1_INFO_GPA)
 			return "segment overlaps the low memory reserved for the Multiboot information";
+		if (p->paddr < GUEST_ACPI_END && p->paddr + (uint64_t)p->memsz > GUEST_ACPI_BASE)
+			return "segment overlaps the guest's ACPI tables at 0xE0000";
 		if (!vm_gpa_to_hva(vm, p->paddr, p->memsz))
 			return "segment outside guest RAM (raise the VM's mem=)";
 		for (unsigned j = 0; j < i; j++) {

@@ -4,6 +4,9 @@
 #include "kernel/console.h"
 #include "kernel/qemu.h"
 #include "kernel/string.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+#include "svm/guest_acpi.h"
 #include "svm/vm.h"
 #include "avic/apic_emulate.h"
 #include "svm/emulate.h"
@@ -15,8 +18,15 @@
 #define PORT_COM1 0x3f8
 #define PORT_FW_CFG_SEL 0x510
 #define PORT_FW_CFG_DATA 0x511
+#define PORT_PIC1_CMD 0x20
 #define PORT_PIC1_DATA 0x21
+#define PORT_PIC2_CMD 0xa0
 #define PORT_PIC2_DATA 0xa1
+#define PORT_PIT_FIRST 0x40
+#define PORT_PIT_LAST 0x43
+#define PORT_B 0x61
+#define PORT_CMOS_INDEX 0x70
+#define PORT_CMOS_DATA 0x71
 
 #define FW_CFG_SIGNATURE 0x00
 #define FW_CFG_ID 0x01
@@ -173,13 +183,39 @@ bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t
 			spin_unlock(&vm->lock);
 		}
 		return true;
+	case PORT_PIC1_CMD:
 	case PORT_PIC1_DATA:
-	case PORT_PIC2_DATA:
-		/* The guest masks the legacy PIC; nothing is ever routed through it. */
+	case PORT_PIC2_CMD:
+	case PORT_PIC2_DATA: {
+		struct pic8259 *pic = &p->pic[port >= PORT_PIC2_CMD];
+		bool data = port & 1;
+		spin_lock(&vm->lock);
 		if (in)
-			*value = p->pic_mask[port == PORT_PIC2_DATA];
+			*value = pic_read(pic, data);
 		else
-			p->pic_mask[port == PORT_PIC2_DATA] = (uint8_t)*value;
+			pic_write(pic, data, (uint8_t)*value);
+		spin_unlock(&vm->lock);
+		return true;
+	}
+	case PORT_PIT_FIRST ... PORT_PIT_LAST:
+	case PORT_B:
+		spin_lock(&vm->lock);
+		if (in)
+			*value = pit_read(&p->pit, port, rdtsc());
+		else
+			pit_write(&p->pit, port, (uint8_t)*value, rdtsc());
+		spin_unlock(&vm->lock);
+		return true;
+	case PORT_CMOS_INDEX:
+	case PORT_CMOS_DATA:
+		spin_lock(&vm->lock);
+		if (in)
+			*value = port == PORT_CMOS_DATA ? cmos_read(&p->cmos, rdtsc()) : 0xff;
+		else if (port == PORT_CMOS_INDEX)
+			cmos_write_index(&p->cmos, (uint8_t)*value);
+		else
+			cmos_write_data(&p->cmos, (uint8_t)*value);
+		spin_unlock(&vm->lock);
 		return true;
 	}
 	(void)size;
@@ -235,7 +271,14 @@ static void platform_ioapic_deliver(void *ctx, uint32_t dest, bool logical, uint
 
 void platform_init(struct vm *vm)
 {
-	ioapic_init(&vm->platform.ioapic, platform_ioapic_deliver, vm);
+	struct platform *p = &vm->platform;
+	ioapic_init(&p->ioapic, platform_ioapic_deliver, vm);
+	pic_init(&p->pic[0]);
+	pic_init(&p->pic[1]);
+	pit_init(&p->pit, tsc_hz);
+	cmos_init(&p->cmos, rdtsc(), tsc_hz, vm->mem_size);
+	guest_acpi_write(vm_gpa_to_hva(vm, GUEST_ACPI_BASE, GUEST_ACPI_END - GUEST_ACPI_BASE),
+			 vm->vcpu_count);
 }
 
 void platform_eoi(struct vm *vm, uint8_t vector)

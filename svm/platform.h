@@ -7,6 +7,8 @@
 
 #include "kernel/types.h"
 #include "svm/ioapic.h"
+#include "svm/legacy.h"
+#include "svm/pit.h"
 
 #define PLATFORM_LOG_SIZE 4096
 #define PLATFORM_LINE_MAX 160
@@ -26,7 +28,9 @@ struct platform {
 	volatile uint64_t log_head, log_tail;
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
-	uint8_t pic_mask[2];
+	struct pic8259 pic[2];
+	struct pit pit;
+	struct cmos cmos;
 	uint64_t unknown_port_accesses;
 	uint8_t unknown_port_seen[65536 / 8]; /* logged once per port */
 	volatile uint32_t unknown_port_new;   /* a port to report (+1), drained with the log */

@@ -187,7 +187,6 @@ struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pi
 		return NULL;
 	}
 	memset((void *)(uintptr_t)vm->ram_hpa, 0, vm->mem_size);
-	platform_init(vm);
 	for (unsigned i = 0; i < vcpus; i++) {
 		vm->vcpu[i] = vcpu_create(vm, i);
 		if (!vm->vcpu[i]) {
@@ -196,6 +195,7 @@ struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pi
 		}
 		vm->vcpu_count++;
 	}
+	platform_init(vm);
 	vm_list[vm_count++] = vm;
 	return vm;
 }
