@@ -15,12 +15,14 @@
 /* Logical APIC ID table entry (APM Table 15-24) */
 #define AVIC_LOG_V (1U << 31)
 /* #VMEXIT 401h EXITINFO2[63:32] (APM Table 15-25) */
-#define AVIC_IPI_INVALID_INT_TYPE   0ULL
-#define AVIC_IPI_TARGET_NOT_RUNNING 1ULL
-#define AVIC_IPI_INVALID_TARGET     2ULL
-#define AVIC_NOACCEL_WRITE          (1ULL << 32)
-#define CPUID_SVM_FEATURES          0x8000000a
-#define CPUID_SVM_AVIC              (1U << 13)
+#define AVIC_IPI_INVALID_INT_TYPE     0ULL
+#define AVIC_IPI_TARGET_NOT_RUNNING   1ULL
+#define AVIC_IPI_INVALID_TARGET       2ULL
+#define AVIC_IPI_INVALID_BACKING_PAGE 3ULL
+#define BEYOND_MAXPHYADDR             (1ULL << 45)
+#define AVIC_NOACCEL_WRITE            (1ULL << 32)
+#define CPUID_SVM_FEATURES            0x8000000a
+#define CPUID_SVM_AVIC                (1U << 13)
 
 #define GUEST_APIC(off) (APIC_BASE + (off))
 #define BACKING_SELF    0
@@ -300,6 +302,8 @@ static void ipi_guest(void)
 	guest_ipi(0x08, ICR_LOGICAL | 0x45);
 	vm_guest_report();
 	guest_ipi(0, ICR_ALL_EXCL | 0x46);
+	vm_guest_report();
+	guest_ipi(4, 0x4b);
 	guest_report_forever();
 }
 
@@ -316,7 +320,7 @@ void avic_probe_ipi(void)
 {
 	struct vm *vm = &avic_vm;
 
-	avic_setup(vm, ipi_guest, 3);
+	avic_setup(vm, ipi_guest, 4);
 	/* 1: running elsewhere (host APIC ID 1); 2: not running; 3: invalid */
 	physical_table[1] = phys_entry(BACKING_B, true, 1);
 	physical_table[2] = phys_entry(BACKING_C, false, 0);
@@ -356,6 +360,11 @@ void avic_probe_ipi(void)
 	            "broadcast set every valid target's IRR");
 	probe_check(!hw_apic_bit(bp(BACKING_SELF) + APIC_IRR, 0x46),
 	            "all-excluding-self skips self");
+
+	/* entry 4 names a backing page beyond MAXPHYADDR (40 bits for qemu64) */
+	physical_table[4] = AVIC_PHYS_V | AVIC_PHYS_IR | BEYOND_MAXPHYADDR;
+	expect_incomplete_ipi(vm, icr(4, 0x4b), AVIC_IPI_INVALID_BACKING_PAGE, 4,
+	                      "invalid backing page: 401h ID 3");
 }
 
 /* ---- two CPUs: a doorbell wakes a halted guest --------------------------- */
