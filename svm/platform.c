@@ -37,6 +37,20 @@
 #define UART_LSR_THRE 0x20
 #define UART_LSR_TEMT 0x40
 #define UART_LCR_DLAB 0x80
+#define UART_IER_THRI 0x02
+#define UART_IIR_NONE 0x01
+#define UART_IIR_THRI 0x02
+#define UART_IRQ_PIN 4 /* COM1 is ISA IRQ 4, IOAPIC pin 4 */
+
+/* The UART's interrupt line: asserted while a transmitter-empty interrupt is enabled and not
+ * acknowledged (16550 data sheet, IIR priorities; only THRE exists here since there is no
+ * input). Wired to IOAPIC pin 4. Called with the VM lock held. */
+static void uart_update_irq(struct vm *vm)
+{
+	struct uart16550 *u = &vm->platform.uart;
+	bool level = (u->ier & UART_IER_THRI) && u->thre_pending;
+	ioapic_set_irq(&vm->platform.ioapic, UART_IRQ_PIN, level);
+}
 
 static void log_putc(struct vm *vm, char c)
 {
@@ -55,15 +69,23 @@ static void uart_write(struct vm *vm, unsigned reg, uint8_t v)
 	case 0:
 		if (u->lcr & UART_LCR_DLAB) {
 			u->dll = v;
-		} else if (v != '\r') {
-			log_putc(vm, (char)v);
+		} else {
+			if (v != '\r')
+				log_putc(vm, (char)v);
+			u->thre_pending = true; /* sent at once: the holding register is empty again */
+			uart_update_irq(vm);
 		}
 		break;
 	case 1:
-		if (u->lcr & UART_LCR_DLAB)
+		if (u->lcr & UART_LCR_DLAB) {
 			u->dlm = v;
-		else
+		} else {
+			/* enabling THRE interrupts with an empty transmitter raises one at once */
+			if (!(u->ier & UART_IER_THRI) && (v & UART_IER_THRI))
+				u->thre_pending = true;
 			u->ier = v & 0x0f;
+			uart_update_irq(vm);
+		}
 		break;
 	case 3:
 		u->lcr = v;
@@ -86,7 +108,12 @@ static uint8_t uart_read(struct vm *vm, unsigned reg)
 	case 1:
 		return u->lcr & UART_LCR_DLAB ? u->dlm : u->ier;
 	case 2:
-		return 0x01; /* IIR: no interrupt pending */
+		if ((u->ier & UART_IER_THRI) && u->thre_pending) {
+			u->thre_pending = false; /* reading IIR acknowledges THRE */
+			uart_update_irq(vm);
+			return UART_IIR_THRI;
+		}
+		return UART_IIR_NONE;
 	case 3:
 		return u->lcr;
 	case 4:

@@ -17,6 +17,7 @@ struct vcpu;
 
 struct uart16550 {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool thre_pending; /* transmitter-empty interrupt not yet acknowledged */
 	char line[PLATFORM_LINE_MAX]; /* current output line, printed with the VM's name */
 	unsigned line_len;
 };
