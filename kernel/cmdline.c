@@ -12,8 +12,12 @@ void cmdline_each(const char *line, cmdline_fn fn, void *ctx)
 			p++;
 		if (!*p)
 			break;
+		/* GRUB re-quotes a whole word that contains spaces: "args=a b" */
+		bool word_quoted = *p == '"';
+		if (word_quoted)
+			p++;
 		size_t k = 0, v = 0;
-		while (*p && *p != '=' && *p != ' ' && *p != '\t') {
+		while (*p && *p != '=' && *p != ' ' && *p != '\t' && *p != '"') {
 			if (k < sizeof(key) - 1)
 				key[k++] = *p;
 			p++;
@@ -22,17 +26,17 @@ void cmdline_each(const char *line, cmdline_fn fn, void *ctx)
 		if (*p == '=') {
 			p++;
 			/* a value in double quotes may contain spaces: args="-smp 2" */
-			bool quoted = *p == '"';
-			if (quoted)
+			bool quoted = word_quoted || *p == '"';
+			if (!word_quoted && *p == '"')
 				p++;
 			while (*p && (quoted ? *p != '"' : (*p != ' ' && *p != '\t'))) {
 				if (v < sizeof(value) - 1)
 					value[v++] = *p;
 				p++;
 			}
-			if (quoted && *p == '"')
-				p++;
 		}
+		if (*p == '"')
+			p++;
 		value[v] = 0;
 		if (!fn(ctx, key, value))
 			return;

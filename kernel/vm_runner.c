@@ -5,6 +5,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
+#include "kernel/format.h"
 #include "kernel/percpu.h"
 #include "kernel/qemu.h"
 #include "kernel/sched.h"
@@ -109,7 +110,11 @@ static struct vm *vm_from_module(const struct boot_module *m)
 		return NULL;
 	}
 	strlcpy(vm->args, o.args, sizeof(vm->args));
-	const char *err = loader_load(vm, (const void *)(uintptr_t)m->base, m->size, o.args);
+	/* QEMU's -kernel passes "<kernel file> <-append text>"; do the same so that a guest sees
+	 * the same command line under both */
+	char cmdline[BOOT_MODULE_NAME_MAX + VM_ARGS_MAX];
+	format(cmdline, sizeof(cmdline), "%s%s%s", m->name, o.args[0] ? " " : "", o.args);
+	const char *err = loader_load(vm, (const void *)(uintptr_t)m->base, m->size, cmdline);
 	if (err) {
 		pr_err("vm %s: cannot load %s: %s; this VM is not started\n", o.name, m->name, err);
 		vm_destroy(vm);

@@ -150,6 +150,12 @@ static void vcpu_inject(struct vcpu *v)
 
 static bool vcpu_can_continue(struct vcpu *v, struct sched_cpu *s)
 {
+	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE)) {
+		/* the slice ended but nobody waits for this CPU: keep going, a new slice */
+		s->need_resched = false;
+		s->slice_start_tsc = rdtsc();
+		sched_arm_timer();
+	}
 	return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE &&
 	       v->vm->state == VM_RUNNING && !s->need_resched;
 }

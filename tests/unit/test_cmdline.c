@@ -28,6 +28,13 @@ int main(void)
 	CHECK(!strcmp(s.keys[3], "args") && !strcmp(s.values[3], "-a b"));
 	CHECK(!strcmp(s.keys[4], "policy") && !strcmp(s.values[4], ""));
 
+	/* GRUB passes a module argument with spaces as one quoted word */
+	memset(&s, 0, sizeof(s));
+	cmdline_each("vcpus=2 \"args=count=5 mode=x\" mem=8M", record, &s);
+	CHECK_EQ(s.n, 3);
+	CHECK(!strcmp(s.keys[1], "args") && !strcmp(s.values[1], "count=5 mode=x"));
+	CHECK(!strcmp(s.keys[2], "mem") && !strcmp(s.values[2], "8M"));
+
 	memset(&s, 0, sizeof(s));
 	cmdline_each("", record, &s);
 	CHECK_EQ(s.n, 0);
