@@ -11,8 +11,9 @@
 
 #include "kernel/types.h"
 
-#define DEBUG_EXIT_PORT 0xf4 /* QEMU isa-debug-exit: the machine exits with status value << 1 | 1  \
-	                      */
+#define DEBUG_EXIT_PORT                                                                            \
+	0xf4 /* QEMU isa-debug-exit: the machine exits with status value << 1 | 1                  \
+	      */
 #define TEST_EXIT_PASS 0
 #define TEST_EXIT_FAIL 1
 

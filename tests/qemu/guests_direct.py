@@ -21,6 +21,20 @@ def guest(name, cmdline="", checks=None, smp=1, timeout=60, expect=(), **kw):
 
 
 TESTS = [
+    # issue "Run guests"
     guest("hello", "greeting=hello answer=42", checks=6,
           expect=[r"^hello from a doorbell test guest$"]),
+    guest("cpuid_msr", checks=27),
+    guest("exception", checks=23, expect=[r"^info: all exceptions handled"]),
+    guest("hlt_timer", checks=14),
+    # Not expected to match a run under doorbell (which stops the VM): QEMU reads unassigned
+    # memory and the guest prints the value.
+    guest("unmapped", checks=1, expect=[r"^unmapped: read 0x[0-9a-f]+ from 0xc0000000$"]),
+    # -no-reboot turns the shutdown into a QEMU exit with status 0, before any closing line.
+    dict(name="direct-triple_fault", boot="kernel", machine="q35", cpu="EPYC-Rome", smp=1,
+         mem=256, guests=[("build/guests/triple_fault.elf", "")], status=0, timeout=30,
+         expect=[r"^triple_fault: loading an empty IDT and executing INT3$"],
+         forbid=FORBID + [r"^guest-triple_fault:"]),
+    guest("smp4", "cpus=4", checks=8, smp=4),
+    guest("busy", "seconds=2", checks=1, expect=[r"^busy: progress 4/4$"]),
 ]
