@@ -1,6 +1,7 @@
 #include "avic/apic_emulate.h"
 #include "avic/apic_regs.h"
 #include "avic/apic_route.h"
+#include "avic/avic.h"
 #include "avic/vapic.h"
 #include "kernel/qemu.h"
 #include "kernel/sched.h"
@@ -89,6 +90,8 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 		platform_eoi(v->vm, (uint8_t)fx->eoi_vector);
 	if (fx->timer_changed)
 		sched_arm_timer();
+	if (fx->ldr_changed)
+		avic_logical_update(v, fx->old_ldr, fx->old_dfr);
 }
 
 struct apic_mmio_ctx {

@@ -15,6 +15,8 @@ static bool config_option(void *ctx, const char *key, const char *value)
 			c->max_cpus = (unsigned)n;
 		else
 			pr_err("config: cpus=%s: expected a number of CPUs >= 1\n", value);
+	} else if (!strcmp(key, "policy")) {
+		strlcpy(c->policy, value, sizeof(c->policy));
 	} else if (!strcmp(key, "timeout")) {
 		if (cmdline_parse_uint(value, &n))
 			c->vm_timeout_s = n;

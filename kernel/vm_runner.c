@@ -14,6 +14,7 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "svm/loader.h"
+#include "avic/avic.h"
 #include "svm/platform.h"
 #include "svm/svm.h"
 #include "svm/vm.h"
@@ -169,6 +170,8 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	       svm_features.revision, svm_features.asids, svm_features.nrips ? "yes" : "no",
 	       svm_features.decode_assists ? "yes" : "no (RIP advanced by decoding)",
 	       svm_features.avic ? "yes" : "no");
+	if (!avic_choose_policy(kernel_config.policy))
+		return QEMU_EXIT_PANIC;
 	svm_enable_cpu();
 	sched_init_cpu();
 	for (unsigned i = 1; i < MAX_CPUS; i++) {

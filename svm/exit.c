@@ -3,6 +3,7 @@
 #include "svm/exit.h"
 #include "avic/apic_emulate.h"
 #include "avic/apic_regs.h"
+#include "avic/avic.h"
 #include "kernel/qemu.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
@@ -196,6 +197,8 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_MONITOR] = exit_undefined,
 	[VMEXIT_MWAIT] = exit_undefined,
 	[EXIT_SLOT_NPF_BASE] = exit_npf,
+	[EXIT_SLOT_NPF_BASE + 1] = avic_exit_incomplete_ipi,
+	[EXIT_SLOT_NPF_BASE + 2] = avic_exit_noaccel,
 };
 
 void exit_dispatch(struct vcpu *v)

@@ -18,7 +18,7 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_WAKE] = "wake", [EVENT_BLOCK] = "block", [EVENT_SCHED_IN] = "sched_in",
 	[EVENT_SCHED_OUT] = "sched_out", [EVENT_PREEMPT] = "preempt",
 	[EVENT_KICK_SENT] = "kick_sent", [EVENT_IPI_SENT] = "ipi_sent",
-	[EVENT_IRQ_INJECTED] = "irq_injected",
+	[EVENT_IRQ_INJECTED] = "irq_injected", [EVENT_DOORBELL] = "doorbell",
 };
 
 const char *exit_stats_slot_name(unsigned slot, char *buf, size_t size)
@@ -46,6 +46,19 @@ void exit_stats_print(const char *vm_name, unsigned vcpu, const struct exit_stat
 		if (s->exit[i])
 			printk("stats vm=%s vcpu=%u exit=%s count=%lu\n", vm_name, vcpu,
 			       exit_stats_slot_name(i, buf, sizeof(buf)), s->exit[i]);
+	}
+	static const char *const ipi_causes[AVIC_IPI_IDS] = {
+		"invalid_int_type", "target_not_running", "invalid_target", "invalid_backing_page",
+		"invalid_vector", "unaccelerated"};
+	for (unsigned i = 0; i < AVIC_IPI_IDS; i++) {
+		if (s->avic_ipi[i])
+			printk("stats vm=%s vcpu=%u exit=avic_incomplete_ipi id=%s count=%lu\n",
+			       vm_name, vcpu, ipi_causes[i], s->avic_ipi[i]);
+	}
+	for (unsigned r = 0; r < 256; r++) {
+		if (s->avic_noaccel[r])
+			printk("stats vm=%s vcpu=%u exit=avic_noaccel reg=0x%03x count=%u\n", vm_name,
+			       vcpu, r << 4, s->avic_noaccel[r]);
 	}
 	for (unsigned e = 0; e < EVENT_COUNT; e++) {
 		if (s->event[e])

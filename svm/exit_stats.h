@@ -22,13 +22,18 @@ enum exit_event {
 	EVENT_KICK_SENT,    /* host IPI sent to the CPU running a target vCPU */
 	EVENT_IPI_SENT,     /* guest IPIs this vCPU sent (per destination) */
 	EVENT_IRQ_INJECTED, /* interrupts injected into this vCPU */
+	EVENT_DOORBELL,     /* AVIC doorbells rung for targets running elsewhere */
 	EVENT_COUNT
 };
+
+#define AVIC_IPI_IDS 6 /* AVIC_INCOMPLETE_IPI causes 0-5 */
 
 struct exit_stats {
 	uint64_t total;
 	uint64_t exit[EXIT_SLOTS];
 	uint64_t event[EVENT_COUNT];
+	uint64_t avic_ipi[AVIC_IPI_IDS]; /* #VMEXIT 401h by cause (EXITINFO2[63:32]) */
+	uint32_t avic_noaccel[256];     /* #VMEXIT 402h by APIC register (offset >> 4) */
 };
 
 static inline unsigned exit_stats_slot(uint64_t code)

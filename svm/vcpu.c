@@ -1,5 +1,6 @@
 #include "svm/vcpu.h"
 #include "avic/apic_emulate.h"
+#include "avic/avic.h"
 #include "kernel/lapic.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
@@ -27,6 +28,7 @@ void vcpu_load(struct vcpu *v)
 	v->stats.event[EVENT_SCHED_IN]++;
 	/* A different vCPU (or VM) may have run here since: start with a clean TLB. */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	avic_vcpu_load(v, cpu->apic_id);
 	__atomic_store_n(&v->running_on, (int32_t)cpu->apic_id, __ATOMIC_SEQ_CST);
 }
 
@@ -34,6 +36,7 @@ void vcpu_put(struct vcpu *v, bool blocking)
 {
 	this_cpu()->current = NULL;
 	v->stats.event[EVENT_SCHED_OUT]++;
+	avic_vcpu_put(v);
 	/* Clear running_on, full barrier, then look at the APIC page again. A sender sets the IRR
 	 * bit, full barrier, then reads running_on: if it read our APIC ID it kicked a CPU that is
 	 * leaving guest mode anyway, so either it saw running_on == -1 and wakes us (state is
@@ -69,9 +72,15 @@ void vcpu_kick(struct vcpu *v)
 	struct percpu *self = this_cpu();
 	if (where >= 0) {
 		if ((uint32_t)where != self->apic_id) {
-			lapic_send_ipi((uint32_t)where, VECTOR_KICK);
+			/* AVIC: the doorbell makes the target evaluate its IRR without an exit
+			 * (and its next VMRUN does if it is in the hypervisor just now) */
+			if (avic_enabled())
+				avic_ring_doorbell((uint32_t)where);
+			else
+				lapic_send_ipi((uint32_t)where, VECTOR_KICK);
 			if (self->current)
-				self->current->stats.event[EVENT_KICK_SENT]++;
+				self->current->stats.event[avic_enabled() ? EVENT_DOORBELL
+									: EVENT_KICK_SENT]++;
 		}
 		return;
 	}
@@ -134,6 +143,8 @@ static void vcpu_inject(struct vcpu *v)
 		c->event_inj = EVENT_VALID | EVENT_TYPE_NMI | 2;
 		return;
 	}
+	if (avic_enabled())
+		return; /* AVIC delivers from the backing page's IRR itself */
 	int vector = vapic_pending_vector(v->vapic.page);
 	if (vector < 0)
 		return;

@@ -1,4 +1,5 @@
 #include "svm/vm.h"
+#include "avic/avic.h"
 #include "kernel/console.h"
 #include "kernel/format.h"
 #include "kernel/frame.h"
@@ -152,6 +153,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	memset(v->vapic.page, 0, PAGE_SIZE);
 	vapic_reset(&v->vapic, index, index == 0);
 	vmcb_init(v);
+	avic_vcpu_init(v);
 	/* home CPU: the lowest pinned CPU in round-robin order, or any CPU round robin */
 	unsigned home = next_home_cpu++ % cpu_count;
 	if (vm->pin_mask) {
@@ -187,6 +189,11 @@ struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pi
 		return NULL;
 	}
 	memset((void *)(uintptr_t)vm->ram_hpa, 0, vm->mem_size);
+	if (!avic_vm_init(vm)) {
+		pr_err("vm %s: out of memory for the AVIC tables\n", name);
+		vm_destroy(vm);
+		return NULL;
+	}
 	for (unsigned i = 0; i < vcpus; i++) {
 		vm->vcpu[i] = vcpu_create(vm, i);
 		if (!vm->vcpu[i]) {
@@ -269,6 +276,7 @@ void vm_destroy(struct vm *vm)
 		frame_free_pages((uintptr_t)v, 1);
 		vm->vcpu[i] = NULL;
 	}
+	avic_vm_destroy(vm);
 	npt_destroy(&vm->npt);
 	if (vm->ram_hpa)
 		frame_free_pages(vm->ram_hpa, vm->mem_size / PAGE_SIZE);

@@ -73,6 +73,9 @@ struct vm {
 	char args[VM_ARGS_MAX];       /* the guest's command line */
 	uint64_t pin_mask;            /* cpus= */
 	struct platform platform;     /* virtual devices */
+	uint64_t avic_physical_table; /* AVIC tables and APIC access page (avic/avic.c) */
+	uint64_t avic_logical_table;
+	uint64_t avic_apic_access_page;
 };
 
 struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pin_mask);

@@ -1,0 +1,231 @@
+#include "avic/avic.h"
+#include "avic/apic_emulate.h"
+#include "avic/apic_regs.h"
+#include "avic/apic_route.h"
+#include "avic/avic_table.h"
+#include "avic/vapic.h"
+#include "kernel/console.h"
+#include "kernel/frame.h"
+#include "kernel/qemu.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+#include "svm/svm.h"
+#include "svm/vcpu.h"
+#include "svm/vm.h"
+
+#define AVIC_APIC_BAR APIC_BASE_DEFAULT_ADDR
+
+enum avic_policy avic_policy = AVIC_POLICY_SOFT;
+
+bool avic_choose_policy(const char *requested)
+{
+	enum avic_policy_request req = AVIC_POLICY_REQUEST_AUTO;
+	if (requested[0] && !avic_policy_parse(requested, &req)) {
+		pr_err("avic: policy=%s: expected auto, errata, standard or soft\n", requested);
+		return false;
+	}
+	struct cpuid_regs r = cpuid(1, 0);
+	unsigned family = (r.eax >> 8) & 0xf, model = (r.eax >> 4) & 0xf;
+	if (family == 0xf) {
+		family += (r.eax >> 20) & 0xff;
+		model |= ((r.eax >> 16) & 0xf) << 4;
+	}
+	const char *reason = NULL, *error = NULL;
+	enum avic_policy p = avic_policy_choose(req, family, model, svm_features.avic, &reason,
+						&error);
+	if (error) {
+		pr_err("avic: %s\n", error);
+		return false;
+	}
+	avic_policy = p;
+	printk("avic: policy %s (CPU family %xh model %xh, AVIC %s): %s\n", avic_policy_name(p),
+	       family, model, svm_features.avic ? "present" : "absent", reason);
+	return true;
+}
+
+static uint64_t *avic_physical_table(struct vm *vm)
+{
+	return (uint64_t *)(uintptr_t)vm->avic_physical_table;
+}
+
+static uint32_t *avic_logical_table(struct vm *vm)
+{
+	return (uint32_t *)(uintptr_t)vm->avic_logical_table;
+}
+
+bool avic_vm_init(struct vm *vm)
+{
+	if (!avic_enabled())
+		return true;
+	vm->avic_physical_table = frame_alloc();
+	vm->avic_logical_table = frame_alloc();
+	vm->avic_apic_access_page = frame_alloc();
+	if (!vm->avic_physical_table || !vm->avic_logical_table || !vm->avic_apic_access_page)
+		return false;
+	memset(avic_physical_table(vm), 0, PAGE_SIZE);
+	memset(avic_logical_table(vm), 0, PAGE_SIZE);
+	memset((void *)(uintptr_t)vm->avic_apic_access_page, 0, PAGE_SIZE);
+	/* The CPU checks guest accesses to the APIC page against the NPT but takes the data from
+	 * the backing page, so the NPT must map something there (APM §15.29.2.1). */
+	return npt_map(&vm->npt, AVIC_APIC_BAR, vm->avic_apic_access_page, PAGE_SIZE);
+}
+
+void avic_vm_destroy(struct vm *vm)
+{
+	uint64_t *pages[] = {&vm->avic_physical_table, &vm->avic_logical_table,
+			     &vm->avic_apic_access_page};
+	for (unsigned i = 0; i < ARRAY_SIZE(pages); i++) {
+		if (*pages[i])
+			frame_free_pages(*pages[i], 1);
+		*pages[i] = 0;
+	}
+}
+
+void avic_vcpu_init(struct vcpu *v)
+{
+	if (!avic_enabled())
+		return;
+	struct vm *vm = v->vm;
+	struct vmcb_control *c = &v->vmcb->control;
+	/* Every entry Valid with its backing page from the start: broadcasts skip invalid entries
+	 * without an exit (APM §15.29.6.1 step 4), so an AP not yet started must still be valid. */
+	avic_physical_table(vm)[v->index] = avic_table_physical_entry((uintptr_t)v->vapic.page);
+	uint64_t pointer = 0;
+	avic_table_physical_pointer(vm->avic_physical_table, VM_MAX_VCPUS - 1, &pointer);
+	c->int_ctl |= AVIC_ENABLE;
+	c->avic_vapic_bar = AVIC_APIC_BAR;
+	c->avic_backing_page = (uintptr_t)v->vapic.page;
+	c->avic_logical_table = vm->avic_logical_table;
+	c->avic_physical_table = pointer;
+}
+
+void avic_vcpu_load(struct vcpu *v, uint32_t host_apic_id)
+{
+	if (!avic_enabled())
+		return;
+	uint64_t *e = &avic_physical_table(v->vm)[v->index];
+	__atomic_store_n(e, avic_entry_on_load(avic_policy, *e, host_apic_id), __ATOMIC_SEQ_CST);
+}
+
+void avic_vcpu_put(struct vcpu *v)
+{
+	if (!avic_enabled())
+		return;
+	uint64_t *e = &avic_physical_table(v->vm)[v->index];
+	__atomic_store_n(e, avic_entry_on_put(avic_policy, *e), __ATOMIC_SEQ_CST);
+}
+
+void avic_logical_update(struct vcpu *v, uint32_t old_ldr, uint32_t old_dfr)
+{
+	if (!avic_enabled())
+		return;
+	uint32_t *table = avic_logical_table(v->vm);
+	int old = apic_route_avic_logical_index(old_ldr, old_dfr);
+	if (old >= 0 && avic_logical_entry_get_guest_physical_apic_id(table[old]) == v->index)
+		__atomic_store_n(&table[old], 0, __ATOMIC_SEQ_CST);
+	uint32_t ldr = apic_reg_read(v->vapic.page, APIC_LDR);
+	uint32_t dfr = apic_reg_read(v->vapic.page, APIC_DFR);
+	int now = apic_route_avic_logical_index(ldr, dfr);
+	if (now >= 0)
+		__atomic_store_n(&table[now], avic_table_logical_entry((uint8_t)v->index),
+				 __ATOMIC_SEQ_CST);
+}
+
+void avic_ring_doorbell(uint32_t host_apic_id)
+{
+	wrmsr(MSR_AVIC_DOORBELL, host_apic_id);
+}
+
+/* Target not running: the CPU has set the IRR bit of every target already (APM §15.29.6.1
+ * step 6); each target that is not in guest mode must be reached by software. */
+static void avic_kick_targets(struct vcpu *v, uint64_t icr)
+{
+	struct vm *vm = v->vm;
+	struct apic_route_vcpu r[VM_MAX_VCPUS];
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		vapic_route_info(&vm->vcpu[i]->vapic, &r[i]);
+	struct apic_icr m = apic_icr_decode(icr, false);
+	uint64_t targets = apic_route_message(r, vm->vcpu_count, v->index, &m, false);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (targets & BIT(i)) {
+			v->stats.event[EVENT_IPI_SENT]++;
+			vcpu_kick(vm->vcpu[i]);
+		}
+	}
+}
+
+/* Re-runs the guest's ICR write through the software APIC: sends the IPI the hardware did not
+ * (or records the illegal vector in ESR). */
+static void avic_emulate_icr_write(struct vcpu *v, uint64_t icr)
+{
+	struct vapic_effects fx;
+	apic_reg_write(v->vapic.page, APIC_ICR_HI, (uint32_t)(icr >> 32));
+	vapic_write(&v->vapic, APIC_ICR_LO, (uint32_t)icr, rdtsc(), &fx);
+	apic_apply_effects(v, &fx);
+}
+
+void avic_exit_incomplete_ipi(struct vcpu *v)
+{
+	struct avic_incomplete_ipi e;
+	avic_table_incomplete_ipi_decode(v->vmcb->control.exit_info1, v->vmcb->control.exit_info2,
+					 &e);
+	v->stats.avic_ipi[e.id < AVIC_IPI_IDS ? e.id : AVIC_IPI_IDS - 1]++;
+	switch (avic_policy_incomplete_ipi_action(e.id)) {
+	case AVIC_IPI_ACTION_KICK_TARGETS:
+		avic_kick_targets(v, e.icr);
+		break;
+	case AVIC_IPI_ACTION_EMULATE_IPI:
+	case AVIC_IPI_ACTION_SEND_ILLEGAL_VECTOR:
+		avic_emulate_icr_write(v, e.icr);
+		break;
+	case AVIC_IPI_ACTION_STOP_VM:
+		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+			"vCPU %u: AVIC_INCOMPLETE_IPI cause %u (index %u): doorbell's AVIC tables are "
+			"inconsistent",
+			v->index, e.id, e.index);
+		break;
+	}
+}
+
+/* Writes that complete before the exit (APM Table 15-22 "trap"): the register already holds the
+ * value in the backing page; the software APIC applies its side effects. */
+static bool avic_noaccel_is_trap(unsigned offset)
+{
+	switch (offset) {
+	case APIC_ID:
+	case APIC_EOI:
+	case APIC_RRD:
+	case APIC_LDR:
+	case APIC_DFR:
+	case APIC_SVR:
+	case APIC_ESR:
+	case APIC_ICR_LO:
+	case APIC_LVT_TIMER:
+	case APIC_LVT_THERMAL:
+	case APIC_LVT_PMC:
+	case APIC_LVT_LINT0:
+	case APIC_LVT_LINT1:
+	case APIC_LVT_ERROR:
+	case APIC_TMICT:
+	case APIC_TDCR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void avic_exit_noaccel(struct vcpu *v)
+{
+	struct avic_noaccel n;
+	avic_table_noaccel_decode(v->vmcb->control.exit_info1, v->vmcb->control.exit_info2, &n);
+	v->stats.avic_noaccel[(n.offset >> 4) & 0xff]++;
+	if (n.write && avic_noaccel_is_trap(n.offset)) {
+		struct vapic_effects fx;
+		uint32_t value = apic_reg_read(v->vapic.page, n.offset);
+		vapic_write(&v->vapic, n.offset, value, rdtsc(), &fx);
+		apic_apply_effects(v, &fx);
+		return;
+	}
+	/* Fault: nothing happened yet; emulate the instruction on the same page. */
+	apic_emulate_mmio(v, AVIC_APIC_BAR + n.offset);
+}

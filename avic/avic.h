@@ -1,0 +1,39 @@
+/* The AVIC driver (AMD APM vol. 2 §15.29): per-VM physical and logical APIC ID tables and the
+ * APIC access page, per-vCPU VMCB fields, the physical-table entry on every schedule-in and -out
+ * (by policy, avic/avic_policy.h), the doorbell, and the two AVIC exits. The backing page is the
+ * vCPU's one APIC page (struct vapic), shared with the software path. */
+#ifndef AVIC_AVIC_H
+#define AVIC_AVIC_H
+
+#include "avic/avic_policy.h"
+#include "kernel/types.h"
+
+#define MSR_AVIC_DOORBELL 0xc001011bu
+
+struct vm;
+struct vcpu;
+
+/* The policy in force (set once at boot by avic_choose_policy()). */
+extern enum avic_policy avic_policy;
+static inline bool avic_enabled(void)
+{
+	return avic_policy != AVIC_POLICY_SOFT;
+}
+
+/* Chooses the policy from policy= and the CPU; false with a message when it cannot be had. */
+bool avic_choose_policy(const char *requested);
+
+bool avic_vm_init(struct vm *vm);       /* tables and APIC access page; NPT mapping */
+void avic_vcpu_init(struct vcpu *v);    /* VMCB AVIC fields, physical table entry */
+void avic_vcpu_load(struct vcpu *v, uint32_t host_apic_id);
+void avic_vcpu_put(struct vcpu *v);
+void avic_vm_destroy(struct vm *vm);
+/* The guest changed LDR/DFR: the logical table follows (APM §15.29.3.2). */
+void avic_logical_update(struct vcpu *v, uint32_t old_ldr, uint32_t old_dfr);
+/* Makes a vCPU that runs on another CPU evaluate its IRR: the AVIC doorbell. */
+void avic_ring_doorbell(uint32_t host_apic_id);
+
+void avic_exit_incomplete_ipi(struct vcpu *v); /* #VMEXIT 401h */
+void avic_exit_noaccel(struct vcpu *v);        /* #VMEXIT 402h */
+
+#endif
