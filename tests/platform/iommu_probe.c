@@ -80,6 +80,12 @@
 #define MSI_ENABLE      (1U << 16)
 #define MSI_ADDR        APIC_BASE
 
+#define PCI_CLASS_REV   0x08
+#define PCI_CLASS_IOMMU 0x0806 /* base class 08h, subclass 06h */
+#define PIC1_DATA       0x21
+#define PIC2_DATA       0xa1
+#define GA_LOG_VECTOR   0x60
+
 #define GA_TAG        0xabcd1234U
 #define UNMAPPED_IOVA 0x200000ULL
 
@@ -158,11 +164,38 @@ static void irte_set_guest(bool is_run, bool ga_log_intr, uint8_t vector)
 	irt[1] = vector | (((uint64_t)vapic_backing >> 12) << IRTE_ROOT_SHIFT);
 }
 
+/*
+ * Point the IOMMU's own MSI (event, GA log interrupts) at @vector on the BSP
+ * and let the host take interrupts from the local APIC, with the 8259s
+ * masked so only the IOMMU can interrupt.
+ */
+static bool iommu_msi_setup(uint8_t vector)
+{
+	unsigned bdf, msi;
+
+	for (bdf = 0; bdf < 256; bdf++)
+		if ((hw_pci_read32(bdf, PCI_CLASS_REV) >> 16) == PCI_CLASS_IOMMU)
+			break;
+	probe_check(bdf < 256, "IOMMU PCI function present");
+	msi = bdf < 256 ? hw_pci_find_cap(bdf, PCI_CAP_MSI) : 0;
+	probe_check(msi != 0, "IOMMU MSI capability");
+	if (!msi)
+		return false;
+	hw_outb(PIC1_DATA, 0xff);
+	hw_outb(PIC2_DATA, 0xff);
+	hw_write32(APIC_BASE + APIC_SPIV, 0x1ff);
+	hw_pci_write32(bdf, msi + 4, (uint32_t)MSI_ADDR);
+	hw_pci_write32(bdf, msi + 8, 0);
+	hw_pci_write32(bdf, msi + 12, vector);
+	hw_pci_write32(bdf, msi, hw_pci_read32(bdf, msi) | MSI_ENABLE);
+	return true;
+}
+
 void iommu_probe_ga_post(void)
 {
 	uint64_t irr = (uint64_t)vapic_backing + APIC_IRR;
 
-	if (!edu_setup())
+	if (!edu_setup() || !iommu_msi_setup(GA_LOG_VECTOR))
 		return;
 	iommu_setup(DTE_V | DTE_IR | DTE_IW, CONTROL_IOMMU_EN | CONTROL_EVTLOG_EN | CONTROL_GA_EN |
 	                                         CONTROL_GAM_EN | CONTROL_GALOG_EN |
@@ -176,6 +209,10 @@ void iommu_probe_ga_post(void)
 	probe_check_eq(galog[0], GA_TAG | ((uint64_t)edu_bdf << 32) | GALOG_GUEST_NR,
 	               "GA log entry = GATag | DeviceID<<32 | type 1");
 	probe_check(iommu_read(IOMMU_STATUS) & STATUS_GA_INT, "GAInt status set");
+	__asm__ volatile("sti; nop; nop; cli");
+	probe_check_eq(irq_count[GA_LOG_VECTOR], 1,
+	               "GAIntEn: the GA log interrupt (IOMMU MSI) arrived");
+	hw_write32(APIC_BASE + APIC_EOI, 0);
 
 	irte_set_guest(true, true, 0x52);
 	edu_msi();
