@@ -73,7 +73,7 @@ bool apic_irr_test(unsigned vector);
  * accepted the previous and this command (delivery status idle). */
 void apic_send_ipi(uint32_t dest, uint32_t icr_low);
 
-/* Timer: divide is one of 1, 2, 4, ..., 128. */
+/* Timer: divide is one of 1, 2, 4, ..., 128; vector may carry APIC_LVT_MASKED. */
 void apic_timer_oneshot(unsigned vector, uint32_t count, unsigned divide);
 void apic_timer_periodic(unsigned vector, uint32_t count, unsigned divide);
 void apic_timer_stop(void);
