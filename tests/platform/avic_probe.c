@@ -381,17 +381,22 @@ static void ap_guest(void)
 	}
 }
 
-/* The AP is the host CPU of vCPU 1 (backing page B, host APIC ID 1). */
-static void ap_host(void)
+/* On the AP: vCPU 1 of the same VM (backing page B), host APIC ID 1, running. */
+static void ap_vm_setup(void (*entry)(void))
 {
 	vm_cpu_init(&ap_vm);
-	vm_init(&ap_vm, ap_guest);
+	vm_init(&ap_vm, entry);
 	vm_write(&ap_vm, VMCB_INT_CTL, INT_CTL_V_INTR_MASKING | INT_CTL_AVIC_ENABLE);
 	vm_write(&ap_vm, VMCB_AVIC_APIC_BAR, APIC_BASE);
 	vm_write(&ap_vm, VMCB_AVIC_BACKING_PAGE, bp(BACKING_B));
 	vm_write(&ap_vm, VMCB_AVIC_LOGICAL_ID, (uint64_t)logical_table);
 	vm_write(&ap_vm, VMCB_AVIC_PHYSICAL_ID, (uint64_t)physical_table | 3);
 	physical_table[1] = phys_entry(BACKING_B, true, 1);
+}
+
+static void ap_host(void)
+{
+	ap_vm_setup(ap_guest);
 	for (;;) {
 		ap_in_guest = true;
 		if (vm_enter(&ap_vm) == VMEXIT_VMMCALL)
@@ -502,4 +507,59 @@ void avic_probe_erratum(void)
 
 	expect_incomplete_ipi(vm, icr(1, 0x48), AVIC_IPI_TARGET_NOT_RUNNING, 1,
 	                      "window closed by the next VMRUN: 401h taken");
+}
+
+/* ---- erratum #1235 across CPUs: the lost wake-up --------------------------- */
+
+static volatile bool sender_in_guest, target_descheduled;
+
+/* vCPU 0 on the BSP: once vCPU 1 has been descheduled, IPI it. */
+static void sender_guest(void)
+{
+	sender_in_guest = true;
+	while (!target_descheduled)
+		__asm__ volatile("pause");
+	guest_ipi(1, 0x4c);
+	guest_report_forever();
+}
+
+/*
+ * The AP's hypervisor runs vCPU 1 until it exits, then deschedules it the
+ * way a hypervisor does (IsRunning = 0) while vCPU 0 is in guest mode on the
+ * BSP, and goes idle.
+ */
+static void desched_host(void)
+{
+	ap_vm_setup(guest_report_forever);
+	while (!sender_in_guest)
+		__asm__ volatile("pause");
+	(void)vm_enter(&ap_vm);
+	physical_table[1] &= ~AVIC_PHYS_IR;
+	target_descheduled = true;
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void avic_probe_erratum_smp(void)
+{
+	struct vm *vm = &avic_vm;
+	bool erratum = probe_arg("erratum=on");
+	uint32_t code;
+
+	hw_puts(erratum ? "  avic-erratum-1235=on: the wake-up exit must be lost\n"
+	                : "  avic-erratum-1235=off: the wake-up exit must be taken\n");
+	avic_setup(vm, sender_guest, 3);
+	physical_table[1] = phys_entry(BACKING_B, true, 1);
+	probe_start_ap(desched_host);
+
+	code = vm_enter(vm);
+	if (erratum) {
+		probe_check_eq(code, VMEXIT_VMMCALL,
+		               "erratum on: IPI to the just-descheduled vCPU does not exit");
+	} else {
+		probe_check_eq(code, VMEXIT_AVIC_INCOMPLETE_IPI, "erratum off: 401h taken");
+		probe_check_eq(vm_read(vm, VMCB_EXITINFO2), AVIC_IPI_TARGET_NOT_RUNNING << 32 | 1,
+		               "EXITINFO2 = ID 1, index 1");
+	}
+	probe_check(hw_apic_bit(bp(BACKING_B) + APIC_IRR, 0x4c), "target IRR set either way");
 }

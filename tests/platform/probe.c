@@ -29,11 +29,16 @@ struct probe {
 };
 
 static const struct probe probes[] = {
-    {"avic-vmrun", avic_probe_vmrun_checks},    {"avic-accel", avic_probe_accel},
-    {"avic-trap-fault", avic_probe_trap_fault}, {"avic-ipi", avic_probe_ipi},
-    {"avic-ipi-smp", avic_probe_ipi_smp},       {"avic-doorbell-msr", avic_probe_doorbell_msr},
-    {"avic-erratum", avic_probe_erratum},       {"iommu-ga-post", iommu_probe_ga_post},
-    {"iommu-event-log", iommu_probe_event_log},
+    {.name = "avic-vmrun", .run = avic_probe_vmrun_checks},
+    {.name = "avic-accel", .run = avic_probe_accel},
+    {.name = "avic-trap-fault", .run = avic_probe_trap_fault},
+    {.name = "avic-ipi", .run = avic_probe_ipi},
+    {.name = "avic-ipi-smp", .run = avic_probe_ipi_smp},
+    {.name = "avic-doorbell-msr", .run = avic_probe_doorbell_msr},
+    {.name = "avic-erratum", .run = avic_probe_erratum},
+    {.name = "avic-erratum-smp", .run = avic_probe_erratum_smp},
+    {.name = "iommu-ga-post", .run = iommu_probe_ga_post},
+    {.name = "iommu-event-log", .run = iommu_probe_event_log},
 };
 
 static char cmdline[CMDLINE_MAX];

@@ -28,6 +28,8 @@ avic-ipi-smp|-M q35 -smp 2 -cpu $cpu|probe=avic-ipi-smp
 avic-doorbell-msr|-M q35 -cpu $cpu|probe=avic-doorbell-msr
 avic-erratum-off|-M q35 -cpu $cpu,avic-erratum-1235=off|probe=avic-erratum erratum=off
 avic-erratum-on|-M q35 -cpu $cpu,avic-erratum-1235=on|probe=avic-erratum erratum=on
+avic-erratum-smp-off|-M q35 -smp 2 -cpu $cpu,avic-erratum-1235=off|probe=avic-erratum-smp erratum=off
+avic-erratum-smp-on|-M q35 -smp 2 -cpu $cpu,avic-erratum-1235=on|probe=avic-erratum-smp erratum=on
 iommu-ga-post|$iommu -cpu $cpu|probe=iommu-ga-post
 iommu-event-log|$iommu -cpu $cpu|probe=iommu-event-log"
 
