@@ -170,7 +170,10 @@ void apic_process_init_sipi(struct vcpu *v)
 			__atomic_store_n(&v->state, VCPU_WAIT_SIPI, __ATOMIC_SEQ_CST);
 		}
 	}
-	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE &&
-	    __atomic_exchange_n(&v->sipi_pending, false, __ATOMIC_SEQ_CST))
+	/* A start-up IPI is only accepted while the vCPU waits for one (apic_deliver_one), and
+	 * the wake-up it caused brought us here: start at its vector, after any INIT above. */
+	if (__atomic_exchange_n(&v->sipi_pending, false, __ATOMIC_SEQ_CST)) {
 		vm_vcpu_start_at_sipi(v, v->sipi_vector);
+		__atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
+	}
 }

@@ -175,11 +175,14 @@ const char *loader_load(struct vm *vm, const void *image, uint64_t size, const c
 		return "bad magic: not an ELF file (doorbell loads Multiboot v1 ELF32 kernels)";
 	if (eh->ident[4] != 1 || eh->machine != ELF_MACHINE_386)
 		return "not an ELF32 i386 image (Multiboot v1 kernels are ELF32)";
-	if (!mb1_has_header(img, size))
-		return "no Multiboot v1 header in the first 8 KiB";
+	if ((uint64_t)eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf32_phdr) > size)
+		return "truncated image: program headers lie outside the file";
+	/* segments first: a cut-off file is reported as truncated, not as lacking a header */
 	const char *err = loader_segments(vm, img, size, eh);
 	if (err)
 		return err;
+	if (!mb1_has_header(img, size))
+		return "no Multiboot v1 header in the first 8 KiB";
 	if (!vm_gpa_to_hva(vm, eh->entry, 1))
 		return "entry point outside guest RAM";
 	loader_info(vm, cmdline);

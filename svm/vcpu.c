@@ -161,8 +161,10 @@ static void vcpu_inject(struct vcpu *v)
 
 static bool vcpu_can_continue(struct vcpu *v, struct sched_cpu *s)
 {
-	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE)) {
-		/* the slice ended but nobody waits for this CPU: keep going, a new slice */
+	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE) &&
+	    this_cpu()->index != 0) {
+		/* The slice ended but nobody waits for this CPU: keep going, a new slice. CPU 0
+		 * always goes back to its loop, which drains guest output and watches timeout=. */
 		s->need_resched = false;
 		s->slice_start_tsc = rdtsc();
 		sched_arm_timer();

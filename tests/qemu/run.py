@@ -171,7 +171,7 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--timing", help="append measured timing marks to this file")
     args = ap.parse_args()
-    scope = {}
+    scope = {"__file__": os.path.abspath(args.suite)}
     with open(args.suite) as f:
         exec(compile(f.read(), args.suite, "exec"), scope)
     tests = scope["TESTS"]

@@ -1,0 +1,88 @@
+# The test guests under doorbell (issues "Run guests" and "A QEMU-compatible guest platform"):
+# the same images as tests/qemu/guests_direct.py runs under QEMU alone, here as doorbell VMs
+# booted from the GRUB image. Each test checks the guest's own closing line, doorbell's report
+# of the VM's end, and QEMU's exit status. Read by tests/qemu/run.py.
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BAD = os.path.join(ROOT, "build", "guests", "bad")
+
+# Malformed images, made from the real hello guest: each must be refused with a message naming
+# the problem while the other VM still runs.
+os.makedirs(BAD, exist_ok=True)
+with open(os.path.join(ROOT, "build", "guests", "hello.elf"), "rb") as f:
+    HELLO = f.read()
+with open(os.path.join(BAD, "badmagic.elf"), "wb") as f:
+    f.write(b"NOT-AN-ELF" + HELLO[10:])
+with open(os.path.join(BAD, "truncated.elf"), "wb") as f:
+    f.write(HELLO[:200])
+
+FORBID = [r"panic", r"hypervisor exception", r"^\[[^]]+\] FAIL"]
+PASS_STATUS = 1
+VM_FAILED = 249
+CLEAN = r"^doorbell: done, exit status"
+
+
+def closing(name, vm=None, checks=r"\d+"):
+    vm = vm or f"{name}.elf"
+    return [rf"^\[{vm}\] guest-{name}: {checks} passed, 0 failed$",
+            rf"^vm {vm}: ended: guest wrote 0x0 to isa-debug-exit",
+            rf"^vm {vm}: guest reported {checks} passed, 0 failed$",
+            rf"^stats vm={vm} vcpu=0 exit=total count=\d+$"]
+
+
+def vm_test(name, guests, expect, status=PASS_STATUS, smp=2, forbid=FORBID, **kw):
+    return dict(name=f"doorbell-{name}", boot="grub-bios", machine="q35", smp=smp,
+                cpu="EPYC-Rome,+svm", mem=1024, cmdline=kw.pop("cmdline", "timeout=60"),
+                guests=guests, status=status, expect=expect + [CLEAN], forbid=forbid,
+                timeout=kw.pop("timeout", 120), **kw)
+
+
+TESTS = [
+    vm_test("hello", [("build/guests/hello.elf", 'mem=32M args="greeting=hello answer=42"')],
+            closing("hello", checks=6) + [r"^\[hello.elf\] hello from a doorbell test guest$"]),
+    vm_test("cpuid_msr", [("build/guests/cpuid_msr.elf", "")], closing("cpuid_msr")),
+    vm_test("exception", [("build/guests/exception.elf", "")],
+            closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
+    vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],
+            closing("hlt_timer", checks=14) + [r"^stats vm=hlt_timer.elf vcpu=0 event=wake count=\d+$"]),
+    # 4 vCPUs on 2 host CPUs: oversubscribed, started with INIT/SIPI by the guest itself
+    vm_test("smp4-oversubscribed", [("build/guests/smp4.elf", 'vcpus=4 args="cpus=4"')],
+            closing("smp4", checks=8) + [r"^vm smp4.elf: 4 vCPU\(s\)",
+                                          r"^stats vm=smp4.elf vcpu=3 exit=total"]),
+    # two VMs at the same time, each pinned to its own CPU
+    vm_test("two-vms", [("build/guests/busy.elf", 'cpus=1 args="seconds=2"'),
+                        ("build/guests/hello.elf", 'cpus=0 args="greeting=hello answer=42"')],
+            closing("busy") + closing("hello", checks=6) + [r"^\[busy.elf\] busy: progress 4/4$"]),
+    # a guest touching memory it does not have is stopped; the other VM finishes
+    vm_test("unmapped-isolated", [("build/guests/unmapped.elf", ""),
+                                  ("build/guests/busy.elf", 'args="seconds=2"')],
+            closing("busy") + [r"^vm unmapped.elf: ended: vCPU 0: read from unmapped guest-physical "
+                               r"address 0xc0000000 at RIP 0x[0-9a-f]+",
+                               r"exit value 0x7e \(set by doorbell\)"],
+            status=VM_FAILED, forbid=[r"panic", r"hypervisor exception"]),
+    # a triple fault stops only its own VM
+    vm_test("triple-fault-isolated", [("build/guests/triple_fault.elf", ""),
+                                      ("build/guests/busy.elf", 'args="seconds=2"')],
+            closing("busy") + [r"^vm triple_fault.elf: ended: vCPU 0: triple fault \(shutdown\)"],
+            status=VM_FAILED, forbid=[r"panic", r"hypervisor exception"]),
+    # malformed images are refused by name; the good VM still runs
+    vm_test("malformed-images", [("build/guests/bad/badmagic.elf", ""),
+                                 ("build/guests/bad/truncated.elf", ""),
+                                 ("build/guests/hello.elf", 'args="greeting=hello answer=42"')],
+            closing("hello", checks=6) + [
+                r"^vm badmagic.elf: cannot load badmagic.elf: bad magic: not an ELF file",
+                r"^vm truncated.elf: cannot load truncated.elf: truncated image",
+                r"^doorbell: 1 VM\(s\) ran, 2 could not start$"],
+            status=VM_FAILED),
+    # a bad VM option is refused by name
+    vm_test("bad-vm-option", [("build/guests/hello.elf", "vcpus=99"),
+                              ("build/guests/busy.elf", 'args="seconds=1" frobnicate=1')],
+            [r"^vm hello.elf: vcpus= must be 1 to 16; this VM is not started$",
+             r"^vm busy.elf: unknown VM option frobnicate; this VM is not started$"],
+            status=VM_FAILED),
+    # a guest that hangs past the timeout: status 251 and the reason
+    vm_test("timeout", [("build/guests/busy.elf", 'args="seconds=30"')],
+            [r"^vm busy.elf: ended: still running after the timeout of 3 s"],
+            cmdline="timeout=3", status=251),
+]
