@@ -28,6 +28,15 @@ static unsigned finished;   /* other CPUs done with the current generation */
 static smp_fn work;
 static bool started;
 
+static void wake_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	apic_eoi();
+}
+
+/* An idle CPU halts rather than spins, so that it leaves the host (or the emulator's threads) to
+ * the CPUs that work. The generation is tested with IF clear and STI;HLT follows: the wake-up IPI
+ * of smp_start_all() cannot slip in between. */
 NORETURN void smp_ap_main(unsigned cpu)
 {
 	idt_load();
@@ -36,9 +45,12 @@ NORETURN void smp_ap_main(unsigned cpu)
 	unsigned seen = 0;
 	__atomic_fetch_add(&arrived, 1, __ATOMIC_RELEASE);
 	for (;;) {
+		cli();
+		while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen) {
+			sti_hlt();
+			cli();
+		}
 		sti();
-		while (__atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen)
-			pause();
 		seen = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 		work(cpu);
 		__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
@@ -51,6 +63,7 @@ unsigned smp_init(void)
 		return online;
 	started = true;
 	apic_ids[0] = apic_id();
+	idt_set_handler(SMP_WAKE_VECTOR, wake_interrupt);
 	unsigned want = fwcfg_cpu_count();
 	if (want > SMP_MAX_CPUS)
 		want = SMP_MAX_CPUS;
@@ -82,6 +95,8 @@ unsigned smp_start_all(smp_fn fn)
 	work = fn;
 	__atomic_store_n(&finished, 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+	if (online > 1)
+		apic_send_ipi(0, APIC_ICR_ALL_EXCLUDING | APIC_ICR_FIXED | SMP_WAKE_VECTOR);
 	return online;
 }
 

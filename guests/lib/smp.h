@@ -7,19 +7,21 @@
 #define SMP_MAX_CPUS        16
 #define SMP_AP_STACK_SIZE   16384
 #define SMP_TRAMPOLINE_ADDR 0x8000 /* below 1 MiB, 4 KiB aligned: SIPI vector 0x08 */
+#define SMP_WAKE_VECTOR     0xfe   /* reserved: wakes idle CPUs for smp_start_all() */
 
 #ifndef __ASSEMBLER__
 #include "kernel/types.h"
 
 typedef void (*smp_fn)(unsigned cpu);
 
-/* Starts every CPU that fw_cfg counts (up to SMP_MAX_CPUS) and leaves them idle with interrupts
- * enabled. Returns the number of CPUs online, the boot CPU included. Idempotent. */
+/* Starts every CPU that fw_cfg counts (up to SMP_MAX_CPUS) and leaves them idle, halted with
+ * interrupts enabled. Returns the number of CPUs online, the boot CPU included. Idempotent. */
 unsigned smp_init(void);
 
-/* Runs fn(cpu) on every other CPU (starting them first if needed); the boot CPU does not run it.
- * When fn returns, that CPU idles again, with interrupts enabled, until the next call. Returns the
- * number of CPUs online. */
+/* Runs fn(cpu) on every other CPU (starting them first if needed), with interrupts enabled; the
+ * boot CPU does not run it. Wakes the idle CPUs with an IPI of SMP_WAKE_VECTOR to all excluding
+ * self. When fn returns, that CPU idles again until the next call. Returns the number of CPUs
+ * online. */
 unsigned smp_start_all(smp_fn fn);
 
 /* Waits until every other CPU has returned from the function of the last smp_start_all(); false

@@ -39,7 +39,8 @@ static uint32_t count_for(uint64_t us)
 static bool within(uint64_t measured_us, uint64_t nominal_us)
 {
 	return measured_us * 100 >= nominal_us * TIMER_CHECK_EARLY_PERCENT &&
-	       measured_us <= nominal_us + TIMER_CHECK_LATE_US;
+	       measured_us * 100 <=
+	           nominal_us * TIMER_CHECK_LATE_PERCENT + TIMER_CHECK_LATE_US * 100;
 }
 
 void timer_check_oneshot(const char *who, uint32_t us)
@@ -53,8 +54,8 @@ void timer_check_oneshot(const char *who, uint32_t us)
 	uint32_t measured = (uint32_t)tsc_to_us(t->last_tsc - start);
 	test_check(t->count == 1, "%sone-shot: HLT ended by the timer interrupt", who);
 	printf("info: %sone-shot %u us: interrupt after %u us\n", who, us, measured);
-	test_check(within(measured, us), "%sone-shot %u us: fired within -%u%%/+%u us", who, us,
-	           100 - TIMER_CHECK_EARLY_PERCENT, TIMER_CHECK_LATE_US);
+	test_check(within(measured, us), "%sone-shot %u us: fired within %u%%..%u%% + %u us", who,
+	           us, TIMER_CHECK_EARLY_PERCENT, TIMER_CHECK_LATE_PERCENT, TIMER_CHECK_LATE_US);
 	test_check(apic_read(APIC_TIMER_CCR) == 0, "%sone-shot: current count 0 after expiry", who);
 	sti();
 	tsc_delay_us(2 * (uint64_t)us);
@@ -75,8 +76,9 @@ void timer_check_periodic(const char *who, uint32_t period_us, uint32_t count)
 	uint32_t measured = (uint32_t)tsc_to_us(t->last_tsc - start);
 	uint64_t nominal = (uint64_t)period_us * count;
 	printf("info: %speriodic %u x %u us: %u us\n", who, count, period_us, measured);
-	test_check(within(measured, nominal), "%speriodic: %u ticks of %u us within -%u%%/+%u us",
-	           who, count, period_us, 100 - TIMER_CHECK_EARLY_PERCENT, TIMER_CHECK_LATE_US);
+	test_check(within(measured, nominal),
+	           "%speriodic: %u ticks of %u us within %u%%..%u%% + %u us", who, count, period_us,
+	           TIMER_CHECK_EARLY_PERCENT, TIMER_CHECK_LATE_PERCENT, TIMER_CHECK_LATE_US);
 	uint32_t after_stop = t->count;
 	sti();
 	tsc_delay_us(3 * (uint64_t)period_us);

@@ -37,4 +37,6 @@ TESTS = [
          forbid=FORBID + [r"^guest-triple_fault:"]),
     guest("smp4", "cpus=4", checks=8, smp=4),
     guest("busy", "seconds=2", checks=1, expect=[r"^busy: progress 4/4$"]),
+    # issue "virtual local APIC"
+    guest("ipi", checks=72, smp=4, timeout=120),
 ]
