@@ -1,0 +1,168 @@
+/* An IPI storm: every CPU sends count= (default 2000) IPIs to randomly chosen other CPUs, and
+ * between sends randomly computes for a while or halts (a one-shot timer bounds each halt), so
+ * that targets are found both running and halted. Each sender has its own vector and sends to a
+ * target only once the target has counted the previous IPI from it: nothing may merge in an IRR
+ * (one bit per vector), so every IPI must be counted, and the sums must match exactly. An IPI not
+ * counted within STALL_US is a stall, reported as a failure. seed= changes the random choices. */
+#include "guests/lib/apic.h"
+#include "guests/lib/idt.h"
+#include "guests/lib/printf.h"
+#include "guests/lib/runtime.h"
+#include "guests/lib/smp.h"
+#include "guests/lib/test.h"
+#include "guests/lib/tsc.h"
+#include "guests/lib/x86.h"
+
+const char guest_name[] = "ipi_storm";
+
+#define DEFAULT_COUNT     2000
+#define DEFAULT_SEED      1
+#define VEC_FROM_CPU0     0x60 /* sender s uses vector 0x60 + s */
+#define VEC_HALT_TIMER    0x40
+#define HALT_TIMER_US     500 /* a halt ends by this timer if no IPI comes first */
+#define BUSY_MAX_LOOPS    2000
+#define STALL_US          2000000
+#define FINISH_BASE_US    30000000 /* the whole storm: 30 s plus 2 ms per IPI per CPU */
+#define FINISH_PER_IPI_US 2000
+
+static uint32_t count;
+static unsigned cpus;
+static uint32_t sent[SMP_MAX_CPUS][SMP_MAX_CPUS];     /* [sender][target], written by sender */
+static uint32_t received[SMP_MAX_CPUS][SMP_MAX_CPUS]; /* [target][sender], written by target */
+static uint32_t halts[SMP_MAX_CPUS], timer_wakes[SMP_MAX_CPUS];
+static uint32_t finished, stalls;
+static uint32_t seed_base;
+
+static void ipi_interrupt(struct trap_frame *f)
+{
+	unsigned self = smp_cpu_index(), sender = f->vector - VEC_FROM_CPU0;
+	__atomic_store_n(&received[self][sender], received[self][sender] + 1, __ATOMIC_RELEASE);
+	apic_eoi();
+}
+
+static void halt_timer_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	timer_wakes[smp_cpu_index()]++;
+	apic_eoi();
+}
+
+/* xorshift32 (Marsaglia, "Xorshift RNGs", 2003) */
+static uint32_t next_random(uint32_t *state)
+{
+	uint32_t x = *state;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
+
+static void pause_randomly(unsigned self, uint32_t *rng)
+{
+	uint32_t r = next_random(rng);
+	if (r & 1) {
+		cli();
+		apic_timer_oneshot(VEC_HALT_TIMER,
+		                   (uint32_t)(apic_timer_hz() * HALT_TIMER_US / 1000000), 1);
+		halts[self]++;
+		sti_hlt();
+		apic_timer_stop();
+	} else {
+		for (uint32_t i = (r >> 1) % BUSY_MAX_LOOPS; i; i--)
+			__asm__ volatile("" : "+r"(i));
+	}
+}
+
+/* Waits, taking interrupts, until target has counted every IPI this CPU sent it. */
+static bool await_counted(unsigned self, unsigned target)
+{
+	uint64_t deadline = 0;
+	while (__atomic_load_n(&received[target][self], __ATOMIC_ACQUIRE) != sent[self][target]) {
+		if (!deadline)
+			deadline = tsc_deadline(STALL_US);
+		else if (tsc_expired(deadline))
+			return false;
+		pause();
+	}
+	return true;
+}
+
+static void storm(unsigned self)
+{
+	uint32_t rng = seed_base * 2654435761u + self + 1;
+	sti();
+	for (uint32_t i = 0; i < count; i++) {
+		unsigned target = (self + 1 + next_random(&rng) % (cpus - 1)) % cpus;
+		if (!await_counted(self, target)) {
+			__atomic_fetch_add(&stalls, 1, __ATOMIC_RELAXED);
+			printf("info: CPU %u: IPI %u to CPU %u not counted within %u ms\n", self,
+			       sent[self][target], target, STALL_US / 1000);
+			break;
+		}
+		sent[self][target]++;
+		apic_send_ipi(smp_apic_id(target), APIC_ICR_FIXED | (VEC_FROM_CPU0 + self));
+		pause_randomly(self, &rng);
+	}
+	for (unsigned t = 0; t < cpus; t++)
+		if (t != self && !await_counted(self, t))
+			__atomic_fetch_add(&stalls, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
+}
+
+static uint32_t sum_sent(unsigned s)
+{
+	uint32_t n = 0;
+	for (unsigned t = 0; t < cpus; t++)
+		n += sent[s][t];
+	return n;
+}
+
+static uint32_t sum_received(unsigned t)
+{
+	uint32_t n = 0;
+	for (unsigned s = 0; s < cpus; s++)
+		n += received[t][s];
+	return n;
+}
+
+void guest_main(const struct multiboot_info *mbi)
+{
+	count = multiboot_cmdline_uint(mbi, "count", DEFAULT_COUNT);
+	seed_base = multiboot_cmdline_uint(mbi, "seed", DEFAULT_SEED);
+	for (unsigned s = 0; s < SMP_MAX_CPUS; s++)
+		idt_set_handler(VEC_FROM_CPU0 + s, ipi_interrupt);
+	idt_set_handler(VEC_HALT_TIMER, halt_timer_interrupt);
+	apic_timer_hz();
+	cpus = smp_init();
+	if (!test_check(cpus >= 2, "at least 2 CPUs online"))
+		return;
+	printf("ipi_storm: %u CPUs, %u IPIs each\n", cpus, count);
+	uint64_t start = rdtsc();
+	smp_start_all(storm);
+	storm(0);
+	uint64_t limit_us = FINISH_BASE_US + (uint64_t)FINISH_PER_IPI_US * count;
+	uint64_t deadline = tsc_deadline(limit_us);
+	while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < cpus && !tsc_expired(deadline))
+		pause();
+	cli();
+	uint32_t elapsed_ms = (uint32_t)(tsc_to_us(rdtsc() - start) / 1000);
+	test_check(finished == cpus, "every CPU finished sending within its time limit");
+	printf("info: time limit %u s\n", (uint32_t)(limit_us / 1000000));
+	test_check(stalls == 0, "no stall: every IPI counted within %u ms of its send",
+	           STALL_US / 1000);
+	uint32_t total_sent = 0, total_received = 0;
+	for (unsigned c = 0; c < cpus; c++) {
+		bool pairs = true;
+		for (unsigned s = 0; s < cpus; s++)
+			pairs &= received[c][s] == sent[s][c];
+		test_check(sum_sent(c) == count, "CPU %u sent %u IPIs", c, count);
+		test_check(pairs, "CPU %u counted exactly the IPIs each CPU sent it", c);
+		total_sent += sum_sent(c);
+		total_received += sum_received(c);
+		printf("info: CPU %u: received %u, halted %u times, %u woken by the timer\n", c,
+		       sum_received(c), halts[c], timer_wakes[c]);
+	}
+	test_check(total_received == total_sent && total_sent == cpus * count,
+	           "total: %u sent, as many received, none lost", cpus * count);
+	printf("info: %u IPIs in %u ms\n", total_sent, elapsed_ms);
+}
