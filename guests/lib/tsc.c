@@ -1,5 +1,6 @@
 #include "guests/lib/tsc.h"
 #include "guests/lib/doorbell.h"
+#include "guests/lib/printf.h"
 #include "guests/lib/x86.h"
 
 /* 8254 PIT (Intel 82C54 data sheet) and the PC's port 0x61 (gate and output of channel 2). */
@@ -13,11 +14,13 @@
 #define PORT61_OUT2      0x20
 #define CALIBRATE_MS     50 /* 59659 PIT ticks: fits the 16-bit counter */
 #define CALIBRATE_ROUNDS 3
+#define PIT_MAX_POLLS    5000000 /* a platform without a PIT must not hang the guest */
+#define FALLBACK_HZ      1000000000ull
 
 static uint64_t hz;
 
 /* One measurement: TSC ticks while channel 2 counts down CALIBRATE_MS in mode 0, where OUT2 goes
- * high at terminal count. */
+ * high at terminal count; 0 when OUT2 never rises. */
 static uint64_t pit_measure(void)
 {
 	uint16_t count = PIT_HZ / 1000 * CALIBRATE_MS;
@@ -26,8 +29,9 @@ static uint64_t pit_measure(void)
 	outb(PIT_CH2_DATA, (uint8_t)count);
 	uint64_t start = rdtsc();
 	outb(PIT_CH2_DATA, (uint8_t)(count >> 8)); /* counting starts with the high byte */
-	while (!(inb(PORT61) & PORT61_OUT2))
-		;
+	for (uint32_t polls = 0; !(inb(PORT61) & PORT61_OUT2); polls++)
+		if (polls == PIT_MAX_POLLS)
+			return 0;
 	return rdtsc() - start;
 }
 
@@ -48,10 +52,14 @@ uint64_t tsc_hz(void)
 		 * descheduling this vCPU), never shortened. */
 		for (int i = 0; i < CALIBRATE_ROUNDS; i++) {
 			uint64_t t = pit_measure();
-			if (!measured || t < measured)
+			if (t && (!measured || t < measured))
 				measured = t;
 		}
 		measured = measured * 1000 / CALIBRATE_MS;
+	}
+	if (!measured) {
+		printf("info: tsc: no PIT channel 2 and no HC_TSC_HZ: assuming 1 GHz\n");
+		measured = FALLBACK_HZ;
 	}
 	hz = measured;
 	return hz;
