@@ -371,6 +371,7 @@ void avic_probe_ipi(void)
 
 static struct vm ap_vm;
 static volatile bool ap_in_guest;
+static volatile uint32_t ap_wakeups; /* HLTs of the AP guest that ended */
 
 static void ap_guest(void)
 {
@@ -399,8 +400,10 @@ static void ap_host(void)
 	ap_vm_setup(ap_guest);
 	for (;;) {
 		ap_in_guest = true;
-		if (vm_enter(&ap_vm) == VMEXIT_VMMCALL)
+		if (vm_enter(&ap_vm) == VMEXIT_VMMCALL) {
 			vm_skip_vmmcall(&ap_vm);
+			ap_wakeups++;
+		}
 	}
 }
 
@@ -410,12 +413,12 @@ static void smp_guest(void)
 	guest_report_forever();
 }
 
-/* Wait until the AP guest has taken @vector (HLT may also end spuriously). */
-static bool wait_irq(unsigned vector)
+/* Wait until the AP guest has taken @vector and its host has seen HLT end. */
+static bool wait_irq(unsigned vector, uint32_t wakeups)
 {
 	uint32_t i;
 
-	for (i = 0; i < WAKE_TIMEOUT && !irq_count[vector]; i++)
+	for (i = 0; i < WAKE_TIMEOUT && (!irq_count[vector] || ap_wakeups < wakeups); i++)
 		__asm__ volatile("pause");
 	return irq_count[vector] != 0;
 }
@@ -431,8 +434,9 @@ void avic_probe_ipi_smp(void)
 	hw_delay(1000000);
 
 	step(vm, VMEXIT_VMMCALL, "IPI to the running vCPU on the AP: no exit");
-	probe_check(wait_irq(0x49), "doorbell from the IPI woke the halted AP guest");
+	probe_check(wait_irq(0x49, 1), "doorbell from the IPI woke the halted AP guest");
 	probe_check_eq(irq_count[0x49], 1, "AP guest took vector 49h once");
+	probe_check_eq(ap_wakeups, 1, "the AP guest's HLT ended once");
 	/* let the AP go back into its guest and halt there */
 	hw_delay(5000000);
 
@@ -442,11 +446,12 @@ void avic_probe_ipi_smp(void)
 	    : "+m"(*(volatile uint32_t *)(bp(BACKING_B) + APIC_IRR + (0x4a / 32) * 0x10))
 	    : "r"(1U << (0x4a % 32)));
 	hw_delay(5000000);
-	/* HLT may end spuriously; what matters is that 4Ah is not taken */
 	probe_check_eq(irq_count[0x4a], 0, "IRR alone is not delivered to a halted guest");
+	probe_check_eq(ap_wakeups, 1, "IRR alone does not end the guest's HLT");
 	hw_wrmsr(MSR_AMD64_SVM_AVIC_DOORBELL, 1);
-	probe_check(wait_irq(0x4a), "doorbell MSR write woke the AP guest");
+	probe_check(wait_irq(0x4a, 2), "doorbell MSR write woke the AP guest");
 	probe_check_eq(irq_count[0x4a], 1, "AP guest took vector 4Ah once");
+	probe_check_eq(ap_wakeups, 2, "the doorbell ended the HLT");
 }
 
 /* ---- doorbell MSR access rules (APM 15.29.8.3) --------------------------- */

@@ -183,13 +183,18 @@ void probe_start_ap(void (*fn)(void))
 	hw_write32(APIC_BASE + APIC_ICR_HI, 1U << 24);
 	hw_write32(APIC_BASE + APIC_ICR_LO, ICR_INIT | ICR_ASSERT);
 	hw_delay(100000);
-	for (i = 0; i < 2; i++) {
-		hw_write32(APIC_BASE + APIC_ICR_HI, 1U << 24);
-		hw_write32(APIC_BASE + APIC_ICR_LO, ICR_STARTUP | SIPI_VECTOR);
-		hw_delay(10000);
-	}
-	for (i = 0; i < AP_START_TIMEOUT && !ap_alive; i++)
+	/*
+	 * A second SIPI only if the first was lost: QEMU 7.2 ends a HLT of a
+	 * running AP for a SIPI it then ignores, which would wake the probes'
+	 * halted guests spuriously.
+	 */
+	for (i = 0; i < 2 * AP_START_TIMEOUT && !ap_alive; i++) {
+		if (i % AP_START_TIMEOUT == 0) {
+			hw_write32(APIC_BASE + APIC_ICR_HI, 1U << 24);
+			hw_write32(APIC_BASE + APIC_ICR_LO, ICR_STARTUP | SIPI_VECTOR);
+		}
 		__asm__ volatile("pause");
+	}
 	probe_check(ap_alive, "AP started");
 	if (!ap_alive) {
 		hw_puts("FAIL ");
