@@ -116,14 +116,19 @@ fuzz: $(BUILD)/fuzz_decode
 guests:
 -include guests/guests.mk
 -include tests/platform/platform.mk
+-include tests/model/model.mk
 
 # ---- the two commands ------------------------------------------------------------------------
 ## make run [GUEST=file.elf] [VCPUS=n] [MEM=64M] [ARGS="guest cmdline"] [OPTS="doorbell options"]
-##          [SMP=host CPUs] [TIMEOUT=s]   boot doorbell in QEMU with that guest; status passes through
+##          [SMP=host CPUs] [TIMEOUT=s] [AVIC=1 [ERRATUM=1]]
+##              boot doorbell in QEMU with that guest; the status passes through. AVIC=1 uses the
+##              patched QEMU with AVIC (built by make qemu-avic), ERRATUM=1 turns erratum #1235 on
 ## make test    every test: unit, fuzz, QEMU boot paths, guests under doorbell and under QEMU alone
-run: deps all
+RUN_AVIC := $(if $(AVIC),--avic $(if $(ERRATUM),--erratum))
+run: deps all $(if $(AVIC),qemu-avic)
 	@$(PYTHON) tools/run.py --guest "$(GUEST)" --vcpus "$(or $(VCPUS),1)" --mem "$(or $(MEM),64M)" \
-		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(or $(SMP),2)" --timeout "$(or $(TIMEOUT),120)"
+		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(or $(SMP),2)" --timeout "$(or $(TIMEOUT),120)" \
+		$(RUN_AVIC)
 
 test: deps all
 	@tests/run_all.sh

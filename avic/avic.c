@@ -99,20 +99,9 @@ void avic_vcpu_init(struct vcpu *v)
 	c->avic_physical_table = pointer;
 }
 
-void avic_vcpu_load(struct vcpu *v, uint32_t host_apic_id)
+volatile uint64_t *avic_physical_entry(struct vcpu *v)
 {
-	if (!avic_enabled())
-		return;
-	uint64_t *e = &avic_physical_table(v->vm)[v->index];
-	__atomic_store_n(e, avic_entry_on_load(avic_policy, *e, host_apic_id), __ATOMIC_SEQ_CST);
-}
-
-void avic_vcpu_put(struct vcpu *v)
-{
-	if (!avic_enabled())
-		return;
-	uint64_t *e = &avic_physical_table(v->vm)[v->index];
-	__atomic_store_n(e, avic_entry_on_put(avic_policy, *e), __ATOMIC_SEQ_CST);
+	return &avic_physical_table(v->vm)[v->index];
 }
 
 void avic_logical_update(struct vcpu *v, uint32_t old_ldr, uint32_t old_dfr)
@@ -146,12 +135,9 @@ static void avic_kick_targets(struct vcpu *v, uint64_t icr)
 		vapic_route_info(&vm->vcpu[i]->vapic, &r[i]);
 	struct apic_icr m = apic_icr_decode(icr, false);
 	uint64_t targets = apic_route_message(r, vm->vcpu_count, v->index, &m, false);
-	for (unsigned i = 0; i < vm->vcpu_count; i++) {
-		if (targets & BIT(i)) {
-			v->stats.event[EVENT_IPI_SENT]++;
-			vcpu_kick(vm->vcpu[i]);
-		}
-	}
+	for (uint64_t t = targets; t; t &= t - 1)
+		v->stats.event[EVENT_IPI_SENT]++;
+	vcpu_kick_targets(vm->vcpu, targets);
 }
 
 /* Re-runs the guest's ICR write through the software APIC: sends the IPI the hardware did not

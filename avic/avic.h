@@ -25,8 +25,9 @@ bool avic_choose_policy(const char *requested);
 
 bool avic_vm_init(struct vm *vm);       /* tables and APIC access page; NPT mapping */
 void avic_vcpu_init(struct vcpu *v);    /* VMCB AVIC fields, physical table entry */
-void avic_vcpu_load(struct vcpu *v, uint32_t host_apic_id);
-void avic_vcpu_put(struct vcpu *v);
+/* v's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
+ * avic/delivery.c per policy). */
+volatile uint64_t *avic_physical_entry(struct vcpu *v);
 void avic_vm_destroy(struct vm *vm);
 /* The guest changed LDR/DFR: the logical table follows (APM §15.29.3.2). */
 void avic_logical_update(struct vcpu *v, uint32_t old_ldr, uint32_t old_dfr);

@@ -17,6 +17,7 @@
 #include "avic/avic.h"
 #include "svm/platform.h"
 #include "svm/svm.h"
+#include "svm/vcpu.h"
 #include "svm/vm.h"
 
 #define VM_DEFAULT_MEM (32ull << 20)
@@ -172,6 +173,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	       svm_features.avic ? "yes" : "no");
 	if (!avic_choose_policy(kernel_config.policy))
 		return QEMU_EXIT_PANIC;
+	vcpu_delivery_init();
 	svm_enable_cpu();
 	sched_init_cpu();
 	for (unsigned i = 1; i < MAX_CPUS; i++) {

@@ -1,6 +1,7 @@
 #include "svm/vcpu.h"
 #include "avic/apic_emulate.h"
 #include "avic/avic.h"
+#include "avic/delivery.h"
 #include "kernel/lapic.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
@@ -21,31 +22,68 @@ bool vcpu_has_wake_event(struct vcpu *v)
 	return (v->vmcb->save.rflags & RFLAGS_IF) && vapic_pending_vector(v->vapic.page) >= 0;
 }
 
+/* The delivery protocol of avic/delivery.c (also run by the model checker in tests/model) bound
+ * to the hypervisor's vCPUs. */
+static volatile int32_t *ops_running_on(struct vcpu *v)
+{
+	return &v->running_on;
+}
+
+static uint8_t *ops_apic_page(struct vcpu *v)
+{
+	return v->vapic.page;
+}
+
+static void ops_doorbell(uint32_t host_apic_id)
+{
+	/* AVIC: the doorbell makes the target evaluate its IRR without an exit (and its next
+	 * VMRUN does if it is in the hypervisor just now); soft: a host IPI forces an exit */
+	struct vcpu *self = this_cpu()->current;
+	if (avic_enabled()) {
+		avic_ring_doorbell(host_apic_id);
+		if (self)
+			self->stats.event[EVENT_DOORBELL]++;
+	} else {
+		lapic_send_ipi(host_apic_id, VECTOR_KICK);
+		if (self)
+			self->stats.event[EVENT_KICK_SENT]++;
+	}
+}
+
+static struct delivery_ops vcpu_delivery = {
+	.policy = AVIC_POLICY_SOFT,
+	.running_on = ops_running_on,
+	.physical_entry = avic_physical_entry,
+	.apic_page = ops_apic_page,
+	.has_wake_event = vcpu_has_wake_event,
+	.wake = vcpu_wake,
+	.doorbell = ops_doorbell,
+};
+
+void vcpu_delivery_init(void)
+{
+	vcpu_delivery.policy = avic_policy;
+}
+
 void vcpu_load(struct vcpu *v)
 {
 	struct percpu *cpu = this_cpu();
 	cpu->current = v;
 	v->stats.event[EVENT_SCHED_IN]++;
-	/* A different vCPU (or VM) may have run here since: start with a clean TLB. */
+	/* A different vCPU (or VM) may have run here since: start with a clean TLB. This also
+	 * meets AVIC's rule for multiprocessor VMs (TLB_CONTROL when another vCPU of the same VM
+	 * ran on this core, APM 15.29.2.3). */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
-	avic_vcpu_load(v, cpu->apic_id);
-	__atomic_store_n(&v->running_on, (int32_t)cpu->apic_id, __ATOMIC_SEQ_CST);
+	delivery_load(&vcpu_delivery, v, cpu->apic_id);
 }
 
 void vcpu_put(struct vcpu *v, bool blocking)
 {
 	this_cpu()->current = NULL;
 	v->stats.event[EVENT_SCHED_OUT]++;
-	avic_vcpu_put(v);
-	/* Clear running_on, full barrier, then look at the APIC page again. A sender sets the IRR
-	 * bit, full barrier, then reads running_on: if it read our APIC ID it kicked a CPU that is
-	 * leaving guest mode anyway, so either it saw running_on == -1 and wakes us (state is
-	 * already BLOCKED), or we see its IRR bit here. Without this order an IPI sent while we
-	 * go to sleep is lost until some unrelated event wakes the vCPU. */
-	__atomic_store_n(&v->running_on, -1, __ATOMIC_SEQ_CST);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (blocking && vcpu_has_wake_event(v))
-		vcpu_wake(v);
+	/* Clears running_on (and IsRunning under standard), full barrier, re-checks the IRR of
+	 * a blocking vCPU: avic/delivery.c says why this order is what prevents lost wake-ups. */
+	delivery_put(&vcpu_delivery, v, blocking);
 }
 
 bool vcpu_wake(struct vcpu *v)
@@ -67,24 +105,12 @@ bool vcpu_wake(struct vcpu *v)
 
 void vcpu_kick(struct vcpu *v)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the IRR write is visible before we look */
-	int32_t where = __atomic_load_n(&v->running_on, __ATOMIC_SEQ_CST);
-	struct percpu *self = this_cpu();
-	if (where >= 0) {
-		if ((uint32_t)where != self->apic_id) {
-			/* AVIC: the doorbell makes the target evaluate its IRR without an exit
-			 * (and its next VMRUN does if it is in the hypervisor just now) */
-			if (avic_enabled())
-				avic_ring_doorbell((uint32_t)where);
-			else
-				lapic_send_ipi((uint32_t)where, VECTOR_KICK);
-			if (self->current)
-				self->current->stats.event[avic_enabled() ? EVENT_DOORBELL
-									: EVENT_KICK_SENT]++;
-		}
-		return;
-	}
-	vcpu_wake(v);
+	delivery_kick(&vcpu_delivery, v, this_cpu()->apic_id);
+}
+
+void vcpu_kick_targets(struct vcpu *const *vcpus, uint64_t targets)
+{
+	delivery_kick_targets(&vcpu_delivery, vcpus, targets, this_cpu()->apic_id);
 }
 
 void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc)
@@ -182,10 +208,15 @@ void vcpu_run(struct vcpu *v)
 		apic_process_init_sipi(v);
 		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE)
 			break;
-		if (v->halted && !vcpu_has_wake_event(v)) {
-			__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
-			v->stats.event[EVENT_BLOCK]++;
-			break;
+		if (v->halted) {
+			if (!vcpu_has_wake_event(v)) {
+				__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
+				v->stats.event[EVENT_BLOCK]++;
+				break;
+			}
+			/* AVIC delivers the pending vector itself at VMRUN: resume the guest */
+			if (avic_enabled())
+				v->halted = false;
 		}
 		vcpu_inject(v);
 		if (v->vmcb->control.event_inj & EVENT_VALID)

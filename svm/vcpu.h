@@ -16,8 +16,13 @@ void vcpu_run(struct vcpu *v);
 void vcpu_load(struct vcpu *v);
 void vcpu_put(struct vcpu *v, bool blocking);
 
-/* Delivery of an interrupt already posted in v's APIC page (IRR set): make v notice it. */
+/* Delivery of an interrupt already posted in v's APIC page (IRR set): make v notice it —
+ * doorbell (or host IPI) where it runs, wake-up if it is blocked (avic/delivery.c). */
 void vcpu_kick(struct vcpu *v);
+/* The same for every vCPU in the bitmap (the AVIC_INCOMPLETE_IPI "target not running" exit). */
+void vcpu_kick_targets(struct vcpu *const *vcpus, uint64_t targets);
+/* Binds the delivery protocol to the policy in force; once, before any VM starts. */
+void vcpu_delivery_init(void);
 /* BLOCKED or WAIT_SIPI -> RUNNABLE and queued; false if it was not waiting. */
 bool vcpu_wake(struct vcpu *v);
 

@@ -42,6 +42,13 @@ if [ -f tests/qemu/guests_direct.py ] && [ -d build/guests ]; then
 fi
 if [ -f tests/platform/platform.mk ]; then
 	stage platform make --no-print-directory test-platform
+	# the guests again, on the AVIC platform the previous stage built
+	if [ -x build/qemu/qemu-system-x86_64 ] && [ -d build/guests ]; then
+		stage guests-avic python3 tests/qemu/run.py tests/qemu/guests_avic.py
+	fi
+fi
+if [ -f tests/model/model.mk ]; then
+	stage model make --no-print-directory model
 fi
 echo "test: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

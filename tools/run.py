@@ -4,7 +4,7 @@ show the serial console on stdout. QEMU's exit status is passed through: a guest
 isa-debug-exit ends with (C << 1) | 1, exactly as under QEMU alone.
 
 usage: run.py [--guest FILE] [--vcpus N] [--mem SIZE] [--args "..."] [--opts "..."]
-              [--smp N] [--timeout S] [--qemu PATH] [--cpu MODEL]"""
+              [--smp N] [--timeout S] [--qemu PATH] [--cpu MODEL] [--avic [--erratum]]"""
 import argparse
 import os
 import subprocess
@@ -26,7 +26,19 @@ def main():
     ap.add_argument("--timeout", default="120", help="doorbell stops VMs after this many s")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
     ap.add_argument("--cpu", default="EPYC-Rome,+svm")
+    ap.add_argument("--avic", action="store_true",
+                    help="the patched QEMU (tools/qemu) with AVIC: -cpu EPYC-Rome,+svm,+avic")
+    ap.add_argument("--erratum", action="store_true",
+                    help="with --avic: avic-erratum-1235=on (the lost wake-up of erratum #1235)")
     a = ap.parse_args()
+    extra = []
+    if a.erratum and not a.avic:
+        sys.exit("make run: ERRATUM=1 needs AVIC=1")
+    if a.avic:
+        a.qemu = os.path.join(runner.BUILD, "qemu", "qemu-system-x86_64")
+        a.cpu = "EPYC-Rome,+svm,+avic" + (",avic-erratum-1235=on" if a.erratum else "")
+        # the patched build carries no firmware: Debian's seabios and qemu-system-data
+        extra = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
     guests = []
     if a.guest:
         if not os.path.exists(a.guest):
@@ -43,7 +55,7 @@ def main():
     iso = runner.make_iso(workdir, cmdline, guests)
     cmd = [a.qemu, "-machine", "q35", "-m", "1024", "-smp", a.smp, "-cpu", a.cpu,
            "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none",
-           "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-net", "none", "-cdrom", iso]
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-net", "none", "-cdrom", iso] + extra
     del test
     status = subprocess.call(cmd, stderr=subprocess.DEVNULL)
     meaning = {1: "doorbell finished, every VM passed (or the guest wrote 0)",
