@@ -26,6 +26,9 @@ static void sched_timer_interrupt(struct trap_frame *f)
 	/* Guest LAPIC timers of vCPUs living here: post due interrupts, wake the halted. */
 	for (unsigned i = 0; i < s->homed_count; i++)
 		vcpu_poll_timer(s->homed[i], now);
+	/* One-shot: the next event (slice end or the next guest timer) needs a new arming, or a
+	 * guest timer that fired before the slice ended would leave the slice without an end. */
+	sched_arm_timer();
 }
 
 static void sched_kick_interrupt(struct trap_frame *f)
