@@ -146,6 +146,8 @@ static void accel_guest(void)
 	vm_guest_report();
 	hw_write32(GUEST_APIC(APIC_EOI), 0);
 	guest_read_tpr = hw_read32(GUEST_APIC(APIC_TPR));
+	vm_guest_report();
+	__asm__ volatile("mov %0, %%cr8" : : "r"(2ULL) : "memory");
 	guest_report_forever();
 }
 
@@ -189,6 +191,9 @@ void avic_probe_accel(void)
 
 	step(vm, VMEXIT_VMMCALL, "APIC page read");
 	probe_check_eq(guest_read_tpr, hw_read32(self + APIC_TPR), "guest TPR read = backing page");
+
+	step(vm, VMEXIT_VMMCALL, "CR8 write");
+	probe_check_eq(hw_read32(self + APIC_TPR), 0x20, "CR8 write updates the backing page TPR");
 }
 
 /* ---- trap and fault accesses (APM Table 15-22) --------------------------- */

@@ -48,7 +48,11 @@ fi
 
 install_out() {
     mkdir -p "$out"
-    cp "$cache/qemu-system-x86_64" "$cache/libinsn.so" "$out/"
+    # copy then rename, so a concurrent run never sees a half-written binary
+    cp "$cache/qemu-system-x86_64" "$out/qemu-system-x86_64.tmp.$$"
+    cp "$cache/libinsn.so" "$out/libinsn.so.tmp.$$"
+    mv -f "$out/qemu-system-x86_64.tmp.$$" "$out/qemu-system-x86_64"
+    mv -f "$out/libinsn.so.tmp.$$" "$out/libinsn.so"
     echo "$key" >"$out/.key"
 }
 
@@ -80,6 +84,7 @@ if [ -n "${QEMU_WORK_DIR:-}" ]; then
 else
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
+    trap 'exit 1' INT TERM
 fi
 
 # A private APT configuration: only deb-src lines, its own package lists, so
@@ -121,9 +126,11 @@ mkdir -p "$work/build"
 }
 ninja -C "$work/build" -j"$jobs" qemu-system-x86_64 tests/plugin/libinsn.so
 
-mkdir -p "$cache.tmp"
-cp "$work/build/qemu-system-x86_64" "$work/build/tests/plugin/libinsn.so" "$cache.tmp/"
-rm -rf "$cache"
-mv "$cache.tmp" "$cache"
+# Several clones may build at once: fill a private directory and rename it
+# into place; if another build got there first, keep theirs.
+mkdir -p "$(dirname "$cache")"
+staging=$(mktemp -d "$cache.XXXXXX")
+cp "$work/build/qemu-system-x86_64" "$work/build/tests/plugin/libinsn.so" "$staging/"
+mv -T "$staging" "$cache" 2>/dev/null || rm -rf "$staging"
 install_out
 echo "qemu: built $key in $(($(date +%s) - start)) s"
