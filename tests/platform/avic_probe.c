@@ -3,8 +3,6 @@
  * accelerated, trap and fault accesses of the APIC page, IPI delivery
  * through the APIC ID tables, virtual interrupt delivery, the doorbell MSR
  * and the erratum #1235 switch of the patched QEMU.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #include "tests/platform/probe.h"
 #include "tests/platform/vm.h"

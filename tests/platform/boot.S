@@ -4,8 +4,6 @@
  * 4 GiB with 2 MiB pages, enters long mode and calls probe_main().  Also the
  * IDT stubs, the VMRUN wrapper that swaps the guest's general registers, and
  * the real-mode trampoline that brings application processors to long mode.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 
 #define MB_MAGIC	0x1badb002

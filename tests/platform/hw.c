@@ -1,8 +1,6 @@
 /*
  * Serial console (16550 at 0x3f8), isa-debug-exit and PCI configuration
  * mechanism #1 (ports 0xcf8/0xcfc) for the platform probes.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #include "tests/platform/hw.h"
 

@@ -1,8 +1,6 @@
 /*
  * Port I/O, MSRs, CPUID, serial output, PCI configuration space and the
  * isa-debug-exit result of the platform probes.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #ifndef TESTS_PLATFORM_HW_H
 #define TESTS_PLATFORM_HW_H

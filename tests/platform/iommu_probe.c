@@ -3,8 +3,6 @@
  * log, and the event log (IO page fault, invalid IRTE), driven by QEMU's
  * edu device (1234:11e8) behind -device amd-iommu,intremap=on on q35.
  * AMD I/O Virtualization Technology (IOMMU) Specification, 48882.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #include "tests/platform/probe.h"
 

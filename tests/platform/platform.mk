@@ -1,5 +1,3 @@
-# SPDX-License-Identifier: GPL-2.0-only
-#
 # The AVIC/IOMMU test platform: the patched QEMU (tools/qemu/) and the
 # bare-metal probes that check it (tests/platform/).  Included from the
 # top-level Makefile; paths are relative to the repository root.

@@ -2,8 +2,6 @@
  * Entry point of the platform probes: pick the probe named on the multiboot
  * command line, run it, print one line per failed check and a closing
  * "PASS name" or "FAIL name" line, and exit QEMU through isa-debug-exit.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #include "tests/platform/probe.h"
 

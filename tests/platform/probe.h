@@ -2,8 +2,6 @@
  * Platform probes: bare-metal checks of the patched QEMU's AVIC and AMD
  * IOMMU emulation.  One image holds every probe; the multiboot command line
  * ("probe=NAME [erratum=on]") selects the one a QEMU run executes.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #ifndef TESTS_PLATFORM_PROBE_H
 #define TESTS_PLATFORM_PROBE_H

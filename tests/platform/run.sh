@@ -1,6 +1,4 @@
 #!/bin/sh
-# SPDX-License-Identifier: GPL-2.0-only
-#
 # Run the platform probes on the patched QEMU, one QEMU run per probe, each
 # bounded by timeout.  Prints one line per probe and a closing line
 # "platform: N passed, N failed"; exits non-zero on any failure.

@@ -1,7 +1,5 @@
 /*
  * SVM guest setup for the platform probes (APM vol. 2, 15.5 and appendix B).
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #include "tests/platform/vm.h"
 

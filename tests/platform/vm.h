@@ -3,8 +3,6 @@
  * the probe's code, GDT, IDT and identity page tables, runs at CPL 0 in
  * long mode under an identity nested page table, and reports back with
  * VMMCALL.  AMD APM vol. 2, chapter 15 and appendix B.
- *
- * SPDX-License-Identifier: GPL-2.0-only
  */
 #ifndef TESTS_PLATFORM_VM_H
 #define TESTS_PLATFORM_VM_H

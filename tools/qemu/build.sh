@@ -1,6 +1,4 @@
 #!/bin/sh
-# SPDX-License-Identifier: GPL-2.0-only
-#
 # Build the doorbell test platform: Debian bookworm's QEMU 7.2 source package
 # plus the patches in tools/qemu/patches/, x86_64 softmmu with TCG and plugins
 # only.  Outputs (relative to the repository root):
