@@ -133,5 +133,10 @@ run: deps all $(if $(AVIC),qemu-avic)
 test: deps all
 	@tests/run_all.sh
 
+## make bench   the bench guest under soft (stock QEMU), errata and standard (AVIC platform)
+bench: deps all qemu-avic
+	@$(PYTHON) tests/qemu/run.py tests/qemu/bench.py
+	@$(PYTHON) tools/bench_report.py
+
 clean:
 	rm -rf $(BUILD)

@@ -97,7 +97,9 @@ int format_v(char *buf, size_t size, const char *fmt, va_list ap)
 		switch (*fmt) {
 		case 'd':
 		case 'i':
-			s = length >= 1 ? va_arg(ap, long) : va_arg(ap, int);
+			s = length >= 2 ? va_arg(ap, long long)
+			    : length == 1 ? va_arg(ap, long)
+					  : va_arg(ap, int);
 			if (length == -1)
 				s = (short)s;
 			else if (length <= -2)
@@ -109,7 +111,9 @@ int format_v(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 		case 'o':
-			u = length >= 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+			u = length >= 2 ? va_arg(ap, unsigned long long)
+			    : length == 1 ? va_arg(ap, unsigned long)
+					  : va_arg(ap, unsigned);
 			if (length == -1)
 				u = (unsigned short)u;
 			else if (length <= -2)

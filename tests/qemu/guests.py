@@ -81,6 +81,12 @@ TESTS = [
             [r"^vm hello.elf: vcpus= must be 1 to 16; this VM is not started$",
              r"^vm busy.elf: unknown VM option frobnicate; this VM is not started$"],
             status=VM_FAILED),
+    # the virtual local APIC (issue "The virtual local APIC"): IPIs of every kind to running
+    # and halted targets, TPR, EOI order, timers; then the storm, 4 vCPUs on 2 CPUs
+    vm_test("ipi", [("build/guests/ipi.elf", "vcpus=4")], closing("ipi")),
+    vm_test("ipi-storm", [("build/guests/ipi_storm.elf", 'vcpus=4 args="count=2000"')],
+            closing("ipi_storm") + [r"^stats vm=ipi_storm.elf vcpu=3 event=ipi_sent count=\d+$"],
+            timeout=240, cmdline="timeout=200"),
     # a guest that hangs past the timeout: status 251 and the reason
     vm_test("timeout", [("build/guests/busy.elf", 'args="seconds=30"')],
             [r"^vm busy.elf: ended: still running after the timeout of 3 s"],

@@ -11,10 +11,10 @@ with open(scope["__file__"]) as f:
 
 QEMU = os.path.join(ROOT, "build", "qemu", "qemu-system-x86_64")
 FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
-# hlt_timer is left out: on the patched QEMU its one-shot HLT returns before the timer interrupt
-# is delivered (see docs/avic.md, "Known problems").
+# hlt_timer and ipi are left out: with AVIC, an interrupt for a vCPU woken from HLT is not
+# delivered when it re-enters the guest (docs/avic.md, "Known problems").
 SUITE = ["doorbell-hello", "doorbell-exception", "doorbell-smp4-oversubscribed",
-         "doorbell-two-vms", "doorbell-triple-fault-isolated"]
+         "doorbell-two-vms", "doorbell-triple-fault-isolated", "doorbell-ipi-storm"]
 
 TESTS = []
 for policy in ("errata", "standard"):

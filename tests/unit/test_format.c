@@ -36,6 +36,8 @@ int main(void)
 	EXPECT("100%", "%d%%", 100);
 	EXPECT("255 65535", "%hhu %hu", 0x1ff, 0x1ffff);
 	EXPECT("5", "%zu", (size_t)5);
+	EXPECT("1099511627776 -1099511627776", "%llu %lld", 1ull << 40, -(1ll << 40));
+	EXPECT("10000000000", "%llx", 1ull << 40);
 	EXPECT("  ab", "%*s", 4, "ab");
 	/* truncation: the return value is the full length, the buffer is terminated */
 	char small[4];
