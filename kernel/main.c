@@ -16,6 +16,7 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "kernel/sched.h"
+#include "iommu/iommu.h"
 
 #define LOW_MEMORY_END 0x100000ull
 #define BSP_STACK_PAGES 16
@@ -171,6 +172,7 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	unsigned online = smp_boot(&acpi, trampoline, kernel_config.max_cpus);
 	printk("smp: all CPUs online: %u of %u in the MADT\n", online, acpi.cpu_enabled_count);
 
+	iommu_init(&acpi);
 	int status = kernel_run_vms(&acpi);
 	printk("doorbell: done, exit status %d\n", status);
 	qemu_exit((uint32_t)status);

@@ -1,0 +1,550 @@
+/* AMD IOMMU bring-up, command queue, event and GA logs (AMD IOMMU spec #48882 §2.4, §2.5, §3.3
+ * "Initialization", §3.4 registers; reference §4 for the GA parts). */
+#include "iommu/iommu.h"
+#include "iommu/command.h"
+#include "iommu/event_log.h"
+#include "iommu/iommu_regs.h"
+#include "iommu/ivrs.h"
+#include "kernel/acpi.h"
+#include "kernel/console.h"
+#include "kernel/frame.h"
+#include "kernel/lapic.h"
+#include "kernel/paging.h"
+#include "kernel/pci.h"
+#include "kernel/spinlock.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "kernel/trap.h"
+#include "kernel/x86.h"
+
+/* Rings of one page each: 256 commands or events of 16 bytes (ComLen = EventLen = 8), 512 GA log
+ * entries of 8 bytes (GALogLen = 8: 2^(8+1) entries). */
+#define RING_BYTES             PAGE_SIZE
+#define RING_LENGTH_256        8ull
+#define GA_LOG_LENGTH_512      8ull
+#define GA_LOG_ENTRY_BYTES     8
+#define GA_LOG_TYPE_SHIFT      60
+#define GA_LOG_GUEST_NR        1 /* GA log entry type: interrupt for a vCPU not running */
+#define GA_LOG_DEVICE_SHIFT    32
+#define MSI_ADDRESS_BASE       0xfee00000u
+#define MSI_ADDRESS_DEST_SHIFT 12
+#define DEVICE_TABLE_PAGES     (DTE_TABLE_BYTES / PAGE_SIZE)
+/* Per the spec the status bits that report interrupts and overflows are write-1-to-clear. */
+#define STATUS_W1C                                                                                 \
+	(IOMMU_STATUS_EVENT_OVERFLOW | IOMMU_STATUS_EVENT_LOG_INT | IOMMU_STATUS_COM_WAIT_INT |    \
+	 IOMMU_STATUS_PPR_OVERFLOW | IOMMU_STATUS_PPR_INT | IOMMU_STATUS_GA_LOG_OVERFLOW |         \
+	 IOMMU_STATUS_GA_INT)
+
+struct iommu {
+	unsigned index;
+	uint16_t device_id; /* the IOMMU's own PCI function */
+	uint64_t mmio;      /* identity-mapped register base */
+	uint64_t efr;
+	uint64_t control; /* last value written to the control register */
+	struct iommu_command *commands;
+	uint32_t command_tail;
+	uint64_t *events;
+	uint32_t event_head;
+	uint64_t *ga_log;
+	uint32_t ga_log_head;
+	/* one page: the COMPLETION_WAIT semaphore at 0, the GA log tail copy at 64 */
+	volatile uint64_t *completion;
+	uint64_t completion_sequence;
+	struct spinlock command_lock; /* command ring and semaphore */
+	struct spinlock log_lock;     /* event and GA log heads */
+};
+
+static struct iommu iommus[IVRS_MAX_IOMMUS];
+static unsigned iommu_count;
+static struct dte *device_table;
+static bool ga_enabled;
+static iommu_ga_log_fn ga_log_handler;
+
+static uint64_t mmio_read(const struct iommu *u, unsigned reg)
+{
+	return *(volatile uint64_t *)(uintptr_t)(u->mmio + reg);
+}
+
+static void mmio_write(const struct iommu *u, unsigned reg, uint64_t v)
+{
+	*(volatile uint64_t *)(uintptr_t)(u->mmio + reg) = v;
+}
+
+static void control_write(struct iommu *u, uint64_t control)
+{
+	u->control = control;
+	mmio_write(u, IOMMU_MMIO_CONTROL, control);
+}
+
+static void *page_zalloc(void)
+{
+	uint64_t pa = frame_alloc();
+	if (pa)
+		memset((void *)(uintptr_t)pa, 0, PAGE_SIZE);
+	return (void *)(uintptr_t)pa;
+}
+
+static bool deadline_passed(uint64_t deadline)
+{
+	cpu_relax();
+	return rdtsc() > deadline;
+}
+
+static uint64_t deadline_in_us(uint64_t us)
+{
+	return rdtsc() + us * (tsc_hz / 1000000);
+}
+
+/* ---- command queue (§2.4, §3.3.3) ----------------------------------------------------------- */
+
+/* Appends one command and publishes it by moving the tail. The ring is full when the next tail
+ * would equal the head the IOMMU reports. Caller holds command_lock. */
+static bool queue_locked(struct iommu *u, struct iommu_command c)
+{
+	uint32_t next = (u->command_tail + IOMMU_COMMAND_BYTES) % RING_BYTES;
+	uint64_t deadline = deadline_in_us(IOMMU_WAIT_TIMEOUT_US);
+	while (next == (mmio_read(u, IOMMU_MMIO_COMMAND_HEAD) & IOMMU_RING_OFFSET_MASK)) {
+		if (deadline_passed(deadline)) {
+			pr_err("iommu %u: command buffer full for %u us (head 0x%lx, status "
+			       "0x%lx)\n",
+			       u->index, IOMMU_WAIT_TIMEOUT_US,
+			       mmio_read(u, IOMMU_MMIO_COMMAND_HEAD),
+			       mmio_read(u, IOMMU_MMIO_STATUS));
+			return false;
+		}
+	}
+	u->commands[u->command_tail / IOMMU_COMMAND_BYTES] = c;
+	/* the entry must be in memory before the IOMMU can see the new tail */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	u->command_tail = next;
+	mmio_write(u, IOMMU_MMIO_COMMAND_TAIL, next);
+	return true;
+}
+
+static bool queue(struct iommu *u, struct iommu_command c)
+{
+	uint64_t flags = irq_save();
+	spin_lock(&u->command_lock);
+	bool ok = queue_locked(u, c);
+	spin_unlock(&u->command_lock);
+	irq_restore(flags);
+	return ok;
+}
+
+/* COMPLETION_WAIT storing a new sequence number; the IOMMU executes commands in order, so when
+ * the store lands every earlier command has completed (§2.4.1). */
+static bool wait_one(struct iommu *u)
+{
+	uint64_t flags = irq_save();
+	spin_lock(&u->command_lock);
+	uint64_t want = ++u->completion_sequence;
+	bool ok = queue_locked(u, command_completion_wait((uintptr_t)u->completion, want));
+	uint64_t deadline = deadline_in_us(IOMMU_WAIT_TIMEOUT_US);
+	while (ok && __atomic_load_n(u->completion, __ATOMIC_ACQUIRE) != want) {
+		if (deadline_passed(deadline)) {
+			pr_err("iommu %u: COMPLETION_WAIT not done after %u us (command head "
+			       "0x%lx tail 0x%x, status 0x%lx)\n",
+			       u->index, IOMMU_WAIT_TIMEOUT_US,
+			       mmio_read(u, IOMMU_MMIO_COMMAND_HEAD), u->command_tail,
+			       mmio_read(u, IOMMU_MMIO_STATUS));
+			ok = false;
+		}
+	}
+	spin_unlock(&u->command_lock);
+	irq_restore(flags);
+	return ok;
+}
+
+bool iommu_wait(void)
+{
+	bool ok = true;
+	for (unsigned i = 0; i < iommu_count; i++)
+		ok = wait_one(&iommus[i]) && ok;
+	return ok;
+}
+
+/* Drops whatever the IOMMU cached before the new device table: translations of domain 0 and
+ * every device's DTE and IRTEs (§3.3.3: caches are not defined after enabling). */
+static bool flush_all(struct iommu *u)
+{
+	if (u->efr & IOMMU_EFR_IA_SUP)
+		return queue(u, command_invalidate_iommu_all()) && wait_one(u);
+	for (uint32_t id = 0; id < DTE_DEVICE_IDS; id++) {
+		if (!queue(u, command_invalidate_devtab_entry((uint16_t)id)) ||
+		    !queue(u, command_invalidate_interrupt_table((uint16_t)id)))
+			return false;
+	}
+	return queue(u, command_invalidate_iommu_pages(0)) && wait_one(u);
+}
+
+/* ---- event log and GA log (§2.5, §2.2.5.3) -------------------------------------------------- */
+
+/* After an overflow the IOMMU stops logging until the log is disabled, emptied, re-enabled. */
+static void restart_log(struct iommu *u, uint64_t enable_bit, unsigned head_reg, unsigned tail_reg,
+                        uint64_t overflow_bit)
+{
+	control_write(u, u->control & ~enable_bit);
+	mmio_write(u, head_reg, 0);
+	mmio_write(u, tail_reg, 0);
+	mmio_write(u, IOMMU_MMIO_STATUS, overflow_bit);
+	control_write(u, u->control | enable_bit);
+}
+
+static void poll_events(struct iommu *u)
+{
+	uint32_t tail = (uint32_t)(mmio_read(u, IOMMU_MMIO_EVENT_TAIL) & IOMMU_RING_OFFSET_MASK);
+	while (u->event_head != tail) {
+		const uint64_t *e = &u->events[u->event_head / sizeof(uint64_t)];
+		uint64_t entry[2] = {e[0], e[1]};
+		char line[160];
+		event_log_format(entry, line, sizeof(line));
+		printk("iommu %u: event: %s\n", u->index, line);
+		u->event_head = (u->event_head + EVENT_LOG_ENTRY_BYTES) % RING_BYTES;
+		mmio_write(u, IOMMU_MMIO_EVENT_HEAD, u->event_head);
+	}
+	if (mmio_read(u, IOMMU_MMIO_STATUS) & IOMMU_STATUS_EVENT_OVERFLOW) {
+		pr_err("iommu %u: event log overflow: events were lost\n", u->index);
+		u->event_head = 0;
+		restart_log(u, IOMMU_CONTROL_EVENT_LOG_EN, IOMMU_MMIO_EVENT_HEAD,
+		            IOMMU_MMIO_EVENT_TAIL, IOMMU_STATUS_EVENT_OVERFLOW);
+	}
+}
+
+/* The head moves past an entry before its handler runs (as Linux's iommu_poll_ga_log()), so a
+ * handler that takes long never makes the IOMMU see a full log for entries already consumed. */
+static void poll_ga_log(struct iommu *u)
+{
+	uint32_t tail =
+	    (uint32_t)(mmio_read(u, IOMMU_MMIO_GA_LOG_TAIL) & IOMMU_GA_RING_OFFSET_MASK);
+	while (u->ga_log_head != tail) {
+		uint64_t e = u->ga_log[u->ga_log_head / GA_LOG_ENTRY_BYTES];
+		u->ga_log_head = (u->ga_log_head + GA_LOG_ENTRY_BYTES) % RING_BYTES;
+		mmio_write(u, IOMMU_MMIO_GA_LOG_HEAD, u->ga_log_head);
+		uint16_t device = (uint16_t)(e >> GA_LOG_DEVICE_SHIFT);
+		if ((e >> GA_LOG_TYPE_SHIFT) != GA_LOG_GUEST_NR)
+			pr_warn("iommu %u: GA log entry of unknown type: 0x%lx\n", u->index, e);
+		else if (ga_log_handler)
+			ga_log_handler((uint32_t)e, device);
+		else
+			pr_debug("iommu %u: GA log: tag 0x%x device " PCI_BDF_FMT "\n", u->index,
+			         (uint32_t)e, PCI_BDF_ARGS(device));
+	}
+	if (mmio_read(u, IOMMU_MMIO_STATUS) & IOMMU_STATUS_GA_LOG_OVERFLOW) {
+		pr_err("iommu %u: GA log overflow: wake-ups were lost\n", u->index);
+		u->ga_log_head = 0;
+		restart_log(u, IOMMU_CONTROL_GA_LOG_EN, IOMMU_MMIO_GA_LOG_HEAD,
+		            IOMMU_MMIO_GA_LOG_TAIL, IOMMU_STATUS_GA_LOG_OVERFLOW);
+	}
+}
+
+void iommu_poll(void)
+{
+	for (unsigned i = 0; i < iommu_count; i++) {
+		struct iommu *u = &iommus[i];
+		uint64_t flags = irq_save();
+		spin_lock(&u->log_lock);
+		/* clear the interrupt status first: an entry logged after the clear raises it again
+		 */
+		mmio_write(u, IOMMU_MMIO_STATUS,
+		           IOMMU_STATUS_EVENT_LOG_INT | IOMMU_STATUS_GA_INT |
+		               IOMMU_STATUS_COM_WAIT_INT);
+		poll_events(u);
+		if (u->control & IOMMU_CONTROL_GA_LOG_EN)
+			poll_ga_log(u);
+		spin_unlock(&u->log_lock);
+		irq_restore(flags);
+	}
+}
+
+static void iommu_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	iommu_poll();
+}
+
+void iommu_set_ga_log_handler(iommu_ga_log_fn fn)
+{
+	ga_log_handler = fn;
+}
+
+/* ---- bring-up (§3.3) ------------------------------------------------------------------------ */
+
+/* The IOMMU's own interrupts (events, GA log) are MSIs of its PCI function, fixed, edge,
+ * physical destination: this CPU. The IOMMU never remaps its own MSIs. */
+static bool msi_setup(struct iommu *u)
+{
+	uint8_t msi = pci_find_capability(u->device_id, PCI_CAP_ID_MSI);
+	if (!msi)
+		return false;
+	uint32_t control = pci_read32(u->device_id, msi);
+	pci_write32(u->device_id, msi + PCI_MSI_ADDRESS_LO,
+	            MSI_ADDRESS_BASE | (lapic_id() << MSI_ADDRESS_DEST_SHIFT));
+	unsigned data = PCI_MSI_ADDRESS_LO + 4;
+	if (control & PCI_MSI_CONTROL_64BIT) {
+		pci_write32(u->device_id, msi + PCI_MSI_ADDRESS_HI, 0);
+		data += 4;
+	}
+	pci_write32(u->device_id, msi + data, VECTOR_IOMMU);
+	pci_write32(u->device_id, msi, control | PCI_MSI_CONTROL_ENABLE);
+	return true;
+}
+
+static void print_features(const struct iommu *u, uint64_t mmio_pa)
+{
+	uint64_t gam = (u->efr & IOMMU_EFR_GAM_SUP_MASK) >> IOMMU_EFR_GAM_SUP_SHIFT;
+	printk("iommu %u: " PCI_BDF_FMT " registers at 0x%lx, EFR 0x%lx:%s%s%s%s%s\n", u->index,
+	       PCI_BDF_ARGS(u->device_id), mmio_pa, u->efr,
+	       u->efr & IOMMU_EFR_GA_SUP ? " GASup" : "", gam == 1 ? " GAMSup(vAPIC)" : "",
+	       u->efr & IOMMU_EFR_XT_SUP ? " XTSup" : "", u->efr & IOMMU_EFR_IA_SUP ? " IASup" : "",
+	       u->efr & IOMMU_EFR_PPR_SUP ? " PPRSup" : "");
+}
+
+static bool bring_up(struct iommu *u, const struct ivrs_iommu *d)
+{
+	paging_map_mmio(d->mmio_base, IOMMU_MMIO_SIZE);
+	u->mmio = d->mmio_base;
+	u->device_id = d->devid;
+	u->efr = mmio_read(u, IOMMU_MMIO_EXTENDED_FEATURE);
+	print_features(u, d->mmio_base);
+
+	/* Firmware may have left it running (e.g. for pre-boot DMA protection): stop it before its
+	 * tables change under it. */
+	if (mmio_read(u, IOMMU_MMIO_CONTROL) & IOMMU_CONTROL_IOMMU_EN)
+		printk("iommu %u: was enabled by the firmware; taking over\n", u->index);
+	control_write(u, 0);
+
+	u->commands = page_zalloc();
+	u->events = page_zalloc();
+	u->completion = page_zalloc();
+	if (!u->commands || !u->events || !u->completion) {
+		pr_err("iommu %u: out of memory for the command buffer and event log\n", u->index);
+		return false;
+	}
+	mmio_write(u, IOMMU_MMIO_DEVICE_TABLE_BASE,
+	           (uintptr_t)device_table | IOMMU_DEVICE_TABLE_SIZE_MAX);
+	mmio_write(u, IOMMU_MMIO_COMMAND_BUFFER_BASE,
+	           (uintptr_t)u->commands | RING_LENGTH_256 << IOMMU_LOG_LENGTH_SHIFT);
+	mmio_write(u, IOMMU_MMIO_EVENT_LOG_BASE,
+	           (uintptr_t)u->events | RING_LENGTH_256 << IOMMU_LOG_LENGTH_SHIFT);
+	mmio_write(u, IOMMU_MMIO_COMMAND_HEAD, 0);
+	mmio_write(u, IOMMU_MMIO_COMMAND_TAIL, 0);
+	mmio_write(u, IOMMU_MMIO_EVENT_HEAD, 0);
+	mmio_write(u, IOMMU_MMIO_EVENT_TAIL, 0);
+	mmio_write(u, IOMMU_MMIO_STATUS, STATUS_W1C);
+	bool msi = msi_setup(u);
+
+	uint64_t control = IOMMU_CONTROL_CMD_BUF_EN | IOMMU_CONTROL_EVENT_LOG_EN |
+	                   (msi ? IOMMU_CONTROL_EVENT_INT_EN : 0);
+	control_write(u, control);
+	control_write(u, control | IOMMU_CONTROL_IOMMU_EN);
+	uint64_t status = mmio_read(u, IOMMU_MMIO_STATUS);
+	if (!(status & IOMMU_STATUS_CMD_BUF_RUN) || !(status & IOMMU_STATUS_EVENT_LOG_RUN))
+		pr_warn("iommu %u: status 0x%lx after enabling: command buffer %s, event log %s\n",
+		        u->index, status, status & IOMMU_STATUS_CMD_BUF_RUN ? "runs" : "stopped",
+		        status & IOMMU_STATUS_EVENT_LOG_RUN ? "runs" : "stopped");
+	if (!flush_all(u)) {
+		pr_err("iommu %u: the IOMMU does not complete commands: it is enabled with the "
+		       "blocking device table, but cached entries may survive\n",
+		       u->index);
+		return true;
+	}
+	printk("iommu %u: enabled: command buffer and event log of 256 entries, events %s\n",
+	       u->index, msi ? "by interrupt (vector 0xef)" : "polled (no MSI capability)");
+	return true;
+}
+
+/* Every entry valid and blocking, so that no device does DMA or raises an interrupt that the
+ * hypervisor did not grant (§2.2.2: a V=0 entry would pass DMA through untranslated). */
+static bool device_table_init(void)
+{
+	uint64_t pa = frame_alloc_pages(DEVICE_TABLE_PAGES, DTE_TABLE_BYTES, 0);
+	if (!pa)
+		return false;
+	device_table = (struct dte *)(uintptr_t)pa;
+	struct dte blocked = dte_blocked();
+	for (uint32_t id = 0; id < DTE_DEVICE_IDS; id++)
+		device_table[id] = blocked;
+	return true;
+}
+
+struct dte iommu_dte(uint16_t device_id)
+{
+	struct dte d = {{0, 0, 0, 0}};
+	if (device_table)
+		d = device_table[device_id];
+	return d;
+}
+
+bool iommu_present(void)
+{
+	return iommu_count != 0;
+}
+
+/* Reads the table back: the claim "every device is blocked" is checked, not assumed. */
+static void report_blocking(void)
+{
+	uint32_t blocked = 0;
+	for (uint32_t id = 0; id < DTE_DEVICE_IDS; id++) {
+		if (dte_dma_blocked(device_table[id]) && dte_interrupts_blocked(device_table[id]))
+			blocked++;
+	}
+	printk("iommu: device table at 0x%lx: %u of %u device IDs blocked (DMA and interrupts "
+	       "aborted until assigned)\n",
+	       (uintptr_t)device_table, blocked, DTE_DEVICE_IDS);
+	for (unsigned i = 0; i < pci_function_count; i++) {
+		const struct pci_function *f = &pci_functions[i];
+		struct dte d = device_table[f->bdf];
+		printk("iommu: " PCI_BDF_FMT " %04x:%04x DMA %s, interrupts %s\n",
+		       PCI_BDF_ARGS(f->bdf), f->vendor, f->device,
+		       dte_dma_blocked(d) ? "blocked" : "ALLOWED",
+		       dte_interrupts_blocked(d) ? "blocked" : "ALLOWED");
+	}
+}
+
+void iommu_init(const struct acpi_info *acpi)
+{
+	pci_init(acpi);
+	pci_scan(true);
+	if (!acpi->ivrs) {
+		printk("iommu: no AMD IOMMU: DMA isolation unavailable (no IVRS table): every "
+		       "device can DMA to all memory\n");
+		return;
+	}
+	const struct acpi_sdt_header *h = (const void *)(uintptr_t)acpi->ivrs;
+	static struct ivrs_info ivrs;
+	int err = ivrs_parse(h, h->length, &ivrs);
+	if (err) {
+		pr_err("iommu: no AMD IOMMU: DMA isolation unavailable (IVRS unusable: %s)\n",
+		       ivrs_strerror(err));
+		return;
+	}
+	if (!device_table_init()) {
+		pr_err("iommu: no AMD IOMMU: DMA isolation unavailable (no 2 MiB for the device "
+		       "table)\n");
+		return;
+	}
+	trap_set_handler(VECTOR_IOMMU, iommu_interrupt);
+	for (unsigned i = 0; i < ivrs.iommu_count; i++) {
+		struct iommu *u = &iommus[iommu_count];
+		u->index = iommu_count;
+		if (ivrs.iommu[i].segment != 0) {
+			pr_warn("iommu %u: PCI segment %u not supported; left disabled\n", i,
+			        ivrs.iommu[i].segment);
+			continue;
+		}
+		if (bring_up(u, &ivrs.iommu[i]))
+			iommu_count++;
+	}
+	if (!iommu_count) {
+		pr_err("iommu: no AMD IOMMU could be enabled: DMA isolation unavailable\n");
+		return;
+	}
+	report_blocking();
+	iommu_poll();
+}
+
+/* ---- guest virtual APIC (GA) mode (reference §4.4, §4.5) ------------------------------------ */
+
+static bool ga_supported(const struct iommu *u)
+{
+	return (u->efr & IOMMU_EFR_GA_SUP) &&
+	       (u->efr & IOMMU_EFR_GAM_SUP_MASK) == IOMMU_EFR_GAM_SUP_VAPIC;
+}
+
+/* Linux's order (iommu_ga_log_enable(), enable_iommus_vapic()): log base and tail address, empty
+ * ring, GAIntEn, GALogEn, wait for GALogRun, then GAMEn. GAEn changes the IRTE format to 128 bits;
+ * no device has an interrupt table yet (IntCtl = abort everywhere), so nothing cached is stale. */
+static bool ga_enable(struct iommu *u)
+{
+	u->ga_log = page_zalloc();
+	if (!u->ga_log)
+		return false;
+	mmio_write(u, IOMMU_MMIO_GA_LOG_BASE,
+	           (uintptr_t)u->ga_log | GA_LOG_LENGTH_512 << IOMMU_LOG_LENGTH_SHIFT);
+	mmio_write(u, IOMMU_MMIO_GA_LOG_TAIL_ADDRESS, (uintptr_t)(u->completion + 8));
+	mmio_write(u, IOMMU_MMIO_GA_LOG_HEAD, 0);
+	mmio_write(u, IOMMU_MMIO_GA_LOG_TAIL, 0);
+	u->ga_log_head = 0;
+	control_write(u, u->control | IOMMU_CONTROL_GA_EN);
+	control_write(u, u->control | IOMMU_CONTROL_GA_INT_EN);
+	control_write(u, u->control | IOMMU_CONTROL_GA_LOG_EN);
+	uint64_t deadline = deadline_in_us(IOMMU_WAIT_TIMEOUT_US);
+	while (!(mmio_read(u, IOMMU_MMIO_STATUS) & IOMMU_STATUS_GA_LOG_RUN)) {
+		if (deadline_passed(deadline)) {
+			pr_err("iommu %u: GALogRun not set %u us after GALogEn; GA left off\n",
+			       u->index, IOMMU_WAIT_TIMEOUT_US);
+			control_write(u,
+			              u->control & ~(IOMMU_CONTROL_GA_EN | IOMMU_CONTROL_GA_INT_EN |
+			                             IOMMU_CONTROL_GA_LOG_EN));
+			return false;
+		}
+	}
+	control_write(u, (u->control & ~IOMMU_CONTROL_GAM_EN_MASK) | IOMMU_CONTROL_GAM_EN_VAPIC);
+	return true;
+}
+
+void iommu_ga_init(enum avic_policy policy)
+{
+	if (!iommu_count)
+		return;
+	if (policy == AVIC_POLICY_SOFT) {
+		printk("iommu: GA off: the soft policy has no AVIC backing pages to post into\n");
+		return;
+	}
+	/* all or none: an IRTE's format must not depend on which IOMMU serves the device */
+	for (unsigned i = 0; i < iommu_count; i++) {
+		if (!ga_supported(&iommus[i])) {
+			printk(
+			    "iommu %u: no guest virtual APIC support (EFR GASup/GAMSup): GA off, "
+			    "device interrupts cannot be posted\n",
+			    i);
+			return;
+		}
+	}
+	for (unsigned i = 0; i < iommu_count; i++) {
+		if (!ga_enable(&iommus[i])) {
+			for (unsigned j = 0; j < i; j++)
+				control_write(&iommus[j],
+				              iommus[j].control &
+				                  ~(IOMMU_CONTROL_GA_EN | IOMMU_CONTROL_GA_INT_EN |
+				                    IOMMU_CONTROL_GA_LOG_EN |
+				                    IOMMU_CONTROL_GAM_EN_MASK));
+			return;
+		}
+	}
+	ga_enabled = true;
+	printk("iommu: GA on: 128-bit IRTEs, guest virtual APIC mode (GAEn, GAMEn), GA log of 512 "
+	       "entries with interrupt\n");
+}
+
+bool iommu_ga_enabled(void)
+{
+	return ga_enabled;
+}
+
+static unsigned __int128 irte_to_u128(struct irte e)
+{
+	return (unsigned __int128)e.hi << 64 | e.lo;
+}
+
+bool iommu_irte_update_vcpu(struct irte *entry, int64_t host_apic_id, bool ga_log_intr)
+{
+	unsigned __int128 *p = (unsigned __int128 *)entry;
+	/* A torn first read only costs one failed compare: CMPXCHG16B returns the whole entry
+	 * atomically. GCC turns __sync_val_compare_and_swap on 16 bytes into an inline LOCK
+	 * CMPXCHG16B with -mcx16, where the __atomic builtins call libatomic (not linked). */
+	struct irte seen = {entry->lo, entry->hi};
+	unsigned __int128 expected = irte_to_u128(seen);
+	for (;;) {
+		struct irte cur = {(uint64_t)expected, (uint64_t)(expected >> 64)};
+		if (!irte_lo_get_guest_mode(cur.lo) || !irte_lo_get_remap_en(cur.lo))
+			return false;
+		unsigned __int128 desired =
+		    irte_to_u128(irte_with_vcpu(cur, host_apic_id, ga_log_intr));
+		/* locked: a full barrier, which vcpu_put()'s IRTE-before-running_on order needs */
+		unsigned __int128 found = __sync_val_compare_and_swap(p, expected, desired);
+		if (found == expected)
+			return true;
+		expected = found;
+	}
+}

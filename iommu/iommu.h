@@ -1,0 +1,52 @@
+/* The AMD IOMMU driver: brings up every IOMMU the IVRS describes with one device table in which
+ * every device ID is blocked (no DMA, no interrupts) until assigned, a command buffer and an event
+ * log; decodes and prints events; with the AVIC policies and GA support, guest virtual APIC
+ * mode with a GA log. AMD I/O Virtualization Technology (IOMMU) Specification #48882. */
+#ifndef IOMMU_IOMMU_H
+#define IOMMU_IOMMU_H
+
+#include "avic/avic_policy.h"
+#include "iommu/dte.h"
+#include "iommu/irte.h"
+#include "kernel/types.h"
+
+struct acpi_info;
+
+/* Scans PCI (kernel/pci.h), then brings up the IOMMUs of the IVRS: every device blocked, command
+ * buffer, event log, event interrupt (VECTOR_IOMMU to this CPU). Without an IVRS it says so:
+ * "no AMD IOMMU: DMA isolation unavailable". Call once on the boot CPU. */
+void iommu_init(const struct acpi_info *acpi);
+
+/* True once at least one IOMMU is enabled. */
+bool iommu_present(void);
+
+/* Under the errata or standard policy, and when every IOMMU reports GASup and GAMSup (vAPIC):
+ * GAEn, a GA log with its interrupt, GAMEn. Otherwise a message why not. */
+void iommu_ga_init(enum avic_policy policy);
+bool iommu_ga_enabled(void);
+
+/* COMPLETION_WAIT on every IOMMU: true when all earlier commands have completed, false (with a
+ * message) when an IOMMU did not finish within IOMMU_WAIT_TIMEOUT_US. */
+#define IOMMU_WAIT_TIMEOUT_US 100000
+bool iommu_wait(void);
+
+/* Decodes and prints the events (and hands GA log entries to the handler) logged since the last
+ * call; the event interrupt does the same. */
+void iommu_poll(void);
+
+/* The device table entry of a device ID as the IOMMUs see it. */
+struct dte iommu_dte(uint16_t device_id);
+
+/* Called for each GA log entry (a device interrupt was posted to a vCPU that is not running and
+ * asked for a wake-up through GALogIntr): 'ga_tag' as written in the IRTE. */
+typedef void (*iommu_ga_log_fn)(uint32_t ga_tag, uint16_t device_id);
+void iommu_set_ga_log_handler(iommu_ga_log_fn fn);
+
+/* Schedule-in (host_apic_id >= 0: Destination, IsRun=1, GALogIntr=0) or schedule-out
+ * (host_apic_id < 0: IsRun=0, GALogIntr=ga_log_intr) of a guest-mode IRTE. Writes the whole entry
+ * with one CMPXCHG16B and queues no invalidation: the IOMMU does not cache these fields
+ * (reference §4.2). A full barrier: schedule-out must update the IRTEs before the vCPU's
+ * running_on is cleared. Returns false, changing nothing, for an entry not in guest mode. */
+bool iommu_irte_update_vcpu(struct irte *entry, int64_t host_apic_id, bool ga_log_intr);
+
+#endif
