@@ -19,6 +19,7 @@
 #include "svm/svm.h"
 #include "svm/vcpu.h"
 #include "svm/vm.h"
+#include "iommu/iommu.h"
 
 #define VM_DEFAULT_MEM (32ull << 20)
 #define VM_MIN_MEM (2ull << 20)
@@ -173,6 +174,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	       svm_features.avic ? "yes" : "no");
 	if (!avic_choose_policy(kernel_config.policy))
 		return QEMU_EXIT_PANIC;
+	iommu_ga_init(avic_policy);
 	vcpu_delivery_init();
 	svm_enable_cpu();
 	sched_init_cpu();

@@ -45,3 +45,17 @@ TESTS = [
                  r"device can DMA to all memory$", CLEAN],
          forbid=[r"panic", r"exception", r"^iommu 0:"]),
 ]
+
+# GA (guest virtual APIC) mode follows the interrupt policy: on with the AVIC policies when the
+# IOMMU reports GASup and GAMSup, off under soft. A guest runs to show nothing else changed.
+HELLO = [("build/guests/hello.elf", 'args="greeting=hello answer=42"')]
+for policy, line in (("errata", r"^iommu: GA on: 128-bit IRTEs, guest virtual APIC mode \(GAEn, "
+                                 r"GAMEn\), GA log of 512 entries with interrupt$"),
+                     ("standard", r"^iommu: GA on: 128-bit IRTEs"),
+                     ("soft", r"^iommu: GA off: the soft policy has no AVIC backing pages")):
+    TESTS.append(dict(name=f"iommu-ga-{policy}", boot="grub-bios", machine="q35", smp=2,
+                      qemu=QEMU, qemu_args=FIRMWARE + DEVICES, cpu="EPYC-Rome,+svm,+avic",
+                      cmdline=f"policy={policy}", guests=HELLO,
+                      expect=[line, r"^\[hello.elf\] hello from a doorbell test guest$",
+                              r"^vm hello.elf: ended: .*exit value 0x0 \(from the guest\)"],
+                      forbid=FORBID + [r"GALogRun not set"]))
