@@ -522,29 +522,7 @@ bool iommu_ga_enabled(void)
 	return ga_enabled;
 }
 
-static unsigned __int128 irte_to_u128(struct irte e)
-{
-	return (unsigned __int128)e.hi << 64 | e.lo;
-}
-
 bool iommu_irte_update_vcpu(struct irte *entry, int64_t host_apic_id, bool ga_log_intr)
 {
-	unsigned __int128 *p = (unsigned __int128 *)entry;
-	/* A torn first read only costs one failed compare: CMPXCHG16B returns the whole entry
-	 * atomically. GCC turns __sync_val_compare_and_swap on 16 bytes into an inline LOCK
-	 * CMPXCHG16B with -mcx16, where the __atomic builtins call libatomic (not linked). */
-	struct irte seen = {entry->lo, entry->hi};
-	unsigned __int128 expected = irte_to_u128(seen);
-	for (;;) {
-		struct irte cur = {(uint64_t)expected, (uint64_t)(expected >> 64)};
-		if (!irte_lo_get_guest_mode(cur.lo) || !irte_lo_get_remap_en(cur.lo))
-			return false;
-		unsigned __int128 desired =
-		    irte_to_u128(irte_with_vcpu(cur, host_apic_id, ga_log_intr));
-		/* locked: a full barrier, which vcpu_put()'s IRTE-before-running_on order needs */
-		unsigned __int128 found = __sync_val_compare_and_swap(p, expected, desired);
-		if (found == expected)
-			return true;
-		expected = found;
-	}
+	return ga_enabled && irte_update_vcpu(entry, host_apic_id, ga_log_intr);
 }

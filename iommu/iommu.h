@@ -46,7 +46,8 @@ void iommu_set_ga_log_handler(iommu_ga_log_fn fn);
  * (host_apic_id < 0: IsRun=0, GALogIntr=ga_log_intr) of a guest-mode IRTE. Writes the whole entry
  * with one CMPXCHG16B and queues no invalidation: the IOMMU does not cache these fields
  * (reference §4.2). A full barrier: schedule-out must update the IRTEs before the vCPU's
- * running_on is cleared. Returns false, changing nothing, for an entry not in guest mode. */
+ * running_on is cleared. Returns false, changing nothing, when GA is off or the entry is not in
+ * guest mode (irte_update_vcpu()). */
 bool iommu_irte_update_vcpu(struct irte *entry, int64_t host_apic_id, bool ga_log_intr);
 
 #endif

@@ -66,4 +66,9 @@ struct irte irte_set_destination(struct irte e, uint32_t apic_id);
  * host_apic_id < 0: IsRun = 0, GALogIntr = ga_log_intr, Destination unchanged. */
 struct irte irte_with_vcpu(struct irte e, int64_t host_apic_id, bool ga_log_intr);
 
+/* Applies irte_with_vcpu() to the live entry with one 128-bit LOCK CMPXCHG16B (hardware reads the
+ * entry as one unit and never writes it), retrying if software changed it meanwhile. Returns
+ * false, changing nothing, for an entry that is not valid and in guest mode. */
+bool irte_update_vcpu(struct irte *entry, int64_t host_apic_id, bool ga_log_intr);
+
 #endif

@@ -50,8 +50,30 @@ static void test_vcpu_update(void)
 	CHECK_EQ(irte_destination(x), 0xff000001);
 }
 
+/* The live-entry update: same result as irte_with_vcpu(), nothing for non-guest entries. */
+static void test_live_update(void)
+{
+	struct irte e = irte_guest(0x51, 0x000fedcba9876000ull, 0xabcd1234);
+	CHECK(irte_update_vcpu(&e, 5, true));
+	CHECK_EQ(e.lo, 0xabcd1234000005c1ull);
+	CHECK_EQ(e.hi, 0x000fedcba9876051ull);
+	CHECK(irte_update_vcpu(&e, -1, true));
+	CHECK_EQ(e.lo, 0xabcd123400000585ull);
+
+	struct irte remapped = irte_remapped(0x31, 0x12345678, false);
+	CHECK(!irte_update_vcpu(&remapped, 7, false));
+	CHECK_EQ(remapped.lo, 0x0000000034567801ull);
+	CHECK_EQ(remapped.hi, 0x1200000000000031ull);
+	struct irte invalid = e;
+	invalid.lo = irte_lo_set_remap_en(invalid.lo, 0);
+	uint64_t before = invalid.lo;
+	CHECK(!irte_update_vcpu(&invalid, 7, false));
+	CHECK_EQ(invalid.lo, before);
+}
+
 int main(void)
 {
+	test_live_update();
 	test_remapped();
 	test_guest();
 	test_vcpu_update();
