@@ -22,6 +22,14 @@ struct dte dte_with_untranslated_dma(struct dte d, bool read, bool write)
 	return d;
 }
 
+struct dte dte_with_page_table(struct dte d, uint64_t root, unsigned mode, bool read, bool write)
+{
+	d = dte_with_untranslated_dma(d, read, write);
+	d.q[0] = dte_q0_set_mode(d.q[0], mode);
+	d.q[0] = dte_q0_set_page_table_root(d.q[0], root);
+	return d;
+}
+
 struct dte dte_with_interrupt_table(struct dte d, uint64_t root, unsigned len_log2)
 {
 	d.q[2] = dte_q2_set_iv(d.q[2], 1);

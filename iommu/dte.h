@@ -62,6 +62,10 @@ struct dte dte_blocked(void);
 /* 'd' with DMA untranslated (Mode 0) and allowed as given: translation off. */
 struct dte dte_with_untranslated_dma(struct dte d, bool read, bool write);
 
+/* 'd' with DMA translated through a page table of 'mode' levels (1-6) at 'root' (4 KiB aligned
+ * HPA), with DTE-level read/write permission. */
+struct dte dte_with_page_table(struct dte d, uint64_t root, unsigned mode, bool read, bool write);
+
 /* 'd' with fixed/arbitrated interrupts remapped through the 2^len_log2-entry table at 'root'
  * (128-byte aligned HPA). */
 struct dte dte_with_interrupt_table(struct dte d, uint64_t root, unsigned len_log2);

@@ -5,7 +5,10 @@
 #include "iommu/event_log.h"
 #include "iommu/iommu_regs.h"
 #include "iommu/ivrs.h"
+#include "iommu/iommu_test.h"
+#include "boot/boot_info.h"
 #include "kernel/acpi.h"
+#include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"
 #include "kernel/lapic.h"
@@ -190,8 +193,9 @@ static void restart_log(struct iommu *u, uint64_t enable_bit, unsigned head_reg,
 	control_write(u, u->control | enable_bit);
 }
 
-static void poll_events(struct iommu *u)
+static unsigned poll_events(struct iommu *u)
 {
+	unsigned n = 0;
 	uint32_t tail = (uint32_t)(mmio_read(u, IOMMU_MMIO_EVENT_TAIL) & IOMMU_RING_OFFSET_MASK);
 	while (u->event_head != tail) {
 		const uint64_t *e = &u->events[u->event_head / sizeof(uint64_t)];
@@ -201,6 +205,7 @@ static void poll_events(struct iommu *u)
 		printk("iommu %u: event: %s\n", u->index, line);
 		u->event_head = (u->event_head + EVENT_LOG_ENTRY_BYTES) % RING_BYTES;
 		mmio_write(u, IOMMU_MMIO_EVENT_HEAD, u->event_head);
+		n++;
 	}
 	if (mmio_read(u, IOMMU_MMIO_STATUS) & IOMMU_STATUS_EVENT_OVERFLOW) {
 		pr_err("iommu %u: event log overflow: events were lost\n", u->index);
@@ -208,6 +213,7 @@ static void poll_events(struct iommu *u)
 		restart_log(u, IOMMU_CONTROL_EVENT_LOG_EN, IOMMU_MMIO_EVENT_HEAD,
 		            IOMMU_MMIO_EVENT_TAIL, IOMMU_STATUS_EVENT_OVERFLOW);
 	}
+	return n;
 }
 
 /* The head moves past an entry before its handler runs (as Linux's iommu_poll_ga_log()), so a
@@ -237,8 +243,9 @@ static void poll_ga_log(struct iommu *u)
 	}
 }
 
-void iommu_poll(void)
+unsigned iommu_poll(void)
 {
+	unsigned events = 0;
 	for (unsigned i = 0; i < iommu_count; i++) {
 		struct iommu *u = &iommus[i];
 		uint64_t flags = irq_save();
@@ -248,12 +255,13 @@ void iommu_poll(void)
 		mmio_write(u, IOMMU_MMIO_STATUS,
 		           IOMMU_STATUS_EVENT_LOG_INT | IOMMU_STATUS_GA_INT |
 		               IOMMU_STATUS_COM_WAIT_INT);
-		poll_events(u);
+		events += poll_events(u);
 		if (u->control & IOMMU_CONTROL_GA_LOG_EN)
 			poll_ga_log(u);
 		spin_unlock(&u->log_lock);
 		irq_restore(flags);
 	}
+	return events;
 }
 
 static void iommu_interrupt(struct trap_frame *f)
@@ -375,6 +383,30 @@ struct dte iommu_dte(uint16_t device_id)
 	return d;
 }
 
+/* The IOMMU may read the entry at any time: the DMA half (q[0], with V and TV) goes last so that
+ * it never pairs new translation fields with an old interrupt or domain half. Then the cached copy
+ * and the old domain's translations are dropped. */
+bool iommu_set_dte(uint16_t device_id, struct dte d)
+{
+	if (!device_table)
+		return false;
+	uint16_t old_domain = (uint16_t)dte_q1_get_domain_id(device_table[device_id].q[1]);
+	volatile uint64_t *q = device_table[device_id].q;
+	q[3] = d.q[3];
+	q[2] = d.q[2];
+	q[1] = d.q[1];
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	q[0] = d.q[0];
+	bool ok = true;
+	for (unsigned i = 0; i < iommu_count; i++) {
+		struct iommu *u = &iommus[i];
+		ok = queue(u, command_invalidate_devtab_entry(device_id)) &&
+		     queue(u, command_invalidate_interrupt_table(device_id)) &&
+		     queue(u, command_invalidate_iommu_pages(old_domain)) && wait_one(u) && ok;
+	}
+	return ok;
+}
+
 bool iommu_present(void)
 {
 	return iommu_count != 0;
@@ -441,6 +473,7 @@ void iommu_init(const struct acpi_info *acpi)
 	}
 	report_blocking();
 	iommu_poll();
+	iommu_test_run(kernel_config.boot->cmdline);
 }
 
 /* ---- guest virtual APIC (GA) mode (reference §4.4, §4.5) ------------------------------------ */

@@ -31,11 +31,14 @@ bool iommu_ga_enabled(void);
 bool iommu_wait(void);
 
 /* Decodes and prints the events (and hands GA log entries to the handler) logged since the last
- * call; the event interrupt does the same. */
-void iommu_poll(void);
+ * call; the event interrupt does the same. Returns the number of events printed. */
+unsigned iommu_poll(void);
 
 /* The device table entry of a device ID as the IOMMUs see it. */
 struct dte iommu_dte(uint16_t device_id);
+/* Replaces a device's entry and invalidates what the IOMMUs cached for it (its DTE, its IRTEs,
+ * its old domain's translations), waiting for completion. False if a command did not complete. */
+bool iommu_set_dte(uint16_t device_id, struct dte d);
 
 /* Called for each GA log entry (a device interrupt was posted to a vCPU that is not running and
  * asked for a wake-up through GALogIntr): 'ga_tag' as written in the IRTE. */

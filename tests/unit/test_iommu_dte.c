@@ -47,6 +47,13 @@ int main(void)
 	CHECK(!dte_interrupts_blocked(nmi));
 	CHECK_EQ(dte_q2_get_nmi_pass(nmi.q[2]), 1);
 
+	/* one level (Mode 001b) at 0x7654321000, no access: blocked, but not by Mode 0 */
+	struct dte pt = dte_with_page_table(d, 0x7654321fffull, 1, false, false);
+	CHECK_EQ(pt.q[0], 0x0000007654321203ull);
+	CHECK(!dte_dma_blocked(pt));
+	CHECK_EQ(dte_with_page_table(d, 0x1000, 4, true, true).q[0], 0x6000000000001803ull);
+	CHECK_EQ(pt.q[2], d.q[2]);
+
 	CHECK_EQ(d.q[0] & Q0_RESERVED, 0);
 	CHECK_EQ(ir.q[2] & Q2_RESERVED, 0);
 	CHECK_EQ(open.q[0] & Q0_RESERVED, 0);
