@@ -62,6 +62,7 @@ static unsigned iommu_count;
 static struct dte *device_table;
 static bool ga_enabled;
 static iommu_ga_log_fn ga_log_handler;
+static unsigned interrupt_events; /* events printed by the event interrupt */
 
 static uint64_t mmio_read(const struct iommu *u, unsigned reg)
 {
@@ -267,7 +268,12 @@ unsigned iommu_poll(void)
 static void iommu_interrupt(struct trap_frame *f)
 {
 	(void)f;
-	iommu_poll();
+	__atomic_fetch_add(&interrupt_events, iommu_poll(), __ATOMIC_RELAXED);
+}
+
+unsigned iommu_interrupt_events(void)
+{
+	return __atomic_load_n(&interrupt_events, __ATOMIC_RELAXED);
 }
 
 void iommu_set_ga_log_handler(iommu_ga_log_fn fn)

@@ -33,6 +33,8 @@ bool iommu_wait(void);
 /* Decodes and prints the events (and hands GA log entries to the handler) logged since the last
  * call; the event interrupt does the same. Returns the number of events printed. */
 unsigned iommu_poll(void);
+/* Of all events printed so far, how many the event interrupt (VECTOR_IOMMU) handled. */
+unsigned iommu_interrupt_events(void);
 
 /* The device table entry of a device ID as the IOMMUs see it. */
 struct dte iommu_dte(uint16_t device_id);

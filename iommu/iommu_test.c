@@ -9,19 +9,20 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 
-#define EDU_VENDOR          0x1234
-#define EDU_DEVICE          0x11e8
-#define EDU_DMA_SOURCE      0x80
-#define EDU_DMA_DESTINATION 0x88
-#define EDU_DMA_COUNT       0x90
-#define EDU_DMA_COMMAND     0x98
-#define EDU_DMA_RUN         BIT(0)
-#define EDU_DMA_TO_RAM      BIT(1) /* direction: from edu's buffer to the address */
-#define EDU_BUFFER          0x40000ull
-#define EDU_DMA_LIMIT       (1ull << 28) /* edu's default DMA mask: 28 bits */
-#define EDU_DMA_TIMEOUT_US  2000000      /* edu runs a DMA 100 ms after the command */
-#define EDU_DMA_BYTES       4            /* one access: one translation, one event */
-#define TEST_PATTERN        0xa5a5a5a5a5a5a5a5ull
+#define EDU_VENDOR            0x1234
+#define EDU_DEVICE            0x11e8
+#define EDU_DMA_SOURCE        0x80
+#define EDU_DMA_DESTINATION   0x88
+#define EDU_DMA_COUNT         0x90
+#define EDU_DMA_COMMAND       0x98
+#define EDU_DMA_RUN           BIT(0)
+#define EDU_DMA_TO_RAM        BIT(1) /* direction: from edu's buffer to the address */
+#define EDU_BUFFER            0x40000ull
+#define EDU_DMA_LIMIT         (1ull << 28) /* edu's default DMA mask: 28 bits */
+#define EDU_DMA_TIMEOUT_US    2000000      /* edu runs a DMA 100 ms after the command */
+#define EDU_DMA_BYTES         4            /* one access: one translation, one event */
+#define EDU_INTERRUPT_WAIT_US 10000
+#define TEST_PATTERN          0xa5a5a5a5a5a5a5a5ull
 
 static bool edu_option(void *ctx, const char *key, const char *value)
 {
@@ -56,7 +57,8 @@ static bool edu_dma_to_ram(uint64_t bar, uint64_t pa)
 }
 
 /* DMA to a page filled with a pattern under 'entry'; reports whether memory changed and how
- * many events the IOMMU logged. */
+ * many events the IOMMU logged. Interrupts are on during the DMA so that the event interrupt can
+ * report them; whatever it did not take is polled. */
 static void edu_try(const char *what, uint16_t bdf, uint64_t bar, uint64_t pa, struct dte entry)
 {
 	volatile uint64_t *target = (volatile uint64_t *)(uintptr_t)pa;
@@ -67,15 +69,21 @@ static void edu_try(const char *what, uint16_t bdf, uint64_t bar, uint64_t pa, s
 	}
 	printk("iommu-test: edu " PCI_BDF_FMT " DMA write to 0x%lx, entry %s\n", PCI_BDF_ARGS(bdf),
 	       pa, what);
-	if (!edu_dma_to_ram(bar, pa)) {
+	unsigned by_interrupt = iommu_interrupt_events();
+	irq_enable();
+	bool done = edu_dma_to_ram(bar, pa);
+	timer_delay_us(EDU_INTERRUPT_WAIT_US);
+	irq_disable();
+	if (!done) {
 		printk("iommu-test: FAIL: edu DMA did not finish\n");
 		return;
 	}
 	iommu_wait();
-	unsigned events = iommu_poll();
-	printk("iommu-test: %s: memory %s, %u event(s) logged\n", what,
+	unsigned polled = iommu_poll();
+	by_interrupt = iommu_interrupt_events() - by_interrupt;
+	printk("iommu-test: %s: memory %s, %u event(s) logged, %u by the event interrupt\n", what,
 	       *target == TEST_PATTERN ? "unchanged (DMA blocked)" : "CHANGED (DMA not blocked)",
-	       events);
+	       polled + by_interrupt, by_interrupt);
 }
 
 void iommu_test_run(const char *cmdline)
