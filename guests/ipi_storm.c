@@ -30,6 +30,7 @@ static unsigned cpus;
 static uint32_t sent[SMP_MAX_CPUS][SMP_MAX_CPUS];     /* [sender][target], written by sender */
 static uint32_t received[SMP_MAX_CPUS][SMP_MAX_CPUS]; /* [target][sender], written by target */
 static uint32_t halts[SMP_MAX_CPUS], timer_wakes[SMP_MAX_CPUS];
+static uint32_t halt_us;
 static uint32_t finished, stalls;
 static uint32_t seed_base;
 
@@ -63,7 +64,7 @@ static void pause_randomly(unsigned self, uint32_t *rng)
 	if (r & 1) {
 		cli();
 		apic_timer_oneshot(VEC_HALT_TIMER,
-		                   (uint32_t)(apic_timer_hz() * HALT_TIMER_US / 1000000), 1);
+		                   (uint32_t)(apic_timer_hz() * halt_us / 1000000), 1);
 		halts[self]++;
 		sti_hlt();
 		apic_timer_stop();
@@ -128,6 +129,9 @@ static uint32_t sum_received(unsigned t)
 void guest_main(const struct multiboot_info *mbi)
 {
 	count = multiboot_cmdline_uint(mbi, "count", DEFAULT_COUNT);
+	/* halt_us= longer than the stall limit turns a lost wake-up, which only the halt timer
+	 * would otherwise rescue, into a detected stall (the erratum #1235 experiment) */
+	halt_us = multiboot_cmdline_uint(mbi, "halt_us", HALT_TIMER_US);
 	seed_base = multiboot_cmdline_uint(mbi, "seed", DEFAULT_SEED);
 	for (unsigned s = 0; s < SMP_MAX_CPUS; s++)
 		idt_set_handler(VEC_FROM_CPU0 + s, ipi_interrupt);

@@ -45,6 +45,7 @@ if [ -f tests/platform/platform.mk ]; then
 	# the guests again, on the AVIC platform the previous stage built
 	if [ -x build/qemu/qemu-system-x86_64 ] && [ -d build/guests ]; then
 		stage guests-avic python3 tests/qemu/run.py tests/qemu/guests_avic.py
+		stage erratum python3 tests/qemu/run.py tests/qemu/erratum.py
 	fi
 fi
 if [ -f tests/model/model.mk ]; then

@@ -1,0 +1,79 @@
+/* The erratum #1235 experiment as a guest: CPU 1 halts again and again with nothing but CPU 0's
+ * IPI to wake it (no timer); CPU 0 waits until CPU 1 is about to halt, waits a little longer so
+ * that CPU 1's HLT has left guest mode (its vCPU scheduled out), and sends the IPI, then waits a
+ * bounded time for CPU 1 to count it. On hardware (or the AVIC platform) with the erratum, an
+ * ICR write that still sees the target's IsRunning from before it was cleared rings a doorbell
+ * at a CPU that no longer runs the target and takes no exit: the target sleeps with the vector
+ * in its IRR, and this guest reports the lost wake-up. rounds= (default 200), gap_us= (the wait
+ * after CPU 1 announced its halt, default 200). */
+#include "guests/lib/apic.h"
+#include "guests/lib/idt.h"
+#include "guests/lib/printf.h"
+#include "guests/lib/runtime.h"
+#include "guests/lib/smp.h"
+#include "guests/lib/test.h"
+#include "guests/lib/tsc.h"
+#include "guests/lib/x86.h"
+
+#define VEC_WAKE 0x70
+#define STALL_US 500000 /* a delivered IPI is counted in microseconds; this is a lost one */
+#define DEFAULT_ROUNDS 200
+#define DEFAULT_GAP_US 200
+
+const char guest_name[] = "erratum";
+
+static volatile uint32_t halting = ~0u; /* round CPU 1 is about to halt in */
+static volatile uint32_t received;     /* IPIs CPU 1 took */
+static volatile bool done;
+
+static void wake_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	__atomic_fetch_add(&received, 1, __ATOMIC_RELEASE);
+	apic_eoi();
+}
+
+static void target(unsigned cpu)
+{
+	(void)cpu;
+	for (uint32_t round = 0; !__atomic_load_n(&done, __ATOMIC_ACQUIRE); round++) {
+		cli();
+		__atomic_store_n(&halting, round, __ATOMIC_RELEASE);
+		sti_hlt(); /* only CPU 0's IPI ends this */
+		while (__atomic_load_n(&received, __ATOMIC_ACQUIRE) <= round &&
+		       !__atomic_load_n(&done, __ATOMIC_ACQUIRE))
+			pause(); /* an unrelated wake-up: wait for the round's IPI */
+	}
+}
+
+void guest_main(const struct multiboot_info *mbi)
+{
+	uint32_t rounds = multiboot_cmdline_uint(mbi, "rounds", DEFAULT_ROUNDS);
+	uint32_t gap_us = multiboot_cmdline_uint(mbi, "gap_us", DEFAULT_GAP_US);
+	idt_set_handler(VEC_WAKE, wake_interrupt);
+	unsigned cpus = smp_init();
+	if (!test_check(cpus >= 2, "at least 2 CPUs online"))
+		return;
+	smp_start_all(target);
+	uint32_t lost_round = ~0u;
+	for (uint32_t round = 0; round < rounds; round++) {
+		uint64_t deadline = tsc_deadline(STALL_US);
+		while (__atomic_load_n(&halting, __ATOMIC_ACQUIRE) != round && !tsc_expired(deadline))
+			pause();
+		tsc_delay_us(gap_us);
+		apic_send_ipi(smp_apic_id(1), APIC_ICR_FIXED | VEC_WAKE);
+		deadline = tsc_deadline(STALL_US);
+		while (__atomic_load_n(&received, __ATOMIC_ACQUIRE) <= round && !tsc_expired(deadline))
+			pause();
+		if (__atomic_load_n(&received, __ATOMIC_ACQUIRE) <= round) {
+			lost_round = round;
+			printf("info: round %u: IPI to the halted CPU 1 not taken within %u ms: lost "
+			       "wake-up\n",
+			       round, STALL_US / 1000);
+			break;
+		}
+	}
+	__atomic_store_n(&done, true, __ATOMIC_RELEASE);
+	test_check(lost_round == ~0u, "every wake-up IPI to a halted CPU arrived (%u rounds)",
+		   rounds);
+}
