@@ -479,7 +479,7 @@ void iommu_init(const struct acpi_info *acpi)
 	}
 	report_blocking();
 	iommu_poll();
-	iommu_test_run(kernel_config.boot->cmdline);
+	iommu_test_run(kernel_config.iommu_test);
 }
 
 /* ---- guest virtual APIC (GA) mode (reference §4.4, §4.5) ------------------------------------ */

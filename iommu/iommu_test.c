@@ -1,7 +1,6 @@
 /* Test only: edu DMA against the blocking device table (iommu/iommu_test.h). */
 #include "iommu/iommu_test.h"
 #include "iommu/iommu.h"
-#include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"
 #include "kernel/pci.h"
@@ -23,13 +22,6 @@
 #define EDU_DMA_BYTES         4            /* one access: one translation, one event */
 #define EDU_INTERRUPT_WAIT_US 10000
 #define TEST_PATTERN          0xa5a5a5a5a5a5a5a5ull
-
-static bool edu_option(void *ctx, const char *key, const char *value)
-{
-	if (!strcmp(key, "iommu-test") && !strcmp(value, "edu-dma"))
-		*(bool *)ctx = true;
-	return true;
-}
 
 static void edu_write(uint64_t bar, unsigned reg, uint64_t v)
 {
@@ -86,11 +78,9 @@ static void edu_try(const char *what, uint16_t bdf, uint64_t bar, uint64_t pa, s
 	       polled + by_interrupt, by_interrupt);
 }
 
-void iommu_test_run(const char *cmdline)
+void iommu_test_run(const char *option)
 {
-	bool wanted = false;
-	cmdline_each(cmdline, edu_option, &wanted);
-	if (!wanted)
+	if (strcmp(option, "edu-dma"))
 		return;
 	const struct pci_function *edu = pci_find(EDU_VENDOR, EDU_DEVICE);
 	if (!edu || !iommu_present()) {

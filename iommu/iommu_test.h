@@ -5,6 +5,7 @@
 #define IOMMU_IOMMU_TEST_H
 
 /* Runs the test named on the command line, if any; call after the IOMMU is up. */
-void iommu_test_run(const char *cmdline);
+/* option: the value of iommu-test= ("" when absent). */
+void iommu_test_run(const char *option);
 
 #endif

@@ -22,6 +22,8 @@ static bool config_option(void *ctx, const char *key, const char *value)
 			c->vm_timeout_s = n;
 		else
 			pr_err("config: timeout=%s: expected seconds\n", value);
+	} else if (!strcmp(key, "iommu-test")) {
+		strlcpy(c->iommu_test, value, sizeof(c->iommu_test));
 	} else if (!strcmp(key, "test-fault")) {
 		strlcpy(c->test_fault, value[0] ? value : "pf", sizeof(c->test_fault));
 	} else {

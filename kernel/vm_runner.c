@@ -6,6 +6,7 @@
 #include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/format.h"
+#include "kernel/frame.h"
 #include "kernel/percpu.h"
 #include "kernel/qemu.h"
 #include "kernel/sched.h"
@@ -182,6 +183,11 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		if (percpu_by_index[i])
 			smp_call(i, (void (*)(void *))ap_init, NULL);
 	}
+	if (!vm_init_global()) {
+		pr_err("doorbell: out of memory for the I/O and MSR permission maps\n");
+		return QEMU_EXIT_PANIC;
+	}
+	uint64_t free_before = frame_free_count();
 	unsigned failed_to_start = 0;
 	struct vm *vms[BOOT_MAX_MODULES];
 	unsigned n = 0;
@@ -219,6 +225,16 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	}
 	if (failed_to_start)
 		status = QEMU_EXIT_VM_FAILED;
+	/* Every VM is destroyed: its RAM, NPT, AVIC tables, vCPUs go back to the allocator. */
+	for (unsigned i = 0; i < n; i++)
+		vm_destroy(vms[i]);
+	uint64_t free_after = frame_free_count();
+	if (free_after == free_before)
+		printk("doorbell: VMs destroyed, all their memory returned (%lu pages free)\n",
+		       free_after);
+	else
+		pr_err("doorbell: VMs destroyed but %ld pages were not returned\n",
+		       (long)(free_before - free_after));
 	printk("doorbell: %u VM(s) ran, %u could not start\n", n, failed_to_start);
 	return status;
 }

@@ -28,7 +28,7 @@ static unsigned next_home_cpu;
  * VMs, read-only for the CPU. */
 static uint64_t iopm_pa, msrpm_pa;
 
-static bool vm_permission_maps(void)
+bool vm_init_global(void)
 {
 	if (iopm_pa)
 		return true;
@@ -167,7 +167,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 
 struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pin_mask)
 {
-	if (vm_count == VM_MAX || !vm_permission_maps())
+	if (vm_count == VM_MAX || !iopm_pa)
 		return NULL;
 	uint64_t pa = frame_alloc_pages(ALIGN_UP(sizeof(struct vm), PAGE_SIZE) / PAGE_SIZE,
 					PAGE_SIZE, 0);

@@ -78,6 +78,8 @@ struct vm {
 	uint64_t avic_apic_access_page;
 };
 
+/* The I/O and MSR permission maps all VMs share; once, before the first vm_create(). */
+bool vm_init_global(void);
 struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pin_mask);
 /* Loads nothing; marks vCPU 0 runnable at the state the loader left and the APs waiting for
  * SIPI, and queues vCPU 0 on its CPU. */

@@ -46,6 +46,7 @@ if [ -f tests/platform/platform.mk ]; then
 	if [ -x build/qemu/qemu-system-x86_64 ] && [ -d build/guests ]; then
 		stage guests-avic python3 tests/qemu/run.py tests/qemu/guests_avic.py
 		stage erratum python3 tests/qemu/run.py tests/qemu/erratum.py
+		stage iommu python3 tests/qemu/run.py tests/qemu/iommu.py
 	fi
 fi
 if [ -f tests/model/model.mk ]; then

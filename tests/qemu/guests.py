@@ -33,7 +33,7 @@ def closing(name, vm=None, checks=r"\d+"):
 
 def vm_test(name, guests, expect, status=PASS_STATUS, smp=2, forbid=FORBID, **kw):
     return dict(name=f"doorbell-{name}", boot="grub-bios", machine="q35", smp=smp,
-                cpu="EPYC-Rome,+svm", mem=1024, cmdline=kw.pop("cmdline", "timeout=60"),
+                cpu=kw.pop("cpu", "EPYC-Rome,+svm"), mem=1024, cmdline=kw.pop("cmdline", "timeout=60"),
                 guests=guests, status=status, expect=expect + [CLEAN], forbid=forbid,
                 timeout=kw.pop("timeout", 120), **kw)
 
@@ -53,7 +53,12 @@ TESTS = [
     # two VMs at the same time, each pinned to its own CPU
     vm_test("two-vms", [("build/guests/busy.elf", 'cpus=1 args="seconds=2"'),
                         ("build/guests/hello.elf", 'cpus=0 args="greeting=hello answer=42"')],
-            closing("busy") + closing("hello", checks=6) + [r"^\[busy.elf\] busy: progress 4/4$"]),
+            closing("busy") + closing("hello", checks=6) + [r"^\[busy.elf\] busy: progress 4/4$",
+                r"^doorbell: VMs destroyed, all their memory returned \(\d+ pages free\)$"]),
+    # a CPU without SVM: a clear refusal naming the CPU and the reason
+    vm_test("no-svm", [("build/guests/hello.elf", "")],
+            [r"^doorbell: cannot run guests: CPU 0 \(APIC ID 0\): the CPU has no SVM"],
+            status=255, cpu="EPYC-Rome,-svm"),
     # a guest touching memory it does not have is stopped; the other VM finishes
     vm_test("unmapped-isolated", [("build/guests/unmapped.elf", ""),
                                   ("build/guests/busy.elf", 'args="seconds=2"')],
