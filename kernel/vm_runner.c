@@ -114,11 +114,8 @@ static struct vm *vm_from_module(const struct boot_module *m)
 		return NULL;
 	}
 	strlcpy(vm->args, o.args, sizeof(vm->args));
-	/* QEMU's -kernel passes "<kernel file> <-append text>"; do the same so that a guest sees
-	 * the same command line under both */
-	char cmdline[BOOT_MODULE_NAME_MAX + VM_ARGS_MAX];
-	format(cmdline, sizeof(cmdline), "%s%s%s", m->name, o.args[0] ? " " : "", o.args);
-	const char *err = loader_load(vm, (const void *)(uintptr_t)m->base, m->size, cmdline);
+	const char *err =
+		loader_load(vm, (const void *)(uintptr_t)m->base, m->size, m->name, o.args);
 	if (err) {
 		pr_err("vm %s: cannot load %s: %s; this VM is not started\n", o.name, m->name, err);
 		vm_destroy(vm);

@@ -1,4 +1,5 @@
 #include "svm/loader.h"
+#include "kernel/format.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/guest_acpi.h"
@@ -77,60 +78,176 @@ _Static_assert(sizeof(struct elf32_ehdr) == 52, "ELF32 header");
 _Static_assert(sizeof(struct elf32_phdr) == 32, "ELF32 program header");
 _Static_assert(sizeof(struct mb1_mmap) == 24, "Multiboot mmap entry");
 
-static bool mb1_has_header(const uint8_t *img, uint64_t size)
+#define MB2_HEADER_MAGIC 0xe85250d6u
+#define MB2_BOOT_MAGIC 0x36d76289u
+#define MB2_SEARCH 32768
+#define MB2_TAG_END 0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_BASIC_MEMINFO 4
+#define MB2_TAG_MMAP 6
+#define MB2_TAG_ACPI_NEW 15
+#define ELF_CLASS32 1
+#define ELF_CLASS64 2
+#define ELF_MACHINE_X86_64 62
+#define LOADER_MAX_SEGMENTS 32
+#define GUEST_RSDP_LENGTH 36
+
+struct elf64_ehdr {
+	uint8_t ident[16];  /* 0x00 */
+	uint16_t type;      /* 0x10 */
+	uint16_t machine;   /* 0x12 */
+	uint32_t version;   /* 0x14 */
+	uint64_t entry;     /* 0x18 */
+	uint64_t phoff;     /* 0x20 */
+	uint64_t shoff;     /* 0x28 */
+	uint32_t flags;     /* 0x30 */
+	uint16_t ehsize;    /* 0x34 */
+	uint16_t phentsize; /* 0x36 */
+	uint16_t phnum;     /* 0x38 */
+	uint16_t shentsize; /* 0x3a */
+	uint16_t shnum;     /* 0x3c */
+	uint16_t shstrndx;  /* 0x3e */
+} PACKED;
+
+struct elf64_phdr {
+	uint32_t type;   /* 0x00 */
+	uint32_t flags;  /* 0x04 */
+	uint64_t offset; /* 0x08 */
+	uint64_t vaddr;  /* 0x10 */
+	uint64_t paddr;  /* 0x18 */
+	uint64_t filesz; /* 0x20 */
+	uint64_t memsz;  /* 0x28 */
+	uint64_t align;  /* 0x30 */
+} PACKED;
+
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF64 header");
+_Static_assert(sizeof(struct elf64_phdr) == 56, "ELF64 program header");
+
+/* A loadable segment, whichever ELF class it came from. */
+struct loader_segment {
+	uint64_t paddr, offset, filesz, memsz;
+};
+
+struct loader_image {
+	struct loader_segment seg[LOADER_MAX_SEGMENTS];
+	unsigned count;
+	uint64_t entry;
+};
+
+/* Multiboot v1 (§3.1.2: 4-byte aligned in the first 8 KiB) or v2 (§3.1.1: 8-byte aligned in the
+ * first 32 KiB) header: magic + ... + checksum sums to 0. */
+static bool mb_has_header(const uint8_t *img, uint64_t size, bool v2)
 {
-	for (uint64_t off = 0; off + 12 <= MIN(size, MB1_SEARCH); off += 4) {
+	uint64_t limit = MIN(size, (uint64_t)(v2 ? MB2_SEARCH : MB1_SEARCH));
+	for (uint64_t off = 0; off + 16 <= limit; off += v2 ? 8 : 4) {
 		const uint32_t *h = (const uint32_t *)(img + off);
-		if (h[0] == MB1_HEADER_MAGIC && h[0] + h[1] + h[2] == 0)
+		if (!v2 && h[0] == MB1_HEADER_MAGIC && h[0] + h[1] + h[2] == 0)
+			return true;
+		if (v2 && h[0] == MB2_HEADER_MAGIC && h[0] + h[1] + h[2] + h[3] == 0)
 			return true;
 	}
 	return false;
 }
 
-static const char *loader_segments(struct vm *vm, const uint8_t *img, uint64_t size,
-				   const struct elf32_ehdr *eh)
+/* The program headers of an ELF32 or ELF64 file as a list of loadable segments. */
+static const char *loader_parse_elf(const uint8_t *img, uint64_t size, struct loader_image *li)
 {
-	if ((uint64_t)eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf32_phdr) > size ||
-	    eh->phentsize != sizeof(struct elf32_phdr))
+	const struct elf32_ehdr *e32 = (const void *)img;
+	const struct elf64_ehdr *e64 = (const void *)img;
+	bool is64 = e32->ident[4] == ELF_CLASS64;
+	if (e32->ident[4] != ELF_CLASS32 && !is64)
+		return "not an ELF32 or ELF64 image";
+	if (is64 && size < sizeof(*e64))
+		return "truncated image: shorter than an ELF64 header";
+	if ((!is64 && e32->machine != ELF_MACHINE_386) || (is64 && e64->machine != ELF_MACHINE_X86_64))
+		return "not an x86 ELF image (i386 for ELF32, x86-64 for ELF64)";
+	uint64_t phoff = is64 ? e64->phoff : e32->phoff;
+	unsigned phnum = is64 ? e64->phnum : e32->phnum;
+	unsigned phent = is64 ? e64->phentsize : e32->phentsize;
+	if (phent != (is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr)) ||
+	    phoff + (uint64_t)phnum * phent > size)
 		return "truncated image: program headers lie outside the file";
-	const struct elf32_phdr *ph = (const struct elf32_phdr *)(img + eh->phoff);
-	unsigned loaded = 0;
-	for (unsigned i = 0; i < eh->phnum; i++) {
-		const struct elf32_phdr *p = &ph[i];
-		if (p->type != ELF_PT_LOAD || !p->memsz)
+	li->entry = is64 ? e64->entry : e32->entry;
+	li->count = 0;
+	for (unsigned i = 0; i < phnum; i++) {
+		struct loader_segment s;
+		uint32_t type;
+		if (is64) {
+			const struct elf64_phdr *p = (const void *)(img + phoff + i * phent);
+			type = p->type;
+			s = (struct loader_segment){p->paddr, p->offset, p->filesz, p->memsz};
+		} else {
+			const struct elf32_phdr *p = (const void *)(img + phoff + i * phent);
+			type = p->type;
+			s = (struct loader_segment){p->paddr, p->offset, p->filesz, p->memsz};
+		}
+		if (type != ELF_PT_LOAD || !s.memsz)
 			continue;
+		if (li->count == LOADER_MAX_SEGMENTS)
+			return "too many loadable segments";
+		li->seg[li->count++] = s;
+	}
+	return li->count ? NULL : "no loadable segment";
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static const char *loader_check_segments(struct vm *vm, const struct loader_image *li,
+					 uint64_t size)
+{
+	for (unsigned i = 0; i < li->count; i++) {
+		const struct loader_segment *p = &li->seg[i];
 		if (p->filesz > p->memsz)
 			return "bad segment: file size larger than memory size";
-		if ((uint64_t)p->offset + p->filesz > size)
+		if (p->offset > size || p->filesz > size - p->offset)
 			return "truncated image: a segment's data lies outside the file";
-		if (p->paddr < MB1_INFO_END && p->paddr + (uint64_t)p->memsz > MB1_INFO_GPA)
+		if (ranges_overlap(p->paddr, p->memsz, MB1_INFO_GPA, MB1_INFO_END - MB1_INFO_GPA))
 			return "segment overlaps the low memory reserved for the Multiboot information";
-		if (p->paddr < GUEST_ACPI_END && p->paddr + (uint64_t)p->memsz > GUEST_ACPI_BASE)
+		if (ranges_overlap(p->paddr, p->memsz, GUEST_ACPI_BASE,
+				   GUEST_ACPI_END - GUEST_ACPI_BASE))
 			return "segment overlaps the guest's ACPI tables at 0xE0000";
 		if (!vm_gpa_to_hva(vm, p->paddr, p->memsz))
 			return "segment outside guest RAM (raise the VM's mem=)";
 		for (unsigned j = 0; j < i; j++) {
-			const struct elf32_phdr *q = &ph[j];
-			if (q->type == ELF_PT_LOAD && q->memsz &&
-			    (uint64_t)p->paddr < (uint64_t)q->paddr + q->memsz &&
-			    (uint64_t)q->paddr < (uint64_t)p->paddr + p->memsz)
+			if (ranges_overlap(p->paddr, p->memsz, li->seg[j].paddr, li->seg[j].memsz))
 				return "overlapping segments";
 		}
+	}
+	return NULL;
+}
+
+static void loader_copy_segments(struct vm *vm, const uint8_t *img, const struct loader_image *li)
+{
+	for (unsigned i = 0; i < li->count; i++) {
+		const struct loader_segment *p = &li->seg[i];
 		vm_write_gpa(vm, p->paddr, img + p->offset, p->filesz);
 		memset(vm_gpa_to_hva(vm, p->paddr + p->filesz, p->memsz - p->filesz), 0,
 		       p->memsz - p->filesz);
-		loaded++;
 	}
-	return loaded ? NULL : "no loadable segment";
 }
+
+/* The guest's memory map, the same for both Multiboot versions: conventional memory, the EBDA
+ * and BIOS area (ACPI tables live there), and RAM above 1 MiB. */
+static const struct {
+	uint64_t base, end;
+	uint32_t type; /* 1 RAM, 2 reserved */
+} loader_map[] = {
+	{0, EBDA_GPA, 1},
+	{EBDA_GPA, HIGH_MEMORY_GPA, 2},
+	{HIGH_MEMORY_GPA, 0, 1}, /* end 0: up to the VM's RAM size */
+};
 
 static void loader_info(struct vm *vm, const char *cmdline)
 {
-	struct mb1_mmap map[] = {
-		{20, 0, EBDA_GPA, 1},
-		{20, EBDA_GPA, HIGH_MEMORY_GPA - EBDA_GPA, 2},
-		{20, HIGH_MEMORY_GPA, vm->mem_size - HIGH_MEMORY_GPA, 1},
-	};
+	struct mb1_mmap map[ARRAY_SIZE(loader_map)];
+	for (unsigned i = 0; i < ARRAY_SIZE(loader_map); i++) {
+		uint64_t end = loader_map[i].end ? loader_map[i].end : vm->mem_size;
+		map[i] = (struct mb1_mmap){20, loader_map[i].base, end - loader_map[i].base,
+					   loader_map[i].type};
+	}
 	vm_write_gpa(vm, MB1_MMAP_GPA, map, sizeof(map));
 	size_t len = MIN(strlen(cmdline), (size_t)(MB1_MMAP_GPA - MB1_CMDLINE_GPA - 1));
 	vm_write_gpa(vm, MB1_CMDLINE_GPA, cmdline, len);
@@ -148,7 +265,44 @@ static void loader_info(struct vm *vm, const char *cmdline)
 	vm_write_gpa(vm, MB1_INFO_GPA, &info, sizeof(info));
 }
 
-static void loader_entry_state(struct vcpu *v, uint32_t entry)
+/* Appends one Multiboot2 tag (8-byte aligned) at *off; returns a pointer to its payload. */
+static uint8_t *mb2_tag(uint8_t *mbi, uint32_t *off, uint32_t type, uint32_t payload)
+{
+	uint32_t *t = (uint32_t *)(mbi + *off);
+	t[0] = type;
+	t[1] = 8 + payload;
+	*off += ALIGN_UP(8 + payload, 8);
+	return (uint8_t *)(t + 2);
+}
+
+/* Multiboot2 boot information (specification 2.0 §3.6): command line, basic memory
+ * information, memory map, the new ACPI RSDP (a copy of the guest's), end. */
+static void loader_info_mb2(struct vm *vm, const char *cmdline)
+{
+	uint8_t *mbi = vm_gpa_to_hva(vm, MB1_INFO_GPA, MB1_INFO_END - MB1_INFO_GPA);
+	memset(mbi, 0, MB1_INFO_END - MB1_INFO_GPA);
+	uint32_t off = 8;
+	size_t len = MIN(strlen(cmdline), (size_t)1024);
+	uint8_t *p = mb2_tag(mbi, &off, MB2_TAG_CMDLINE, (uint32_t)len + 1);
+	memcpy(p, cmdline, len);
+	p = mb2_tag(mbi, &off, MB2_TAG_BASIC_MEMINFO, 8);
+	uint32_t mem[2] = {LOW_MEMORY_KB, (uint32_t)((vm->mem_size - HIGH_MEMORY_GPA) >> 10)};
+	memcpy(p, mem, sizeof(mem));
+	p = mb2_tag(mbi, &off, MB2_TAG_MMAP, 8 + 24 * ARRAY_SIZE(loader_map));
+	uint32_t entry_info[2] = {24, 0}; /* entry size, entry version */
+	memcpy(p, entry_info, sizeof(entry_info));
+	for (unsigned i = 0; i < ARRAY_SIZE(loader_map); i++) {
+		uint64_t end = loader_map[i].end ? loader_map[i].end : vm->mem_size;
+		uint64_t e[3] = {loader_map[i].base, end - loader_map[i].base, loader_map[i].type};
+		memcpy(p + 8 + 24 * i, e, sizeof(e));
+	}
+	p = mb2_tag(mbi, &off, MB2_TAG_ACPI_NEW, GUEST_RSDP_LENGTH);
+	vm_read_gpa(vm, GUEST_ACPI_BASE, p, GUEST_RSDP_LENGTH);
+	mb2_tag(mbi, &off, MB2_TAG_END, 0);
+	memcpy(mbi, &off, 4); /* total_size */
+}
+
+static void loader_entry_state(struct vcpu *v, uint32_t entry, uint32_t magic)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	uint16_t code = SEG_ATTR(0xb, 1, 0, 1, 0, 1, 1), data = SEG_ATTR(3, 1, 0, 1, 0, 1, 1);
@@ -161,31 +315,41 @@ static void loader_entry_state(struct vcpu *v, uint32_t entry)
 	s->cr0 = CR0_PE | CR0_ET;
 	s->rip = entry;
 	s->rflags = 2;
-	v->regs.gpr[GPR_RAX] = MB1_BOOT_MAGIC;
+	v->regs.gpr[GPR_RAX] = magic;
 	v->regs.gpr[GPR_RBX] = MB1_INFO_GPA;
 }
 
-const char *loader_load(struct vm *vm, const void *image, uint64_t size, const char *cmdline)
+const char *loader_load(struct vm *vm, const void *image, uint64_t size, const char *name,
+			const char *args)
 {
 	const uint8_t *img = image;
-	const struct elf32_ehdr *eh = image;
-	if (size < sizeof(*eh))
+	if (size < sizeof(struct elf32_ehdr))
 		return "truncated image: shorter than an ELF header";
-	if (memcmp(eh->ident, "\x7f" "ELF", 4))
-		return "bad magic: not an ELF file (doorbell loads Multiboot v1 ELF32 kernels)";
-	if (eh->ident[4] != 1 || eh->machine != ELF_MACHINE_386)
-		return "not an ELF32 i386 image (Multiboot v1 kernels are ELF32)";
-	if ((uint64_t)eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf32_phdr) > size)
-		return "truncated image: program headers lie outside the file";
-	/* segments first: a cut-off file is reported as truncated, not as lacking a header */
-	const char *err = loader_segments(vm, img, size, eh);
+	if (memcmp(img, "\x7f" "ELF", 4))
+		return "bad magic: not an ELF file (doorbell loads Multiboot v1 and v2 ELF kernels)";
+	static struct loader_image li; /* boot-time only, one VM at a time */
+	const char *err = loader_parse_elf(img, size, &li);
+	if (!err)
+		err = loader_check_segments(vm, &li, size);
 	if (err)
-		return err;
-	if (!mb1_has_header(img, size))
-		return "no Multiboot v1 header in the first 8 KiB";
-	if (!vm_gpa_to_hva(vm, eh->entry, 1))
+		return err; /* segments first: a cut file is truncated, not header-less */
+	bool v2 = mb_has_header(img, size, true);
+	if (!v2 && !mb_has_header(img, size, false))
+		return "no Multiboot header (v1 in the first 8 KiB or v2 in the first 32 KiB)";
+	/* Both versions enter in 32-bit protected mode: the entry must be a 32-bit address. */
+	if (li.entry >> 32 || !vm_gpa_to_hva(vm, li.entry, 1))
 		return "entry point outside guest RAM";
-	loader_info(vm, cmdline);
-	loader_entry_state(vm->vcpu[0], eh->entry);
+	loader_copy_segments(vm, img, &li);
+	if (v2) {
+		/* GRUB's multiboot2 passes the arguments alone */
+		loader_info_mb2(vm, args);
+	} else {
+		/* QEMU's -kernel passes "<kernel file> <-append text>": so do we, so that a
+		 * guest sees the same command line under both */
+		char cmdline[MB1_MMAP_GPA - MB1_CMDLINE_GPA];
+		format(cmdline, sizeof(cmdline), "%s%s%s", name, args[0] ? " " : "", args);
+		loader_info(vm, cmdline);
+	}
+	loader_entry_state(vm->vcpu[0], (uint32_t)li.entry, v2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC);
 	return NULL;
 }

@@ -1,6 +1,8 @@
-/* Loading guest images into a VM: Multiboot v1 ELF32 kernels, entered the way QEMU's -kernel
- * enters them (Multiboot specification 0.6.96 §3.2): 32-bit protected mode, flat segments,
- * paging off, EAX = 0x2BADB002, EBX = the Multiboot information. */
+/* Loading guest images into a VM: ELF32 or ELF64 kernels with a Multiboot v1 header, entered the
+ * way QEMU's -kernel enters them (Multiboot 0.6.96 §3.2: EAX = 0x2BADB002), or with a Multiboot2
+ * header, entered as GRUB does (Multiboot2 2.0 §3.3: EAX = 0x36D76289); both in 32-bit protected
+ * mode, flat segments, paging off, EBX = the boot information. Info requests a Multiboot2 header
+ * makes that doorbell cannot honour (modules, framebuffer) are ignored rather than refused. */
 #ifndef SVM_LOADER_H
 #define SVM_LOADER_H
 
@@ -8,7 +10,9 @@
 
 struct vm;
 
-/* Returns NULL on success, else a message naming the problem (the VM must not be started). */
-const char *loader_load(struct vm *vm, const void *image, uint64_t size, const char *cmdline);
+/* Returns NULL on success, else a message naming the problem (the VM must not be started).
+ * name: the image's name; args: the guest's command line. */
+const char *loader_load(struct vm *vm, const void *image, uint64_t size, const char *name,
+			const char *args);
 
 #endif

@@ -14,7 +14,8 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 # hlt_timer and ipi are left out: with AVIC, an interrupt for a vCPU woken from HLT is not
 # delivered when it re-enters the guest (docs/avic.md, "Known problems").
 SUITE = ["doorbell-hello", "doorbell-exception", "doorbell-smp4-oversubscribed",
-         "doorbell-two-vms", "doorbell-triple-fault-isolated", "doorbell-ipi-storm"]
+         "doorbell-two-vms", "doorbell-triple-fault-isolated", "doorbell-ipi-storm",
+         "doorbell-multiboot2-elf64"]
 
 TESTS = []
 for policy in ("errata", "standard"):
