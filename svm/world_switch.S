@@ -23,6 +23,11 @@ svm_world_switch:
 	pushq %rdi /* guest VMCB */
 
 	clgi
+	/* Host interrupts on (GIF=0 still holds them) well before VMRUN: an STI right before
+	 * VMRUN leaves its one-instruction interrupt shadow set in QEMU's TCG, which carries it
+	 * into the guest, where it masks AVIC's interrupt delivery at VMRUN for the guest's first
+	 * instruction. */
+	sti
 	movq %rdx, %rax
 	vmsave %rax
 	movq %rdi, %rax
@@ -43,7 +48,6 @@ svm_world_switch:
 	movq REG(15)(%rsi), %r15
 	movq REG(6)(%rsi), %rsi
 
-	sti
 	vmrun %rax
 	cli
 

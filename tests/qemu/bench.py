@@ -18,9 +18,7 @@ def bench(policy, avic):
              cmdline=f"timeout=200 policy={policy}", guests=[("build/guests/bench.elf", "vcpus=2")],
              status=1, expect=EXPECT, timeout=260)
     if avic:
-        # With AVIC a vCPU woken from HLT does not get its interrupt on re-entry (docs/avic.md,
-        # "Known problems"): the halted-target checks fail there, the numbers are still printed.
-        t.update(qemu=AVIC_QEMU, qemu_args=FIRMWARE, status=None, expect=EXPECT[:-1])
+        t.update(qemu=AVIC_QEMU, qemu_args=FIRMWARE)
     return t
 
 

@@ -11,9 +11,9 @@ with open(scope["__file__"]) as f:
 
 QEMU = os.path.join(ROOT, "build", "qemu", "qemu-system-x86_64")
 FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
-# hlt_timer and ipi are left out: with AVIC, an interrupt for a vCPU woken from HLT is not
-# delivered when it re-enters the guest (docs/avic.md, "Known problems").
-SUITE = ["doorbell-hello", "doorbell-exception", "doorbell-smp4-oversubscribed",
+# ipi is left out: on the AVIC platform about one run in three has a target that stops taking
+# IPIs for the rest of the run, under both policies (docs/avic.md, "Known problems").
+SUITE = ["doorbell-hello", "doorbell-exception", "doorbell-hlt_timer", "doorbell-smp4-oversubscribed",
          "doorbell-two-vms", "doorbell-triple-fault-isolated", "doorbell-ipi-storm",
          "doorbell-multiboot2-elf64"]
 
