@@ -109,3 +109,21 @@ TESTS = [
             [r"^vm busy.elf: ended: still running after the timeout of 3 s"],
             cmdline="timeout=3", status=251),
 ]
+
+import re  # noqa: E402 (appended with the test that uses it)
+
+
+def logged_once(pattern):
+    """A check (run.py's "check" hook) that pattern matches exactly one line of the log."""
+    def check(text):
+        n = len(re.findall(pattern, text, re.M))
+        return [] if n == 1 else [f"/{pattern}/ matched {n} times, expected once"]
+    return check
+
+
+# the virtual platform (issue "A QEMU-compatible guest platform"): the same checks as
+# direct-platform under QEMU; the unassigned port the guest reads twice is logged once
+TESTS.append(vm_test("platform", [("build/guests/platform.elf", "vcpus=2")],
+                     closing("platform", checks=27),
+                     check=logged_once(r"^\[platform\.elf\] doorbell: guest used unemulated I/O "
+                                       r"port 0x3e0 ")))

@@ -45,3 +45,8 @@ TESTS = [
           expect=[rf"^bench: {m} \d+ cycles$"
                   for m in ("cpuid", "ipi_running", "ipi_halted", "hlt_wake")]),
 ]
+
+# issue "A QEMU-compatible guest platform": fw_cfg, ACPI, IOAPIC, UART interrupt, PIT, CMOS, PIC
+# and ports, checked against QEMU's own q35 devices
+TESTS.append(guest("platform", checks=27, smp=2, timeout=60,
+                   expect=[r"^PASS: unassigned port 0x3e0 reads 0xff$"]))
