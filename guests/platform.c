@@ -263,11 +263,12 @@ static void uart(const struct acpi_tables_madt *madt)
 static uint64_t pit_ch2_oneshot(uint32_t us)
 {
 	uint16_t count = (uint16_t)((uint64_t)PIT_HZ * us / 1000000);
+	/* first: the first tsc_hz() call measures the TSC with channel 2 itself */
+	uint64_t limit = tsc_deadline(100ull * us);
 	outb(PORT61, (uint8_t)(inb(PORT61) & ~(PORT61_SPEAKER | PORT61_GATE2)));
 	outb(PIT_MODE, PIT_CH2_MODE0_LH);
 	outb(PIT_CH2, (uint8_t)count);
 	outb(PIT_CH2, (uint8_t)(count >> 8));
-	uint64_t limit = tsc_deadline(100ull * us);
 	uint64_t start = rdtsc();
 	outb(PORT61, (uint8_t)(inb(PORT61) | PORT61_GATE2)); /* the rising gate starts mode 0 */
 	while (!(inb(PORT61) & PORT61_OUT2))
