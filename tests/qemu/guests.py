@@ -50,6 +50,11 @@ TESTS = [
     vm_test("smp4-oversubscribed", [("build/guests/smp4.elf", 'vcpus=4 args="cpus=4"')],
             closing("smp4", checks=8) + [r"^vm smp4.elf: 4 vCPU\(s\)",
                                           r"^stats vm=smp4.elf vcpu=3 exit=total"]),
+    # INIT/SIPI bring-up of 8 vCPUs on 2 host CPUs (issue "The virtual local APIC")
+    vm_test("smp8-init-sipi", [("build/guests/smp4.elf", 'vcpus=8 args="cpus=8"')],
+            closing("smp4", checks=8) + [r"^vm smp4.elf: 8 vCPU\(s\)",
+                                          r"^\[smp4.elf\] info: CPU 7 has APIC ID \d$",
+                                          r"^stats vm=smp4.elf vcpu=7 exit=total"]),
     # two VMs at the same time, each pinned to its own CPU
     vm_test("two-vms", [("build/guests/busy.elf", 'cpus=1 args="seconds=2"'),
                         ("build/guests/hello.elf", 'cpus=0 args="greeting=hello answer=42"')],
