@@ -7,8 +7,8 @@
 #include "kernel/acpi.h"
 #include "kernel/types.h"
 
-#define ACPI_TABLES_BIOS_START 0xe0000u /* the RSDP lies on a 16-byte boundary in here (§5.2.5.1) \
-	                                 */
+/* the RSDP lies on a 16-byte boundary of the BIOS area (ACPI 6.5 §5.2.5.1) */
+#define ACPI_TABLES_BIOS_START     0xe0000u
 #define ACPI_TABLES_BIOS_END       0x100000u
 #define ACPI_TABLES_RSDP_V1_LENGTH 20 /* the bytes the revision-0 checksum covers */
 #define ACPI_TABLES_ISA_IRQS       16
