@@ -128,7 +128,7 @@ RUN_AVIC := $(if $(AVIC),--avic $(if $(ERRATUM),--erratum))
 run: deps all $(if $(AVIC),qemu-avic)
 	@$(PYTHON) tools/run.py --guest "$(GUEST)" --vcpus "$(or $(VCPUS),1)" --mem "$(or $(MEM),64M)" \
 		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(or $(SMP),2)" --timeout "$(or $(TIMEOUT),120)" \
-		$(RUN_AVIC)
+		$(RUN_AVIC); status=$$?; [ $$status -eq 1 ] # QEMU status 1: success (printed above)
 
 test: deps all
 	@tests/run_all.sh
