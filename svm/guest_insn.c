@@ -2,6 +2,8 @@
 #include "kernel/x86.h"
 #include "kernel/qemu.h"
 #include "svm/guest_walk.h"
+#include "svm/svm.h"
+#include "kernel/string.h"
 #include "svm/vm.h"
 
 #define SEG_ATTR_L BIT(9)
@@ -26,8 +28,16 @@ int guest_insn_fetch(struct vcpu *v, struct insn *insn)
 		linear &= 0xffffffffu;
 	uint8_t bytes[15];
 	uint32_t pf_error = 0;
-	size_t got = guest_read_virt(&p, linear, bytes, sizeof(bytes), WALK_FETCH, vm_read_gpa,
-				     v->vm, &pf_error);
+	size_t got;
+	const struct vmcb_control *c = &v->vmcb->control;
+	if (svm_features.decode_assists && c->insn_len && c->insn_len <= sizeof(bytes)) {
+		/* Decode assists: on #NPF the CPU saved the bytes it fetched (APM §15.33.3) */
+		memcpy(bytes, c->insn_bytes, c->insn_len);
+		got = c->insn_len;
+	} else {
+		got = guest_read_virt(&p, linear, bytes, sizeof(bytes), WALK_FETCH, vm_read_gpa,
+				      v->vm, &pf_error);
+	}
 	if (!got) {
 		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 			"vCPU %u: cannot fetch the instruction at RIP 0x%lx (linear 0x%lx)", v->index,
