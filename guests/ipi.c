@@ -4,9 +4,17 @@
  * all-including-self / all-excluding-self / self shorthands, lowest priority, NMI; TPR masking;
  * in-service ordering and EOI with nested priorities; and the timer (one-shot and periodic) on
  * every CPU. Needs 4 CPUs. One check per case; every check compares the exact number of
- * interrupts each CPU took with the number the case should deliver. */
+ * interrupts each CPU took with the number the case should deliver.
+ *
+ * With x2apic=1 every CPU runs its APIC in x2APIC mode (SDM vol. 3, 10.12) and the cases are sent
+ * in x2APIC form: 32-bit destinations, broadcast 0xffffffff, logical destinations in the cluster
+ * form derived from the x2APIC ID (lowest priority and the flat model are xAPIC only), the SELF
+ * IPI MSR; plus the registers that change meaning: the ID and LDR MSRs, the #GP of a write to the
+ * read-only LDR, of the ICR high half and DFR (no MSRs of their own) and of a non-zero EOI. QEMU's
+ * TCG has no x2APIC: there the first check (x2APIC mode entered) fails and the run ends. */
 #include "guests/lib/apic.h"
 #include "guests/lib/idt.h"
+#include "guests/lib/msr.h"
 #include "guests/lib/printf.h"
 #include "guests/lib/runtime.h"
 #include "guests/lib/smp.h"
@@ -202,38 +210,40 @@ static void setup_cluster(unsigned cpu)
 	apic_write(APIC_LDR, cluster_id(cpu) << 24);
 }
 
-static void flat_cases(enum mode mode)
+/* Starts a phase, then physical unicast to each other CPU and the physical broadcast (0xff in
+ * xAPIC mode, 0xffffffff in x2APIC mode). Returns the mode's name for the checks. */
+static const char *physical_cases(enum mode mode, void (*setup)(unsigned cpu), uint32_t broadcast)
 {
 	const char *m = mode_names[mode];
-	begin_phase(mode, setup_flat);
+	begin_phase(mode, setup);
 	for (unsigned k = 1; k < cpus; k++) {
 		apic_send_ipi(smp_apic_id(k), APIC_ICR_FIXED | VEC_TEST);
 		test_check(delivered(VEC_TEST, 1u << k), "fixed, physical, to CPU %u (%s)", k, m);
 	}
-	apic_send_ipi(PHYSICAL_BROADCAST, APIC_ICR_FIXED | VEC_TEST);
-	test_check(delivered(VEC_TEST, all_cpus()), "fixed, physical broadcast 0xff (%s)", m);
+	apic_send_ipi(broadcast, APIC_ICR_FIXED | VEC_TEST);
+	test_check(delivered(VEC_TEST, all_cpus()), "fixed, physical broadcast 0x%x (%s)",
+	           broadcast, m);
+	return m;
+}
 
-	apic_send_ipi(0x0a, APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
-	test_check(delivered(VEC_TEST, 0x0a), "fixed, logical flat 0x0a to CPUs 1,3 (%s)", m);
-	apic_send_ipi(0x05, APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
-	test_check(delivered(VEC_TEST, 0x05), "fixed, logical flat 0x05 to CPUs 0,2 (%s)", m);
-
+static void shorthand_cases(const char *m)
+{
 	apic_send_ipi(0, APIC_ICR_ALL_INCLUDING | APIC_ICR_FIXED | VEC_TEST);
 	test_check(delivered(VEC_TEST, all_cpus()), "fixed, all including self (%s)", m);
 	apic_send_ipi(0, APIC_ICR_ALL_EXCLUDING | APIC_ICR_FIXED | VEC_TEST);
 	test_check(delivered(VEC_TEST, all_cpus() & ~1u), "fixed, all excluding self (%s)", m);
+}
 
-	/* Which CPU of the set takes a lowest-priority interrupt is model specific (SDM vol. 3,
-	 * 10.6.2.4); exactly one must. */
-	apic_send_ipi(0x0e, APIC_ICR_LOWEST | APIC_ICR_LOGICAL | VEC_TEST);
-	test_check(delivered_one_of(VEC_TEST, 0x0e),
-	           "lowest priority, logical 0x0e: exactly one of CPUs 1-3 (%s)", m);
-
+static void nmi_cases(const char *m)
+{
 	for (unsigned k = 1; k < cpus; k++) {
 		apic_send_ipi(smp_apic_id(k), APIC_ICR_NMI);
 		test_check(delivered(VEC_NMI, 1u << k), "NMI, physical, to CPU %u (%s)", k, m);
 	}
+}
 
+static void tpr_cases(const char *m)
+{
 	/* TPR: CPU 1 raises its TPR to 0x50, which holds back class 5 and lets class 6 through;
 	 * when it lowers the TPR (on the VEC_WAKE sent for that), the held-back vector arrives. */
 	tpr_request[1] = TPR_TEST;
@@ -247,6 +257,27 @@ static void flat_cases(enum mode mode)
 	apic_send_ipi(smp_apic_id(1), APIC_ICR_FIXED | VEC_WAKE);
 	test_check(delivered(VEC_TPR_BLOCKED, 1u << 1),
 	           "vector 0x55 arrives once the TPR is back to 0 (%s)", m);
+}
+
+static void flat_cases(enum mode mode)
+{
+	const char *m = physical_cases(mode, setup_flat, PHYSICAL_BROADCAST);
+
+	apic_send_ipi(0x0a, APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
+	test_check(delivered(VEC_TEST, 0x0a), "fixed, logical flat 0x0a to CPUs 1,3 (%s)", m);
+	apic_send_ipi(0x05, APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
+	test_check(delivered(VEC_TEST, 0x05), "fixed, logical flat 0x05 to CPUs 0,2 (%s)", m);
+
+	shorthand_cases(m);
+
+	/* Which CPU of the set takes a lowest-priority interrupt is model specific (SDM vol. 3,
+	 * 10.6.2.4); exactly one must. */
+	apic_send_ipi(0x0e, APIC_ICR_LOWEST | APIC_ICR_LOGICAL | VEC_TEST);
+	test_check(delivered_one_of(VEC_TEST, 0x0e),
+	           "lowest priority, logical 0x0e: exactly one of CPUs 1-3 (%s)", m);
+
+	nmi_cases(m);
+	tpr_cases(m);
 	end_phase();
 }
 
@@ -270,6 +301,104 @@ static void self_case(void)
 	test_check(delivered(VEC_TEST, 1), "fixed, self shorthand");
 	apic_send_ipi(smp_apic_id(0), APIC_ICR_FIXED | VEC_TEST);
 	test_check(delivered(VEC_TEST, 1), "fixed, physical to its own APIC ID");
+}
+
+/* ---- x2APIC mode ---- */
+
+#define X2APIC_MSR_ID       APIC_X2APIC_MSR(APIC_ID)
+#define X2APIC_MSR_EOI      APIC_X2APIC_MSR(APIC_EOI)
+#define X2APIC_MSR_LDR      APIC_X2APIC_MSR(APIC_LDR)
+#define X2APIC_MSR_DFR      APIC_X2APIC_MSR(APIC_DFR)
+#define X2APIC_MSR_ICR_HIGH APIC_X2APIC_MSR(APIC_ICR_HIGH)
+#define X2APIC_CLUSTER      (1u << 16) /* one cluster up in an x2APIC logical destination */
+#define CPUID_TOPOLOGY      0xb        /* EDX: this CPU's x2APIC ID (SDM vol. 2, CPUID leaf 0BH) */
+
+struct x2apic_identity {
+	uint64_t base, id, ldr;
+	uint32_t topology_id;
+};
+static struct x2apic_identity identity[SMP_MAX_CPUS];
+
+static void record_identity(unsigned cpu)
+{
+	identity[cpu] = (struct x2apic_identity){.base = rdmsr(MSR_IA32_APIC_BASE),
+	                                         .id = rdmsr(X2APIC_MSR_ID),
+	                                         .ldr = rdmsr(X2APIC_MSR_LDR),
+	                                         .topology_id = cpuid(CPUID_TOPOLOGY, 0).edx};
+}
+
+/* Each CPU reads its own ID and LDR MSRs. Under doorbell the x2APIC ID of a vCPU is its index, so
+ * the four IDs are 0-3 in some order (the guest numbers its CPUs in the order they start). */
+static void x2apic_identity_cases(void)
+{
+	uint32_t ids = 0;
+	begin_phase(RUNNING, record_identity);
+	end_phase();
+	for (unsigned k = 0; k < cpus; k++) {
+		const struct x2apic_identity *c = &identity[k];
+		uint64_t mode = APIC_BASE_ENABLE | APIC_BASE_EXTD;
+		test_check((c->base & mode) == mode, "CPU %u: IA32_APIC_BASE has EN and EXTD set",
+		           k);
+		test_check(c->id == c->topology_id && c->id == smp_apic_id(k),
+		           "CPU %u: ID MSR 0x802 is its x2APIC ID (CPUID.0BH:EDX %u)", k,
+		           c->topology_id);
+		test_check(c->ldr == apic_x2apic_logical_id((uint32_t)c->id),
+		           "CPU %u: LDR MSR 0x80d is cluster id >> 4, bit 1 << (id & 15)", k);
+		if (c->id < 32)
+			ids |= 1u << c->id;
+	}
+	test_check(ids == all_cpus(), "x2APIC IDs are the vCPU indexes 0-%u", cpus - 1);
+
+	/* SDM vol. 3, 10.12.1.2 and table 10-6: LDR is read only, ICR is one 64-bit MSR (0x831 is
+	 * no register), DFR does not exist, EOI takes only 0. Boot CPU, through the fixup. */
+	uint64_t value;
+	uint64_t ldr = rdmsr(X2APIC_MSR_LDR);
+	test_check(msr_write_safe(X2APIC_MSR_LDR, ldr) == VEC_GP && rdmsr(X2APIC_MSR_LDR) == ldr,
+	           "WRMSR to LDR (0x80d) raises #GP and leaves it unchanged");
+	test_check(msr_read_safe(X2APIC_MSR_ICR_HIGH, &value) == VEC_GP,
+	           "RDMSR of the ICR high half as MSR 0x831 raises #GP");
+	test_check(msr_read_safe(X2APIC_MSR_DFR, &value) == VEC_GP,
+	           "RDMSR of DFR (0x80e) raises #GP");
+	test_check(msr_write_safe(X2APIC_MSR_EOI, 1) == VEC_GP,
+	           "WRMSR of 1 to EOI (0x80b) raises #GP");
+}
+
+/* An x2APIC logical destination for the CPUs in cpu_mask, in the cluster of the first of them. */
+static uint32_t logical_dest(uint32_t cpu_mask)
+{
+	uint32_t dest = 0;
+	for (unsigned c = 0; c < cpus; c++)
+		if (cpu_mask & 1u << c)
+			dest |= apic_x2apic_logical_id(smp_apic_id(c));
+	return dest;
+}
+
+static void x2apic_cases(enum mode mode)
+{
+	const char *m = physical_cases(mode, NULL, APIC_X2APIC_BROADCAST);
+
+	/* Logical destinations: cluster in bits 31:16, members in 15:0 (SDM vol. 3, 10.12.10.2).
+	 * The IDs 0-3 checked above are all in cluster 0. */
+	for (unsigned k = 1; k < cpus; k++) {
+		apic_send_ipi(logical_dest(1u << k), APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
+		test_check(delivered(VEC_TEST, 1u << k), "fixed, logical cluster, to CPU %u (%s)",
+		           k, m);
+	}
+	apic_send_ipi(logical_dest(0x0a), APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
+	test_check(delivered(VEC_TEST, 0x0a), "fixed, logical cluster 0x%x to CPUs 1,3 (%s)",
+	           logical_dest(0x0a), m);
+	apic_send_ipi(logical_dest(0x0f), APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
+	test_check(delivered(VEC_TEST, 0x0f), "fixed, logical cluster 0x%x to CPUs 0-3 (%s)",
+	           logical_dest(0x0f), m);
+	apic_send_ipi(logical_dest(0x0f) + X2APIC_CLUSTER,
+	              APIC_ICR_FIXED | APIC_ICR_LOGICAL | VEC_TEST);
+	test_check(delivered(VEC_TEST, 0), "fixed, logical 0x%x (the next cluster) to no CPU (%s)",
+	           logical_dest(0x0f) + X2APIC_CLUSTER, m);
+
+	shorthand_cases(m);
+	nmi_cases(m);
+	tpr_cases(m);
+	end_phase();
 }
 
 /* Nested priorities on the boot CPU (SDM vol. 3, 10.8.3 to 10.8.5). */
@@ -316,10 +445,10 @@ static void low_handler(struct trap_frame *f)
 	(void)f;
 	log_event(LOW_ENTER);
 	ppr_in_low = apic_read(APIC_PPR);
-	apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_FIXED | VEC_HIGH);
+	apic_self_ipi(VEC_HIGH);
 	accept_for(SETTLE_US);
 	eoi_cleared_high_only = apic_isr_test(VEC_LOW) && !apic_isr_test(VEC_HIGH);
-	apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_FIXED | VEC_LOWER);
+	apic_self_ipi(VEC_LOWER);
 	accept_for(SETTLE_US);
 	lower_held_in_irr = apic_irr_test(VEC_LOWER) && event_count == 2;
 	log_event(LOW_EOI);
@@ -345,7 +474,7 @@ static void nested_cases(void)
 	idt_set_handler(VEC_LOWER, lower_handler);
 
 	event_count = 0;
-	apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_FIXED | VEC_LOW);
+	apic_self_ipi(VEC_LOW);
 	accept_for(SETTLE_US);
 	static const uint32_t nested[] = {LOW_ENTER, HIGH, LOW_EOI, LOWER, LOW_EXIT};
 	test_check(events_are(nested, ARRAY_SIZE(nested)),
@@ -360,8 +489,8 @@ static void nested_cases(void)
 
 	/* two pending at once: the higher class is delivered first */
 	event_count = 0;
-	apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_FIXED | VEC_LOWER);
-	apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_FIXED | VEC_HIGH);
+	apic_self_ipi(VEC_LOWER);
+	apic_self_ipi(VEC_HIGH);
 	test_check(apic_irr_test(VEC_LOWER) && apic_irr_test(VEC_HIGH),
 	           "priority: 0x35 and 0x81 both pending in the IRR while IF = 0");
 	accept_for(SETTLE_US);
@@ -403,7 +532,11 @@ static void timer_cases(void)
 
 void guest_main(const struct multiboot_info *mbi)
 {
-	(void)mbi;
+	bool x2apic = multiboot_cmdline_uint(mbi, "x2apic", 0) != 0;
+	/* before smp_init(), which then starts every other CPU in x2APIC mode */
+	if (x2apic && !test_check(apic_enable_x2apic(), "x2APIC mode (CPUID.1:ECX[21], "
+	                                                "IA32_APIC_BASE.EXTD) on the boot CPU"))
+		test_done();
 	idt_set_handler(VEC_TEST, count_interrupt);
 	idt_set_handler(VEC_TPR_BLOCKED, count_interrupt);
 	idt_set_handler(VEC_TPR_PASSES, count_interrupt);
@@ -414,6 +547,17 @@ void guest_main(const struct multiboot_info *mbi)
 	if (!test_check(cpus >= CPUS_NEEDED, "%u CPUs online", CPUS_NEEDED))
 		test_done();
 	cpus = CPUS_NEEDED; /* the cases below are written for CPUs 0-3 */
+	if (x2apic) {
+		x2apic_identity_cases();
+		self_case();
+		apic_self_ipi(VEC_TEST);
+		test_check(delivered(VEC_TEST, 1), "fixed, SELF IPI MSR 0x83f");
+		x2apic_cases(RUNNING);
+		x2apic_cases(HALTED);
+		nested_cases();
+		timer_cases();
+		return;
+	}
 	setup_flat(0);
 	self_case();
 	flat_cases(RUNNING);

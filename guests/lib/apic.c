@@ -1,4 +1,5 @@
 #include "guests/lib/apic.h"
+#include "guests/lib/test.h"
 #include "guests/lib/tsc.h"
 #include "guests/lib/x86.h"
 
@@ -7,18 +8,48 @@
 #define PIC_MASK_ALL            0xff
 #define APIC_TIMER_CALIBRATE_US 20000
 
+/* Set once by the boot CPU before the other CPUs start (apic_enable_x2apic()), read-only after. */
+static bool x2apic;
+
 uint32_t apic_read(uint32_t reg)
 {
+	if (x2apic)
+		return (uint32_t)rdmsr(APIC_X2APIC_MSR(reg));
 	return mmio_read32(APIC_BASE_ADDR + reg);
 }
 
 void apic_write(uint32_t reg, uint32_t value)
 {
-	mmio_write32(APIC_BASE_ADDR + reg, value);
+	if (x2apic)
+		wrmsr(APIC_X2APIC_MSR(reg), value);
+	else
+		mmio_write32(APIC_BASE_ADDR + reg, value);
 }
 
+bool apic_enable_x2apic(void)
+{
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_X2APIC))
+		return false;
+	/* xAPIC -> x2APIC is the one legal way in: EN stays set while EXTD is set (SDM vol. 3,
+	 * 10.12.5.1, figure 10-27). */
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE | APIC_BASE_EXTD);
+	if (!(rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_EXTD))
+		return false;
+	x2apic = true;
+	return true;
+}
+
+bool apic_x2apic_mode(void)
+{
+	return x2apic;
+}
+
+/* A CPU started by smp_init() after the boot CPU entered x2APIC mode enters it here, before it
+ * touches its APIC; it cannot fall back to xAPIC mode, as the runtime's accesses are MSRs now. */
 void apic_enable(void)
 {
+	if (x2apic && !apic_enable_x2apic())
+		test_abort("x2APIC mode requested, but a started CPU has none");
 	outb(PIC1_DATA, PIC_MASK_ALL);
 	outb(PIC2_DATA, PIC_MASK_ALL);
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
@@ -31,9 +62,10 @@ void apic_enable(void)
 
 uint32_t apic_id(void)
 {
-	return apic_read(APIC_ID) >> 24;
+	return x2apic ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24;
 }
 
+/* 0 in both modes: in x2APIC mode a non-zero EOI write raises #GP (SDM vol. 3, table 10-6). */
 void apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);
@@ -67,11 +99,24 @@ static void wait_idle(void)
 
 void apic_send_ipi(uint32_t dest, uint32_t icr_low)
 {
+	if (x2apic) {
+		/* one 64-bit write, the destination in bits 63:32 (SDM vol. 3, 10.12.9) */
+		wrmsr(APIC_X2APIC_MSR(APIC_ICR_LOW), (uint64_t)dest << 32 | icr_low);
+		return;
+	}
 	wait_idle();
 	/* Writing the low word sends, so the destination goes first (SDM vol. 3, 10.6.1). */
 	apic_write(APIC_ICR_HIGH, dest << 24);
 	apic_write(APIC_ICR_LOW, icr_low);
 	wait_idle();
+}
+
+void apic_self_ipi(unsigned vector)
+{
+	if (x2apic)
+		apic_write(APIC_SELF_IPI, vector);
+	else
+		apic_send_ipi(0, APIC_ICR_SELF | APIC_ICR_FIXED | vector);
 }
 
 /* Divide configuration encoding, bits 3 and 1:0 (SDM vol. 3, figure 10-10). */
