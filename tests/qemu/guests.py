@@ -132,3 +132,10 @@ TESTS.append(vm_test("platform", [("build/guests/platform.elf", "vcpus=2")],
                      closing("platform", checks=27),
                      check=logged_once(r"^\[platform\.elf\] doorbell: guest used unemulated I/O "
                                        r"port 0x3e0 ")))
+
+# the virtual local APIC in x2APIC mode (issue "The virtual local APIC"): the ipi guest's cases
+# through the x2APIC MSRs, on 4 vCPUs; doorbell only, as QEMU 7.2's TCG has no x2APIC
+TESTS.append(vm_test("ipi-x2apic", [("build/guests/ipi.elf", 'vcpus=4 args="x2apic=1"')],
+                     closing("ipi", checks=91)
+                     + [r"^\[ipi\.elf\] PASS: x2APIC mode \(CPUID\.1:ECX\[21\], "
+                        r"IA32_APIC_BASE\.EXTD\) on the boot CPU$"]))
