@@ -100,6 +100,10 @@ static void wait_idle(void)
 void apic_send_ipi(uint32_t dest, uint32_t icr_low)
 {
 	if (x2apic) {
+		/* A WRMSR to an x2APIC register is not serializing and may complete before earlier
+		 * stores are globally visible (SDM vol. 3, 10.12.3); MFENCE;LFENCE first, so that
+		 * the target sees what was written for it before the IPI. */
+		__asm__ volatile("mfence; lfence" ::: "memory");
 		/* one 64-bit write, the destination in bits 63:32 (SDM vol. 3, 10.12.9) */
 		wrmsr(APIC_X2APIC_MSR(APIC_ICR_LOW), (uint64_t)dest << 32 | icr_low);
 		return;
