@@ -72,6 +72,11 @@ static void check_cpuid(void)
 	                    "CPUID.80000001:ECX[2] SVM is hidden");
 	test_check_doorbell(doorbell_hypercall(HC_VERSION, 0, 0, 0) == DOORBELL_ABI_VERSION,
 	                    "HC_VERSION returns the ABI version");
+	/* the state itself is printed by doorbell, checked by tests/qemu/guests.py */
+	test_check_doorbell(doorbell_hypercall(HC_DEBUG_VCPU, 0, 0, 0) == HC_OK,
+	                    "HC_DEBUG_VCPU of vCPU 0 is accepted");
+	test_check_doorbell(doorbell_hypercall(HC_DEBUG_VCPU, r.ecx, 0, 0) == HC_E_INVAL,
+	                    "HC_DEBUG_VCPU of a vCPU the VM does not have fails with HC_E_INVAL");
 }
 
 static void check_efer(void)

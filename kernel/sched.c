@@ -1,4 +1,6 @@
 #include "kernel/sched.h"
+#include "kernel/console.h"
+#include "kernel/format.h"
 #include "kernel/frame.h"
 #include "kernel/lapic.h"
 #include "kernel/panic.h"
@@ -87,6 +89,30 @@ static struct vcpu *sched_dequeue(struct sched_cpu *s)
 	}
 	spin_unlock(&s->lock);
 	return v;
+}
+
+void sched_print_queues(void)
+{
+	for (unsigned cpu = 0; cpu < cpu_count; cpu++) {
+		struct percpu *p = percpu_by_index[cpu];
+		struct sched_cpu *s = p->sched;
+		struct vcpu *cur = p->current;
+		char queue[64];
+		unsigned len = 0;
+		uint64_t flags = irq_save();
+		spin_lock(&s->lock);
+		for (struct vcpu *v = s->head; v && len + 8 < sizeof(queue); v = v->runq_next)
+			len += (unsigned)format(queue + len, sizeof(queue) - len, " %s/%u", v->vm->name,
+			                        v->index);
+		if (len >= sizeof(queue))
+			len = sizeof(queue) - 1;
+		spin_unlock(&s->lock);
+		irq_restore(flags);
+		queue[len] = 0;
+		printk("debug cpu=%u idle=%d need_resched=%d current=%s/%d queue:%s\n", cpu, s->idle,
+		       s->need_resched, cur ? cur->vm->name : "-", cur ? (int)cur->index : -1,
+		       len ? queue : " empty");
+	}
 }
 
 void sched_arm_timer(void)

@@ -123,6 +123,15 @@ static void exit_vmmcall(struct vcpu *v)
 	case HC_TSC_HZ:
 		r[GPR_RAX] = tsc_hz;
 		break;
+	case HC_DEBUG_VCPU:
+		/* printed later by CPU 0's loop (svm/vcpu_dump.c), never here on the exit path */
+		if (r[GPR_RBX] >= v->vm->vcpu_count) {
+			r[GPR_RAX] = (uint64_t)HC_E_INVAL;
+			break;
+		}
+		__atomic_fetch_or(&v->vm->debug_requests, 1u << r[GPR_RBX], __ATOMIC_RELEASE);
+		r[GPR_RAX] = HC_OK;
+		break;
 	default:
 		r[GPR_RAX] = (uint64_t)HC_E_NOSYS;
 		break;

@@ -23,10 +23,12 @@ enum hypercall {
 	HC_EXIT = 2,        /* RBX = status: the VM ends, as with isa-debug-exit */
 	HC_EXIT_COUNT = 3,  /* -> the calling vCPU's total VM exits so far (for benchmarks) */
 	HC_TSC_HZ = 4,      /* -> host TSC frequency in Hz (the guest's TSC runs at the same rate) */
+	HC_DEBUG_VCPU = 5,  /* RBX = vCPU index: doorbell prints that vCPU's interrupt state */
 };
 
 #define HC_OK 0
 #define HC_E_NOSYS (-1L)
 #define HC_E_PERM (-2L)
+#define HC_E_INVAL (-3L)
 
 #endif

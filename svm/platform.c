@@ -12,6 +12,7 @@
 #include "svm/emulate.h"
 #include "svm/guest_insn.h"
 #include "svm/vcpu.h"
+#include "svm/vcpu_dump.h"
 
 #define PORT_DEBUG_EXIT QEMU_DEBUG_EXIT_PORT
 #define PORT_POST 0x80
@@ -273,6 +274,7 @@ static void platform_flush_vm(struct vm *vm)
 		}
 		u->line[u->line_len++] = c;
 	}
+	vcpu_dump_requested(vm);
 }
 
 void platform_flush_output(void)

@@ -70,6 +70,7 @@ void vcpu_load(struct vcpu *v)
 	struct percpu *cpu = this_cpu();
 	cpu->current = v;
 	v->stats.event[EVENT_SCHED_IN]++;
+	v->load_tsc = rdtsc();
 	/* A different vCPU (or VM) may have run here since: start with a clean TLB. This also
 	 * meets AVIC's rule for multiprocessor VMs (TLB_CONTROL when another vCPU of the same VM
 	 * ran on this core, APM 15.29.2.3). */
@@ -81,6 +82,7 @@ void vcpu_put(struct vcpu *v, bool blocking)
 {
 	this_cpu()->current = NULL;
 	v->stats.event[EVENT_SCHED_OUT]++;
+	v->put_tsc = rdtsc();
 	/* Clears running_on (and IsRunning under standard), full barrier, re-checks the IRR of
 	 * a blocking vCPU: avic/delivery.c says why this order is what prevents lost wake-ups. */
 	delivery_put(&vcpu_delivery, v, blocking);

@@ -49,6 +49,7 @@ struct vcpu {
 	uint64_t msr_efer;  /* the guest's view of EFER (without SVME) */
 	uint64_t mtrr_def_type;
 	struct vcpu *runq_next;
+	uint64_t load_tsc, put_tsc; /* TSC at the last vcpu_load() and vcpu_put() (diagnostics) */
 	struct exit_stats stats;
 };
 
@@ -76,6 +77,9 @@ struct vm {
 	uint64_t avic_physical_table; /* AVIC tables and APIC access page (avic/avic.c) */
 	uint64_t avic_logical_table;
 	uint64_t avic_apic_access_page;
+	/* vCPUs whose state HC_DEBUG_VCPU asked for (bit = index), printed outside the exit path
+	 * by vcpu_dump_requested() */
+	volatile uint32_t debug_requests;
 };
 
 /* The I/O and MSR permission maps all VMs share; once, before the first vm_create(). */

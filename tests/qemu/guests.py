@@ -41,7 +41,12 @@ def vm_test(name, guests, expect, status=PASS_STATUS, smp=2, forbid=FORBID, **kw
 TESTS = [
     vm_test("hello", [("build/guests/hello.elf", 'mem=32M args="greeting=hello answer=42"')],
             closing("hello", checks=6) + [r"^\[hello.elf\] hello from a doorbell test guest$"]),
-    vm_test("cpuid_msr", [("build/guests/cpuid_msr.elf", "")], closing("cpuid_msr")),
+    # HC_DEBUG_VCPU: the vCPU's state as doorbell prints it (docs/hypercalls.md)
+    vm_test("cpuid_msr", [("build/guests/cpuid_msr.elf", "")],
+            closing("cpuid_msr") + [r"^debug vm=cpuid_msr\.elf vcpu=0 state=runnable halted=0 ",
+                                    r"^debug vm=cpuid_msr\.elf vcpu=0 isr=0{64}$",
+                                    r"^debug vm=cpuid_msr\.elf vcpu=0 rip=0x[0-9a-f]+ rflags=",
+                                    r"^debug cpu=1 idle=\d need_resched=\d current=\S+ queue: "]),
     vm_test("exception", [("build/guests/exception.elf", "")],
             closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
     vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],

@@ -1,0 +1,12 @@
+/* HC_DEBUG_VCPU: a guest that suspects a lost interrupt asks for a vCPU's interrupt state, which
+ * doorbell prints outside the exit path (docs/hypercalls.md). */
+#ifndef SVM_VCPU_DUMP_H
+#define SVM_VCPU_DUMP_H
+
+struct vm;
+
+/* Prints every vCPU of vm that HC_DEBUG_VCPU asked for since the last call, and the run queues
+ * of the host CPUs. Called by platform_flush_output(), on CPU 0's loop. */
+void vcpu_dump_requested(struct vm *vm);
+
+#endif
