@@ -30,6 +30,12 @@ struct dte dte_with_page_table(struct dte d, uint64_t root, unsigned mode, bool 
 	return d;
 }
 
+struct dte dte_with_domain(struct dte d, uint16_t domain_id)
+{
+	d.q[1] = dte_q1_set_domain_id(d.q[1], domain_id);
+	return d;
+}
+
 struct dte dte_with_interrupt_table(struct dte d, uint64_t root, unsigned len_log2)
 {
 	d.q[2] = dte_q2_set_iv(d.q[2], 1);

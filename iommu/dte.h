@@ -70,6 +70,10 @@ struct dte dte_with_page_table(struct dte d, uint64_t root, unsigned mode, bool 
  * (128-byte aligned HPA). */
 struct dte dte_with_interrupt_table(struct dte d, uint64_t root, unsigned len_log2);
 
+/* 'd' tagged with a domain ID: translations the IOMMU caches are per domain, and each VM has
+ * its own (0 stays with the blocked entries). */
+struct dte dte_with_domain(struct dte d, uint16_t domain_id);
+
 /* Whether the entry stops all DMA / all interrupts of its device. */
 bool dte_dma_blocked(struct dte d);
 bool dte_interrupts_blocked(struct dte d);

@@ -100,3 +100,38 @@ bool cmdline_parse_size(const char *s, uint64_t *out)
 	*out = v << shift;
 	return true;
 }
+
+/* One to 'max_digits' hexadecimal digits up to 'end'; *s is left after them. */
+static bool parse_hex_part(const char **s, unsigned max_digits, char end, unsigned *out)
+{
+	unsigned v = 0, n = 0;
+	for (; **s && **s != end; (*s)++, n++) {
+		char c = **s;
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		v = v * 16 + d;
+	}
+	if (n == 0 || n > max_digits || **s != end)
+		return false;
+	if (end)
+		(*s)++;
+	*out = v;
+	return true;
+}
+
+bool cmdline_parse_pci_address(const char *s, uint16_t *bdf)
+{
+	unsigned bus, dev, fn;
+	if (!parse_hex_part(&s, 2, ':', &bus) || !parse_hex_part(&s, 2, '.', &dev) ||
+	    !parse_hex_part(&s, 1, 0, &fn) || dev > 0x1f || fn > 7)
+		return false;
+	*bdf = (uint16_t)(bus << 8 | dev << 3 | fn);
+	return true;
+}

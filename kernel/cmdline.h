@@ -14,4 +14,8 @@ bool cmdline_parse_size(const char *s, uint64_t *out);
 /* Parses a decimal or 0x-prefixed number. */
 bool cmdline_parse_uint(const char *s, uint64_t *out);
 
+/* Parses a PCI address "BB:DD.F" (hexadecimal bus 00-ff, device 00-1f, function 0-7; one or
+ * two digits for bus and device) into bus 15:8, device 7:3, function 2:0. */
+bool cmdline_parse_pci_address(const char *s, uint16_t *bdf);
+
 #endif

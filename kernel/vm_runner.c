@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/format.h"
 #include "kernel/frame.h"
+#include "kernel/pci.h"
 #include "kernel/percpu.h"
 #include "kernel/qemu.h"
 #include "kernel/sched.h"
@@ -31,6 +32,8 @@ struct vm_options {
 	uint64_t mem;
 	uint64_t pin_mask;
 	char args[VM_ARGS_MAX];
+	uint16_t pci[PASSTHROUGH_MAX_DEVICES]; /* pci=BB:DD.F, repeatable */
+	unsigned pci_count;
 	const char *error;
 	char bad_key[32];
 };
@@ -89,6 +92,12 @@ static bool vm_option(void *ctx, const char *key, const char *value)
 			o->error = "cpus= must list online host CPUs, e.g. cpus=0 or cpus=1-3";
 	} else if (!strcmp(key, "args")) {
 		strlcpy(o->args, value, sizeof(o->args));
+	} else if (!strcmp(key, "pci")) {
+		if (o->pci_count == PASSTHROUGH_MAX_DEVICES)
+			o->error = "pci= given more times than devices a VM can have (4)";
+		else if (!cmdline_parse_pci_address(value, &o->pci[o->pci_count++]))
+			o->error = "pci= must be a PCI address bus:device.function in hexadecimal, "
+				   "e.g. pci=00:03.0";
 	} else if (!strcmp(key, "name")) {
 		strlcpy(o->name, value, sizeof(o->name));
 	} else {
@@ -120,6 +129,15 @@ static struct vm *vm_from_module(const struct boot_module *m)
 		pr_err("vm %s: cannot load %s: %s; this VM is not started\n", o.name, m->name, err);
 		vm_destroy(vm);
 		return NULL;
+	}
+	for (unsigned i = 0; i < o.pci_count; i++) {
+		char why[240];
+		if (!passthrough_assign(vm, o.pci[i], why, sizeof(why))) {
+			pr_err("vm %s: pci=" PCI_BDF_FMT ": %s; this VM is not started\n", o.name,
+			       PCI_BDF_ARGS(o.pci[i]), why);
+			vm_destroy(vm);
+			return NULL;
+		}
 	}
 	printk("vm %s: %u vCPU(s), %lu MiB, image %s (%lu bytes)%s%s\n", vm->name, vm->vcpu_count,
 	       vm->mem_size >> 20, m->name, m->size, o.args[0] ? ", args: " : "", o.args);

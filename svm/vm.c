@@ -277,6 +277,7 @@ void vm_destroy(struct vm *vm)
 		vm->vcpu[i] = NULL;
 	}
 	avic_vm_destroy(vm);
+	passthrough_release(vm); /* no device DMA into the RAM freed below */
 	npt_destroy(&vm->npt);
 	if (vm->ram_hpa)
 		frame_free_pages(vm->ram_hpa, vm->mem_size / PAGE_SIZE);

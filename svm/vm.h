@@ -11,6 +11,7 @@
 #include "kernel/types.h"
 #include "svm/exit_stats.h"
 #include "svm/npt.h"
+#include "svm/passthrough.h"
 #include "svm/platform.h"
 #include "svm/regs.h"
 #include "svm/vmcb.h"
@@ -74,6 +75,7 @@ struct vm {
 	char args[VM_ARGS_MAX];       /* the guest's command line */
 	uint64_t pin_mask;            /* cpus= */
 	struct platform platform;     /* virtual devices */
+	struct passthrough pci;       /* assigned PCI functions (pci=), their DMA domain */
 	uint64_t avic_physical_table; /* AVIC tables and APIC access page (avic/avic.c) */
 	uint64_t avic_logical_table;
 	uint64_t avic_apic_access_page;

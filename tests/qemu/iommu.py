@@ -91,3 +91,57 @@ TESTS.append(dict(
             r"^iommu-test: done$", CLEAN],
     check=dma_fault_logged,
     forbid=[r"panic", r"exception", r"FAIL", r"blocked \(Mode.*CHANGED", r"not done after"]))
+
+
+# ---- passthrough (pci=BB:DD.F) -----------------------------------------------------------------
+# edu is 00:03.0 on q35 with the IOMMU at 00:02.0. Each refused VM is not started and says why;
+# the VM that got the device runs (the hello guest), and the device is blocked again at the end.
+EDU_BDF = "00:03.0"
+ASSIGNED = (rf"^vm a: {EDU_BDF} 1234:11e8 assigned as guest 00:00\.0: DMA to guest-physical "
+            r"\[0, 0x2000000\) only \(domain 1, 2 page table pages\), interrupts blocked until the "
+            r"guest enables MSI$")
+HELLO_ELF = "build/guests/hello.elf"
+HELLO_ARGS = 'args="greeting=hello answer=42"'
+TESTS.append(dict(
+    name="passthrough-errors", boot="grub-bios", machine="q35", smp=2, qemu=QEMU,
+    qemu_args=FIRMWARE + DEVICES, cmdline="policy=soft",
+    guests=[(HELLO_ELF, f"name=a pci={EDU_BDF} {HELLO_ARGS}"),
+            (HELLO_ELF, f"name=b pci={EDU_BDF}"),
+            (HELLO_ELF, "name=c pci=00:00.0"),
+            (HELLO_ELF, "name=d pci=00:1f.0"),
+            (HELLO_ELF, "name=e pci=00:09.0"),
+            (HELLO_ELF, "name=f pci=00:02.0"),
+            (HELLO_ELF, "name=g pci=0:3"),
+            (HELLO_ELF, f"name=h {HELLO_ARGS}")],
+    status=249,  # QEMU_EXIT_VM_FAILED: some VMs could not start
+    expect=[ASSIGNED,
+            rf"^vm a: {EDU_BDF} BAR 0: host 0x[0-9a-f]+, guest 0xe0000000, 1024 KiB \(accesses "
+            r"forwarded\)$",
+            rf"^vm b: pci={EDU_BDF}: {EDU_BDF} is already assigned to VM a; this VM is not started$",
+            r"^vm c: pci=00:00\.0: 00:00\.0 is a bridge \(class 0600\): only endpoints can be "
+            r"assigned; this VM is not started$",
+            r"^vm d: pci=00:1f\.0: 00:1f\.0 is a bridge \(class 0601\)",
+            r"^vm e: pci=00:09\.0: no PCI function 00:09\.0 \(see the 'pci:' lines of the boot\); "
+            r"this VM is not started$",
+            r"^vm f: pci=00:02\.0: 00:02\.0 is the IOMMU; this VM is not started$",
+            r"^vm g: pci= must be a PCI address bus:device\.function in hexadecimal, e\.g\. "
+            r"pci=00:03\.0; this VM is not started$",
+            r"^\[a\] guest-hello: 6 passed, 0 failed$",
+            r"^\[h\] guest-hello: 6 passed, 0 failed$",
+            rf"^vm a: {EDU_BDF} released: DMA blocked, interrupts blocked$",
+            r"^doorbell: VMs destroyed, all their memory returned",
+            r"^doorbell: 2 VM\(s\) ran, 6 could not start$"],
+    forbid=[r"panic", r"exception", r"^vm [b-h]: .*assigned as"]))
+# Without an IOMMU (stock QEMU) a device's DMA cannot be confined: that VM is refused with what
+# to do, the other runs.
+TESTS.append(dict(
+    name="passthrough-no-iommu", boot="grub-bios", machine="q35", smp=2,
+    qemu_args=["-device", "edu"],
+    guests=[(HELLO_ELF, f"name=a pci={EDU_BDF}"), (HELLO_ELF, f"name=b {HELLO_ARGS}")],
+    status=249,
+    expect=[rf"^vm a: pci={EDU_BDF}: no AMD IOMMU, so the device's DMA could reach all memory; "
+            r"turn the IOMMU on \(firmware setup; QEMU: -machine q35 -device "
+            r"amd-iommu,intremap=on before the device\) or remove pci=; this VM is not started$",
+            r"^\[b\] guest-hello: 6 passed, 0 failed$",
+            r"^doorbell: 1 VM\(s\) ran, 1 could not start$"],
+    forbid=[r"panic", r"exception", r"assigned as"]))

@@ -53,5 +53,20 @@ int main(void)
 	CHECK(!cmdline_parse_uint("18446744073709551616", &v));
 	CHECK(!cmdline_parse_uint("0x", &v));
 	CHECK(!cmdline_parse_uint("12a", &v));
+
+	uint16_t bdf = 0;
+	CHECK(cmdline_parse_pci_address("00:03.0", &bdf) && bdf == 0x0018);
+	CHECK(cmdline_parse_pci_address("ff:1f.7", &bdf) && bdf == 0xffff);
+	CHECK(cmdline_parse_pci_address("1:2.3", &bdf) && bdf == 0x0113);
+	CHECK(cmdline_parse_pci_address("0A:1e.1", &bdf) && bdf == 0x0af1);
+	CHECK(!cmdline_parse_pci_address("00:20.0", &bdf)); /* device 0-1f */
+	CHECK(!cmdline_parse_pci_address("00:03.8", &bdf));
+	CHECK(!cmdline_parse_pci_address("100:03.0", &bdf));
+	CHECK(!cmdline_parse_pci_address("00:03", &bdf));
+	CHECK(!cmdline_parse_pci_address("00:03.", &bdf));
+	CHECK(!cmdline_parse_pci_address(":03.0", &bdf));
+	CHECK(!cmdline_parse_pci_address("00:03.0x", &bdf));
+	CHECK(!cmdline_parse_pci_address("0g:03.0", &bdf));
+	CHECK(!cmdline_parse_pci_address("", &bdf));
 	return check_summary("cmdline");
 }

@@ -54,6 +54,15 @@ int main(void)
 	CHECK_EQ(dte_with_page_table(d, 0x1000, 4, true, true).q[0], 0x6000000000001803ull);
 	CHECK_EQ(pt.q[2], d.q[2]);
 
+	/* an assigned device: three levels at 0x12345000, IR = IW = 1, domain 5, interrupts still
+	 * blocked */
+	struct dte assigned = dte_with_domain(dte_with_page_table(d, 0x12345000ull, 3, true, true), 5);
+	CHECK_EQ(assigned.q[0], 0x6000000012345603ull);
+	CHECK_EQ(assigned.q[1], 5);
+	CHECK_EQ(assigned.q[2], d.q[2]);
+	CHECK(dte_interrupts_blocked(assigned));
+	CHECK_EQ(dte_with_domain(assigned, 0xffff).q[1], 0xffff);
+
 	CHECK_EQ(d.q[0] & Q0_RESERVED, 0);
 	CHECK_EQ(ir.q[2] & Q2_RESERVED, 0);
 	CHECK_EQ(open.q[0] & Q0_RESERVED, 0);
