@@ -3,9 +3,10 @@
  * that targets are found both running and halted. Each sender has its own vector and sends to a
  * target only once the target has counted the previous IPI from it: nothing may merge in an IRR
  * (one bit per vector), so every IPI must be counted, and the sums must match exactly. An IPI not
- * counted within stall_ms= (default 2000) is a stall, reported as a failure; under doorbell the
- * target's interrupt state is printed (HC_DEBUG_VCPU), and the sender waits LATE_US more to tell
- * an IPI that was only late from one that was lost. seed= changes the random choices. */
+ * counted within stall_ms= (default 2000) is reported as a stall, under doorbell with the target's
+ * interrupt state (HC_DEBUG_VCPU); the sender then waits LATE_US more: counted by then, it was
+ * late (reported, not a failure: QEMU's TCG on a loaded host can starve a vCPU for seconds), else
+ * it is lost, a failure. seed= changes the random choices. */
 #include "guests/lib/apic.h"
 #include "guests/lib/doorbell.h"
 #include "guests/lib/idt.h"
@@ -34,6 +35,7 @@ static unsigned cpus;
 static uint32_t sent[SMP_MAX_CPUS][SMP_MAX_CPUS];     /* [sender][target], written by sender */
 static uint32_t received[SMP_MAX_CPUS][SMP_MAX_CPUS]; /* [target][sender], written by target */
 static uint32_t halts[SMP_MAX_CPUS], timer_wakes[SMP_MAX_CPUS];
+static uint32_t max_wait_us[SMP_MAX_CPUS]; /* longest wait for a target's count */
 static uint32_t halt_us, stall_ms;
 static uint32_t finished, stalls, lost;
 static uint32_t seed_base;
@@ -78,17 +80,26 @@ static void pause_randomly(unsigned self, uint32_t *rng)
 	}
 }
 
-/* Waits, taking interrupts, until target has counted every IPI this CPU sent it. */
+static bool counted(unsigned self, unsigned target)
+{
+	return __atomic_load_n(&received[target][self], __ATOMIC_ACQUIRE) == sent[self][target];
+}
+
+/* Waits, taking interrupts, until target has counted every IPI this CPU sent it or stall_ms
+ * have passed; keeps the longest wait. */
 static bool await_counted(unsigned self, unsigned target)
 {
-	uint64_t deadline = 0;
-	while (__atomic_load_n(&received[target][self], __ATOMIC_ACQUIRE) != sent[self][target]) {
-		if (!deadline)
-			deadline = tsc_deadline((uint64_t)stall_ms * 1000);
-		else if (tsc_expired(deadline))
+	if (counted(self, target))
+		return true;
+	uint64_t start = rdtsc(), deadline = tsc_deadline((uint64_t)stall_ms * 1000);
+	while (!counted(self, target)) {
+		if (tsc_expired(deadline))
 			return false;
 		pause();
 	}
+	uint32_t us = (uint32_t)tsc_to_us(rdtsc() - start);
+	if (us > max_wait_us[self])
+		max_wait_us[self] = us;
 	return true;
 }
 
@@ -100,8 +111,9 @@ static void dump_target(unsigned target)
 }
 
 /* An IPI was not counted within stall_ms: report it, with the target's state, then wait up to
- * LATE_US more to tell an IPI that was only late from one that was lost. */
-static void report_stall(unsigned self, unsigned target)
+ * LATE_US more to tell an IPI that was only late from one that was lost. True if it was counted
+ * (late). */
+static bool report_stall(unsigned self, unsigned target)
 {
 	uint64_t start = rdtsc();
 	__atomic_fetch_add(&stalls, 1, __ATOMIC_RELAXED);
@@ -109,19 +121,21 @@ static void report_stall(unsigned self, unsigned target)
 	       sent[self][target], target, stall_ms);
 	dump_target(target);
 	uint64_t deadline = tsc_deadline(LATE_US);
-	while (__atomic_load_n(&received[target][self], __ATOMIC_ACQUIRE) != sent[self][target] &&
-	       !tsc_expired(deadline))
+	while (!counted(self, target) && !tsc_expired(deadline))
 		pause();
 	uint32_t ms = stall_ms + (uint32_t)(tsc_to_us(rdtsc() - start) / 1000);
-	if (__atomic_load_n(&received[target][self], __ATOMIC_ACQUIRE) == sent[self][target]) {
+	if (counted(self, target)) {
 		printf("info: CPU %u: IPI %u to CPU %u counted late, after %u ms\n", self,
 		       sent[self][target], target, ms);
-		return;
+		if (ms * 1000 > max_wait_us[self])
+			max_wait_us[self] = ms * 1000;
+		return true;
 	}
 	__atomic_fetch_add(&lost, 1, __ATOMIC_RELAXED);
 	printf("info: CPU %u: IPI %u to CPU %u lost: not counted after %u ms\n", self,
 	       sent[self][target], target, ms);
 	dump_target(target);
+	return false;
 }
 
 static void storm(unsigned self)
@@ -130,10 +144,8 @@ static void storm(unsigned self)
 	sti();
 	for (uint32_t i = 0; i < count; i++) {
 		unsigned target = (self + 1 + next_random(&rng) % (cpus - 1)) % cpus;
-		if (!await_counted(self, target)) {
-			report_stall(self, target);
+		if (!await_counted(self, target) && !report_stall(self, target))
 			break;
-		}
 		sent[self][target]++;
 		apic_send_ipi(smp_apic_id(target), APIC_ICR_FIXED | (VEC_FROM_CPU0 + self));
 		pause_randomly(self, &rng);
@@ -163,8 +175,9 @@ static uint32_t sum_received(unsigned t)
 void guest_main(const struct multiboot_info *mbi)
 {
 	count = multiboot_cmdline_uint(mbi, "count", DEFAULT_COUNT);
-	/* halt_us= longer than the stall limit turns a lost wake-up, which only the halt timer
-	 * would otherwise rescue, into a detected stall (the erratum #1235 experiment) */
+	/* halt_us= longer than stall_ms turns a lost wake-up, which only the halt timer would
+	 * otherwise rescue, into a reported stall; longer than stall_ms + LATE_US, into a lost
+	 * IPI (the erratum #1235 experiment) */
 	halt_us = multiboot_cmdline_uint(mbi, "halt_us", HALT_TIMER_US);
 	seed_base = multiboot_cmdline_uint(mbi, "seed", DEFAULT_SEED);
 	/* a short stall_ms= shows how late IPIs get, and exercises the stall report */
@@ -189,10 +202,12 @@ void guest_main(const struct multiboot_info *mbi)
 	uint32_t elapsed_ms = (uint32_t)(tsc_to_us(rdtsc() - start) / 1000);
 	test_check(finished == cpus, "every CPU finished sending within its time limit");
 	printf("info: time limit %u s\n", (uint32_t)(limit_us / 1000000));
-	test_check(stalls == 0, "no stall: every IPI counted within %u ms of its send", stall_ms);
-	if (stalls)
-		printf("info: %u stall(s), %u of them lost (not counted %u ms after the stall)\n",
-		       stalls, lost, LATE_US / 1000);
+	/* A late IPI is reported (with the target's state) but is no failure: on a loaded host
+	 * QEMU's threads lose their CPU for seconds. A lost one is never counted. */
+	test_check(lost == 0, "no IPI lost: every IPI counted within %u ms of the wait for it",
+	           stall_ms + LATE_US / 1000);
+	printf("info: %u IPI(s) counted late (after %u ms), %u lost\n", stalls - lost, stall_ms,
+	       lost);
 	uint32_t total_sent = 0, total_received = 0;
 	for (unsigned c = 0; c < cpus; c++) {
 		bool pairs = true;
@@ -202,8 +217,9 @@ void guest_main(const struct multiboot_info *mbi)
 		test_check(pairs, "CPU %u counted exactly the IPIs each CPU sent it", c);
 		total_sent += sum_sent(c);
 		total_received += sum_received(c);
-		printf("info: CPU %u: received %u, halted %u times, %u woken by the timer\n", c,
-		       sum_received(c), halts[c], timer_wakes[c]);
+		printf("info: CPU %u: received %u, halted %u times, %u woken by the timer, longest "
+		       "wait for a count %u us\n",
+		       c, sum_received(c), halts[c], timer_wakes[c], max_wait_us[c]);
 	}
 	test_check(total_received == total_sent && total_sent == cpus * count,
 	           "total: %u sent, as many received, none lost", cpus * count);
