@@ -203,9 +203,11 @@ bool passthrough_assign(struct vm *vm, uint16_t bdf, char *why, size_t why_len)
 	/* quiet until the guest enables it: no decoding, no bus mastering, no INTx, no MSI */
 	pci_write32(bdf, PCI_COMMAND, PCI_COMMAND_INTX_OFF);
 	d->msi_cap = pci_find_capability(bdf, PCI_CAP_ID_MSI);
-	if (d->msi_cap)
-		pci_write32(bdf, d->msi_cap,
-			    pci_read32(bdf, d->msi_cap) & ~(uint32_t)PCI_MSI_CONTROL_ENABLE);
+	if (d->msi_cap) {
+		uint32_t header = pci_read32(bdf, d->msi_cap);
+		pci_write32(bdf, d->msi_cap, header & ~(uint32_t)PCI_MSI_CONTROL_ENABLE);
+		d->msi.control = (uint16_t)((header & PCI_MSI_CONTROL_64BIT) >> 16);
+	}
 	if (!bars_init(vm, d, why, why_len))
 		return false;
 	struct dte e = dte_with_domain(

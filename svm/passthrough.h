@@ -7,12 +7,14 @@
 #define SVM_PASSTHROUGH_H
 
 #include "iommu/io_pgtable.h"
+#include "kernel/spinlock.h"
 #include "kernel/types.h"
 
 #define PASSTHROUGH_MAX_DEVICES 4
 #define PASSTHROUGH_BARS        6
 
 struct vm;
+struct intremap_table;
 
 struct passthrough_bar {
 	uint64_t hpa;  /* host address of a memory BAR; 0: absent, or an I/O BAR (hidden) */
@@ -36,14 +38,18 @@ struct passthrough_device {
 	uint8_t interrupt_line;
 	struct passthrough_bar bar[PASSTHROUGH_BARS];
 	struct passthrough_msi msi;
+	struct intremap_table *intremap; /* its interrupt remapping table, NULL without MSI */
 };
 
 struct passthrough {
+	struct spinlock lock; /* configuration accesses of the guest */
 	unsigned count;
 	struct passthrough_device dev[PASSTHROUGH_MAX_DEVICES]; /* dev[i] is guest 00:i.0 */
 	struct io_pgtable dma; /* shared by the VM's devices; root 0 until the first assignment */
 	uint16_t domain_id;
 	uint32_t config_address; /* the guest's last write to port 0CF8h */
+	/* counters: guest configuration and BAR accesses, MSI (re)programmings, and those with a
+	 * target or vector refused (bound to nothing: the IOMMU drops them) */
 	uint64_t config_accesses, mmio_accesses, msi_updates, msi_refused;
 };
 

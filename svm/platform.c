@@ -12,6 +12,7 @@
 #include "svm/emulate.h"
 #include "svm/guest_insn.h"
 #include "svm/vcpu.h"
+#include "svm/vpci.h"
 #include "svm/vcpu_dump.h"
 
 #define PORT_DEBUG_EXIT QEMU_DEBUG_EXIT_PORT
@@ -182,6 +183,10 @@ bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t
 		spin_unlock(&vm->lock);
 		return true;
 	}
+	if (port == VPCI_PORT_ADDRESS || (port >= VPCI_PORT_DATA && port < VPCI_PORT_DATA + 4)) {
+		vpci_io(v, port, size, in, value);
+		return true;
+	}
 	switch (port) {
 	case PORT_DEBUG_EXIT:
 		if (in) {
@@ -341,20 +346,26 @@ bool platform_mmio(struct vcpu *v, uint64_t gpa)
 	if (v->vapic.enabled_hw && !v->vapic.x2apic && gpa >= apic && gpa < apic + PAGE_SIZE)
 		return apic_emulate_mmio(v, gpa);
 	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE) {
-		struct insn insn;
-		if (guest_insn_fetch(v, &insn))
-			return true; /* stopped with the reason */
 		static const struct emulate_ops ops = {ioapic_read_op, ioapic_write_op, NULL};
-		int r = emulate_mmio(&insn, &v->regs, &v->vmcb->save.rflags, gpa, &ops, v->vm);
-		if (r < 0) {
-			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
-				"vCPU %u: unsupported instruction on the IOAPIC at RIP 0x%lx",
-				v->index, v->vmcb->save.rip);
-			return true;
-		}
-		if (r == EMULATE_DONE)
-			vcpu_advance_rip(v, insn.len);
+		platform_emulate_mmio(v, gpa, &ops, v->vm, "the IOAPIC");
 		return true;
 	}
-	return false;
+	return vpci_mmio(v, gpa);
+}
+
+void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
+			   const char *device)
+{
+	struct insn insn;
+	if (guest_insn_fetch(v, &insn))
+		return; /* stopped with the reason */
+	int r = emulate_mmio(&insn, &v->regs, &v->vmcb->save.rflags, gpa, ops, ctx);
+	if (r < 0) {
+		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+			"vCPU %u: unsupported instruction on %s at RIP 0x%lx", v->index, device,
+			v->vmcb->save.rip);
+		return;
+	}
+	if (r == EMULATE_DONE)
+		vcpu_advance_rip(v, insn.len);
 }

@@ -41,11 +41,17 @@ struct platform {
 /* Handles an I/O port access; *value in/out. Returns false if the VM was stopped by it. */
 bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
 struct vm;
-/* Guest-physical accesses outside RAM: the local APIC page and the IOAPIC. Returns false if no
+/* Guest-physical accesses outside RAM: the local APIC page, the IOAPIC and the BARs of assigned
+ * devices (svm/vpci.h). Returns false if no
  * device is there (the caller stops the VM). */
 bool platform_mmio(struct vcpu *v, uint64_t gpa);
 /* A level-triggered interrupt's EOI reaches the IOAPIC (remote IRR). */
 void platform_eoi(struct vm *vm, uint8_t vector);
+struct emulate_ops;
+/* Emulates the instruction that touched device memory at gpa with the device's ops (advancing
+ * RIP); an instruction it cannot emulate stops the VM, naming 'device'. */
+void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
+			   const char *device);
 void platform_init(struct vm *vm);
 /* Moves finished output lines of every VM to the console; called outside the exit path. */
 void platform_flush_output(void);

@@ -145,3 +145,39 @@ TESTS.append(dict(
             r"^\[b\] guest-hello: 6 passed, 0 failed$",
             r"^doorbell: 1 VM\(s\) ran, 1 could not start$"],
     forbid=[r"panic", r"exception", r"assigned as"]))
+
+# The edu guest driving its assigned device: IDs, liveness, BAR sizing, DMA into its RAM and back,
+# and a DMA aimed past its RAM (32 MiB: at 0x2100000), which the IOMMU must block and log with
+# edu's BDF while the guest finds nothing written in its RAM. A second VM runs alongside.
+EDU_ELF = "build/guests/edu.elf"
+EDU_COMMON = [
+    r"^\[a\] PASS: \[doorbell\] only the assigned device is on the guest's bus \(1\)$",
+    r"^\[a\] PASS: ID register 0x10000ed$",
+    r"^\[a\] PASS: liveness register inverts",
+    r"^\[a\] PASS: BAR0 sizes to 1 MiB",
+    r"^\[a\] PASS: DMA: data went to the device and back$",
+    r"^\[a\] info: DMA write to 0x2100000, outside RAM \[0, 0x2000000\)$",
+    rf"^iommu 0: event: IO_PAGE_FAULT device={EDU_BDF} domain=0x0 address=0x2100000 flags=RW$",
+    r"^\[a\] PASS: DMA outside RAM: nothing written in guest RAM$",
+    r"^\[b\] guest-hello: 6 passed, 0 failed$",
+    rf"^vm a: {EDU_BDF} released: DMA blocked, interrupts blocked$",
+    r"^doorbell: VMs destroyed, all their memory returned",
+]
+
+
+def edu_faults_exact(text):
+    """The 16-byte DMA past RAM faults once per 4-byte access QEMU's edu makes: exactly four
+    IO_PAGE_FAULT events, at 0x2100000-0x210000c, all for edu, and no other event."""
+    events = re.findall(r"^iommu 0: event: (.*)$", text, re.M)
+    want = [f"IO_PAGE_FAULT device={EDU_BDF} domain=0x0 address=0x{0x2100000 + 4 * i:x} flags=RW"
+            for i in range(4)]
+    return [] if events == want else [f"IOMMU events {events}, expected {want}"]
+
+
+EDU_FORBID = [r"panic", r"exception", r"FAIL", r"unexpected", r"not done after"]
+TESTS.append(dict(
+    name="passthrough-edu-dma", boot="grub-bios", machine="q35", smp=2, qemu=QEMU,
+    qemu_args=FIRMWARE + DEVICES, cmdline="policy=soft", timeout=120,
+    guests=[(EDU_ELF, f'name=a pci={EDU_BDF} args="msi=0"'), (HELLO_ELF, f"name=b {HELLO_ARGS}")],
+    expect=EDU_COMMON + [r"^\[a\] guest-edu: 11 passed, 0 failed$"], check=edu_faults_exact,
+    forbid=EDU_FORBID))
