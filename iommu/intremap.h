@@ -67,20 +67,31 @@ void intremap_unbind(struct intremap_table *t, unsigned index);
  * freed. Called by vm_destroy() before the vCPUs are freed; no vCPU of the VM may be loaded. */
 void intremap_vm_destroy(struct vm *vm);
 
-/* ---- the per-vCPU side ----------------------------------------------------------------------- */
+/* ---- the per-vCPU side (iommu/intremap_vcpu.c, pure: host-tested) -------------------------- */
 
-/* Embedded in struct vcpu: the guest-mode IRTEs that target it. Slots are published with atomic
- * stores by intremap_bind()/intremap_unbind() and read by the vCPU's own CPU in load/put. */
+struct irte;
+
+/* Embedded in struct vcpu: the guest-mode IRTEs that target it, and its GA tag. Slots are
+ * changed by intremap_bind()/intremap_unbind() under their lock with atomic stores, and read
+ * without a lock by the vCPU's own CPU in vcpu_load()/vcpu_put(). */
 struct intremap_vcpu {
-	struct intremap_entry *volatile slot[INTREMAP_VCPU_SLOTS];
+	volatile uint32_t used; /* bit i: slot[i] holds an entry */
+	uint32_t tag;           /* intremap_tag() of this vCPU, set at its first binding */
+	struct irte *volatile slot[INTREMAP_VCPU_SLOTS];
 };
 
-/* Schedule-in, from vcpu_load() after running_on is published: every guest-mode IRTE of v gets
- * Destination = host_apic_id, IsRun = 1, GALogIntr = 0. */
-void intremap_vcpu_load(struct vcpu *v, uint32_t host_apic_id);
-/* Schedule-out, from vcpu_put() BEFORE running_on is cleared and the IRR re-checked
- * (avic/delivery.c): IsRun = 0, GALogIntr = blocking. */
-void intremap_vcpu_put(struct vcpu *v, bool blocking);
+/* Adds/removes a guest-mode entry; add returns false when every slot is taken. */
+bool intremap_vcpu_add(struct intremap_vcpu *s, struct irte *entry);
+void intremap_vcpu_remove(struct intremap_vcpu *s, struct irte *entry);
+
+/* The hot path, run by the vCPU's own CPU: every entry in the slots whose GATag is s->tag gets
+ * irte_with_vcpu(host_apic_id, ga_log_intr) with one CMPXCHG16B (no lock, no allocation, no
+ * print). host_apic_id >= 0: schedule-in (Destination, IsRun=1, GALogIntr=0), from vcpu_load()
+ * after running_on is published; < 0: schedule-out (IsRun=0, GALogIntr=ga_log_intr), from
+ * vcpu_put() BEFORE running_on is cleared and the IRR re-checked (svm/vcpu.c says why). An entry
+ * unbound or rebound to another vCPU meanwhile is left alone (tag or mode differ). Returns the
+ * number of entries updated. */
+unsigned intremap_vcpu_update(struct intremap_vcpu *s, int64_t host_apic_id, bool ga_log_intr);
 
 /* GA tags: which VM and vCPU a GA log entry is for. Bits 31:24 INTREMAP_TAG_MAGIC, 23:8 VM id,
  * 7:0 vCPU index. Decoding fails (false) without the magic. */

@@ -287,20 +287,8 @@ void iommu_set_ga_log_handler(iommu_ga_log_fn fn)
  * physical destination: this CPU. The IOMMU never remaps its own MSIs. */
 static bool msi_setup(struct iommu *u)
 {
-	uint8_t msi = pci_find_capability(u->device_id, PCI_CAP_ID_MSI);
-	if (!msi)
-		return false;
-	uint32_t control = pci_read32(u->device_id, msi);
-	pci_write32(u->device_id, msi + PCI_MSI_ADDRESS_LO,
-	            MSI_ADDRESS_BASE | (lapic_id() << MSI_ADDRESS_DEST_SHIFT));
-	unsigned data = PCI_MSI_ADDRESS_LO + 4;
-	if (control & PCI_MSI_CONTROL_64BIT) {
-		pci_write32(u->device_id, msi + PCI_MSI_ADDRESS_HI, 0);
-		data += 4;
-	}
-	pci_write32(u->device_id, msi + data, VECTOR_IOMMU);
-	pci_write32(u->device_id, msi, control | PCI_MSI_CONTROL_ENABLE);
-	return true;
+	return pci_msi_enable(
+	    u->device_id, MSI_ADDRESS_BASE | (lapic_id() << MSI_ADDRESS_DEST_SHIFT), VECTOR_IOMMU);
 }
 
 static void print_features(const struct iommu *u, uint64_t mmio_pa)
@@ -409,6 +397,16 @@ bool iommu_set_dte(uint16_t device_id, struct dte d)
 		ok = queue(u, command_invalidate_devtab_entry(device_id)) &&
 		     queue(u, command_invalidate_interrupt_table(device_id)) &&
 		     queue(u, command_invalidate_iommu_pages(old_domain)) && wait_one(u) && ok;
+	}
+	return ok;
+}
+
+bool iommu_invalidate_interrupt_table(uint16_t device_id)
+{
+	bool ok = true;
+	for (unsigned i = 0; i < iommu_count; i++) {
+		struct iommu *u = &iommus[i];
+		ok = queue(u, command_invalidate_interrupt_table(device_id)) && wait_one(u) && ok;
 	}
 	return ok;
 }

@@ -42,6 +42,10 @@ struct dte iommu_dte(uint16_t device_id);
  * its old domain's translations), waiting for completion. False if a command did not complete. */
 bool iommu_set_dte(uint16_t device_id, struct dte d);
 
+/* INVALIDATE_INTERRUPT_TABLE for one device on every IOMMU, and a wait: after an IRTE's mode,
+ * vector or root changed (iommu/intremap.c). False if a command did not complete. */
+bool iommu_invalidate_interrupt_table(uint16_t device_id);
+
 /* Called for each GA log entry (a device interrupt was posted to a vCPU that is not running and
  * asked for a wake-up through GALogIntr): 'ga_tag' as written in the IRTE. */
 typedef void (*iommu_ga_log_fn)(uint32_t ga_tag, uint16_t device_id);

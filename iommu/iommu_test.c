@@ -1,5 +1,6 @@
 /* Test only: edu DMA against the blocking device table (iommu/iommu_test.h). */
 #include "iommu/iommu_test.h"
+#include "iommu/edu.h"
 #include "iommu/iommu.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"
@@ -8,15 +9,6 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 
-#define EDU_VENDOR            0x1234
-#define EDU_DEVICE            0x11e8
-#define EDU_DMA_SOURCE        0x80
-#define EDU_DMA_DESTINATION   0x88
-#define EDU_DMA_COUNT         0x90
-#define EDU_DMA_COMMAND       0x98
-#define EDU_DMA_RUN           BIT(0)
-#define EDU_DMA_TO_RAM        BIT(1) /* direction: from edu's buffer to the address */
-#define EDU_BUFFER            0x40000ull
 #define EDU_DMA_LIMIT         (1ull << 28) /* edu's default DMA mask: 28 bits */
 #define EDU_DMA_TIMEOUT_US    2000000      /* edu runs a DMA 100 ms after the command */
 #define EDU_DMA_BYTES         4            /* one access: one translation, one event */

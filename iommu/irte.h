@@ -70,5 +70,27 @@ struct irte irte_with_vcpu(struct irte e, int64_t host_apic_id, bool ga_log_intr
  * entry as one unit and never writes it), retrying if software changed it meanwhile. Returns
  * false, changing nothing, for an entry that is not valid and in guest mode. */
 bool irte_update_vcpu(struct irte *entry, int64_t host_apic_id, bool ga_log_intr);
+/* The same, and also false (changing nothing) when the entry's GATag is not 'ga_tag': a caller
+ * holding a stale pointer to an entry since rebound to another vCPU leaves it alone. */
+bool irte_update_vcpu_tagged(struct irte *entry, uint32_t ga_tag, int64_t host_apic_id,
+                             bool ga_log_intr);
+
+/* Replaces the live entry with 'e' as one 128-bit store (CMPXCHG16B): the IOMMU never sees half
+ * of the old entry and half of the new one. The caller still invalidates the entry. */
+void irte_store(struct irte *entry, struct irte e);
+
+/* The 32-bit IRTE of the remapped format used while GAEn is off (§2.2.5.1): RemapEn 0, SupIOPF 1,
+ * IntType 4:2, RqEoi 5, DM 6, Destination 15:8 (8-bit APIC ID), Vector 23:16. */
+#define IRTE32_FIELDS(F)                                                                           \
+	F(uint32_t, irte32, remap_en, 0, 1, NUMBER)                                                \
+	F(uint32_t, irte32, sup_iopf, 1, 1, NUMBER)                                                \
+	F(uint32_t, irte32, int_type, 2, 3, NUMBER)                                                \
+	F(uint32_t, irte32, dm, 6, 1, NUMBER)                                                      \
+	F(uint32_t, irte32, destination, 8, 8, NUMBER)                                             \
+	F(uint32_t, irte32, vector, 16, 8, NUMBER)
+IRTE32_FIELDS(AVIC_TABLE_FIELD)
+
+/* A valid 32-bit remapped entry: fixed 'vector' to the host APIC 'destination' (physical). */
+uint32_t irte32_remapped(uint8_t vector, uint8_t destination);
 
 #endif

@@ -107,6 +107,24 @@ uint8_t pci_find_capability(uint16_t bdf, uint8_t id)
 	return 0;
 }
 
+bool pci_msi_enable(uint16_t bdf, uint64_t address, uint32_t data)
+{
+	uint8_t msi = pci_find_capability(bdf, PCI_CAP_ID_MSI);
+	if (!msi)
+		return false;
+	uint32_t control = pci_read32(bdf, msi);
+	pci_write32(bdf, msi + PCI_MSI_ADDRESS_LO, (uint32_t)address);
+	unsigned data_at = PCI_MSI_ADDRESS_LO + 4;
+	if (control & PCI_MSI_CONTROL_64BIT) {
+		pci_write32(bdf, msi + PCI_MSI_ADDRESS_HI, (uint32_t)(address >> 32));
+		data_at += 4;
+	}
+	pci_write32(bdf, msi + data_at, data);
+	/* one vector: Multiple Message Enable (bits 22:20) = 0 */
+	pci_write32(bdf, msi, (control & ~(7u << 20)) | PCI_MSI_CONTROL_ENABLE);
+	return true;
+}
+
 static void record(uint16_t bdf, uint32_t id, bool print)
 {
 	uint32_t class_code = pci_read32(bdf, PCI_CLASS_REVISION) >> 8;

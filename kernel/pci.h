@@ -57,6 +57,10 @@ uint16_t pci_read16(uint16_t bdf, uint16_t offset);
 /* The offset of the first capability with ID 'id', or 0. */
 uint8_t pci_find_capability(uint16_t bdf, uint8_t id);
 
+/* Programs the function's MSI capability with one message (address, data; single vector) and
+ * enables it. False if the function has no MSI capability. */
+bool pci_msi_enable(uint16_t bdf, uint64_t address, uint32_t data);
+
 /* Walks every bus of segment 0 (by brute force over buses 0-255, as bridges may be unconfigured)
  * and records up to PCI_MAX_FUNCTIONS functions; prints one line each when 'print'. */
 void pci_scan(bool print);

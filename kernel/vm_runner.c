@@ -21,6 +21,7 @@
 #include "svm/svm.h"
 #include "svm/vcpu.h"
 #include "svm/vm.h"
+#include "iommu/intremap.h"
 #include "iommu/iommu.h"
 
 #define VM_DEFAULT_MEM (32ull << 20)
@@ -191,6 +192,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	if (!avic_choose_policy(kernel_config.policy))
 		return QEMU_EXIT_PANIC;
 	iommu_ga_init(avic_policy);
+	intremap_init();
 	vcpu_delivery_init();
 	svm_enable_cpu();
 	sched_init_cpu();

@@ -4,6 +4,7 @@
 #include "avic/apic_emulate.h"
 #include "avic/apic_regs.h"
 #include "avic/avic.h"
+#include "iommu/intremap_test.h"
 #include "kernel/qemu.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
@@ -131,6 +132,10 @@ static void exit_vmmcall(struct vcpu *v)
 		}
 		__atomic_fetch_or(&v->vm->debug_requests, 1u << r[GPR_RBX], __ATOMIC_RELEASE);
 		r[GPR_RAX] = HC_OK;
+		break;
+	case HC_TEST_DEVICE_IRQ:
+		r[GPR_RAX] =
+		    (uint64_t)intremap_test_hypercall(v, r[GPR_RBX], r[GPR_RCX], r[GPR_RDX]);
 		break;
 	default:
 		r[GPR_RAX] = (uint64_t)HC_E_NOSYS;

@@ -23,6 +23,10 @@ enum exit_event {
 	EVENT_IPI_SENT,     /* guest IPIs this vCPU sent (per destination) */
 	EVENT_IRQ_INJECTED, /* interrupts injected into this vCPU */
 	EVENT_DOORBELL,     /* AVIC doorbells rung for targets running elsewhere */
+	EVENT_IRTE_SCHED_IN,  /* guest-mode IRTEs pointed at this CPU by vcpu_load */
+	EVENT_IRTE_SCHED_OUT, /* guest-mode IRTEs set not running by vcpu_put */
+	EVENT_GA_LOG_WAKE,    /* GA log entries for this vCPU (kicked by the GA log handler) */
+	EVENT_IRQ_REMAPPED,   /* device interrupts remapped to a host vector and posted (GA off) */
 	EVENT_COUNT
 };
 

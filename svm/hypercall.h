@@ -24,7 +24,14 @@ enum hypercall {
 	HC_EXIT_COUNT = 3,  /* -> the calling vCPU's total VM exits so far (for benchmarks) */
 	HC_TSC_HZ = 4,      /* -> host TSC frequency in Hz (the guest's TSC runs at the same rate) */
 	HC_DEBUG_VCPU = 5,  /* RBX = vCPU index: doorbell prints that vCPU's interrupt state */
+	/* Test only (iommu-test=edu-irq, iommu/intremap_test.h): RBX = op, RCX, RDX = arguments */
+	HC_TEST_DEVICE_IRQ = 6,
 };
+
+/* HC_TEST_DEVICE_IRQ operations. */
+#define HC_DEVICE_IRQ_BIND   0 /* RCX = target vCPU index, RDX = guest vector: edu's MSI to it */
+#define HC_DEVICE_IRQ_RAISE  1 /* one edu interrupt */
+#define HC_DEVICE_IRQ_REPORT 2 /* RCX = phase: print the target's IRTE/GA log counters */
 
 #define HC_OK 0
 #define HC_E_NOSYS (-1L)

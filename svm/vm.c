@@ -1,5 +1,6 @@
 #include "svm/vm.h"
 #include "avic/avic.h"
+#include "iommu/intremap.h"
 #include "kernel/console.h"
 #include "kernel/format.h"
 #include "kernel/frame.h"
@@ -267,6 +268,7 @@ void vm_vcpu_stopped(struct vcpu *v)
 
 void vm_destroy(struct vm *vm)
 {
+	intremap_vm_destroy(vm); /* before the vCPUs its IRTEs point at are freed */
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
 		struct vcpu *v = vm->vcpu[i];
 		if (!v)

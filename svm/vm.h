@@ -7,6 +7,7 @@
 #define SVM_VM_H
 
 #include "avic/vapic.h"
+#include "iommu/intremap.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "svm/exit_stats.h"
@@ -52,6 +53,7 @@ struct vcpu {
 	struct vcpu *runq_next;
 	uint64_t load_tsc, put_tsc; /* TSC at the last vcpu_load() and vcpu_put() (diagnostics) */
 	struct exit_stats stats;
+	struct intremap_vcpu intremap; /* guest-mode IRTEs that target this vCPU (iommu/) */
 };
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPING, VM_STOPPED };
@@ -82,6 +84,7 @@ struct vm {
 	/* vCPUs whose state HC_DEBUG_VCPU asked for (bit = index), printed outside the exit path
 	 * by vcpu_dump_requested() */
 	volatile uint32_t debug_requests;
+	struct intremap_table *intremap; /* interrupt tables of assigned devices */
 };
 
 /* The I/O and MSR permission maps all VMs share; once, before the first vm_create(). */

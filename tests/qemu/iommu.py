@@ -181,3 +181,73 @@ TESTS.append(dict(
     guests=[(EDU_ELF, f'name=a pci={EDU_BDF} args="msi=0"'), (HELLO_ELF, f"name=b {HELLO_ARGS}")],
     expect=EDU_COMMON + [r"^\[a\] guest-edu: 11 passed, 0 failed$"], check=edu_faults_exact,
     forbid=EDU_FORBID))
+
+# Interrupt remapping (iommu/intremap.c): with iommu-test=edu-irq the device_irq guest has the
+# hypervisor bind edu's MSI to its CPU 1 and raise 20 edu interrupts while CPU 1 spins (phase 1)
+# and 20 while it is in HLT (phase 2), each only after the previous one arrived: none may be lost.
+# Under errata and standard the entry is a guest-mode IRTE that vcpu_load()/vcpu_put() reprogram:
+# while the target runs, interrupts must be posted with IsRun=1 (doorbell, no GA log entry), so
+# phase 1 must end with ga_log_wake=0 and irte_sched_in > 0 (without the schedule hooks the entry
+# keeps IsRun=0/GALogIntr=1 from the bind and every interrupt goes through the GA log); in HLT
+# they must come through the GA log wake-up (ga_log_wake > 0 in phase 2). Under soft the entry
+# is a remapped IRTE to a host vector and every interrupt is counted as irq_remapped. Pinned with
+# cpus=1, both vCPUs share one host CPU and CPU 1 is scheduled out while CPU 0 raises.
+DEVICE_IRQ = [("build/guests/device_irq.elf", "vcpus=2")]
+DEVICE_IRQ_PINNED = [("build/guests/device_irq.elf", "vcpus=2 cpus=1")]
+DEVICE_IRQ_CLOSING = [
+    r"^\[device_irq.elf\] PASS: edu's MSI bound to CPU 1, vector 0x61",
+    r"^\[device_irq.elf\] PASS: target running: 20 of 20 edu interrupts arrived, none lost$",
+    r"^\[device_irq.elf\] PASS: target halted: 20 of 20 edu interrupts arrived, none lost$",
+    r"^\[device_irq.elf\] PASS: every interrupt arrived on CPU 1$",
+    r"^\[device_irq.elf\] guest-device_irq: 7 passed, 0 failed$",
+    r"^vm device_irq.elf: ended: .*exit value 0x0 \(from the guest\)",
+]
+
+
+def counters(text, phase):
+    m = re.search(rf"^intremap-test: phase {phase}: vcpu 1 (.*)$", text, re.M)
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))} if m else None
+
+
+def guest_mode_checks(pinned):
+    def check(text):
+        p1, p2 = counters(text, 1), counters(text, 2)
+        if not p1 or not p2:
+            return ["no intremap-test phase reports"]
+        errors = []
+        if p1["irte_sched_in"] < 1 or p2["irte_sched_out"] < 1:
+            errors.append(f"guest-mode IRTEs never followed the vCPU: {p1} {p2}")
+        if not pinned and p1["ga_log_wake"] != 0:
+            errors.append(f"running target: interrupts went through the GA log: {p1}")
+        if p2["ga_log_wake"] <= p1["ga_log_wake"]:
+            errors.append(f"halted target: no GA log wake-up: {p1} -> {p2}")
+        if p2["bogus_tags"] or p2["irq_remapped"]:
+            errors.append(f"unexpected counters: {p2}")
+        return errors
+    return check
+
+
+def remapped_checks(text):
+    p1, p2 = counters(text, 1), counters(text, 2)
+    if not p1 or not p2:
+        return ["no intremap-test phase reports"]
+    if p1["irq_remapped"] != 20 or p2["irq_remapped"] != 40:
+        return [f"expected 20 and 40 remapped interrupts: {p1} {p2}"]
+    if p2["irte_sched_in"] or p2["ga_log_wake"]:
+        return [f"guest-mode counters under soft: {p2}"]
+    return []
+
+
+for policy, pinned in (("errata", False), ("standard", False), ("soft", False),
+                       ("errata", True), ("soft", True)):
+    ga = policy != "soft"
+    TESTS.append(dict(
+        name=f"iommu-device-irq-{policy}" + ("-oversubscribed" if pinned else ""),
+        boot="grub-bios", machine="q35", smp=2, qemu=QEMU, qemu_args=FIRMWARE + DEVICES,
+        cpu="EPYC-Rome,+svm,+avic", cmdline=f"policy={policy} iommu-test=edu-irq",
+        guests=DEVICE_IRQ_PINNED if pinned else DEVICE_IRQ,
+        expect=[r"^intremap-test: edu \S+ MSI \(address 0xfee00000 data 0x0\) -> entry 0 -> vm "
+                r"device_irq.elf vcpu 1 vector 0x61 through a "
+                + ("guest-mode" if ga else "remapped") + " IRTE$"] + DEVICE_IRQ_CLOSING,
+        check=guest_mode_checks(pinned) if ga else remapped_checks,
+        forbid=FORBID + [r"FAIL", r"intremap: "]))

@@ -71,8 +71,41 @@ static void test_live_update(void)
 	CHECK_EQ(invalid.lo, before);
 }
 
+static void test_tagged_update(void)
+{
+	struct irte e = irte_guest(0x51, 0x000fedcba9876000ull, 0xabcd1234);
+	/* an entry rebound to another vCPU (another tag) is left alone */
+	CHECK(!irte_update_vcpu_tagged(&e, 0xabcd1235, 5, false));
+	CHECK_EQ(e.lo, 0xabcd123400000085ull);
+	CHECK(irte_update_vcpu_tagged(&e, 0xabcd1234, 5, false));
+	CHECK_EQ(e.lo, 0xabcd1234000005c1ull);
+	CHECK_EQ(e.hi, 0x000fedcba9876051ull);
+}
+
+static void test_store(void)
+{
+	struct irte e = irte_guest(0x51, 0x000fedcba9876000ull, 0xabcd1234);
+	irte_store(&e, irte_remapped(0x31, 0x12345678, false));
+	CHECK_EQ(e.lo, 0x0000000034567801ull);
+	CHECK_EQ(e.hi, 0x1200000000000031ull);
+	irte_store(&e, (struct irte){0, 0});
+	CHECK_EQ(e.lo, 0);
+	CHECK_EQ(e.hi, 0);
+}
+
+/* 32-bit format (§2.2.5.1, Table 20): RemapEn 0, IntType 4:2, DM 6, Destination 15:8, Vector
+ * 23:16. */
+static void test_legacy(void)
+{
+	CHECK_EQ(irte32_remapped(0x40, 0x01), 0x00400101u);
+	CHECK_EQ(irte32_remapped(0xdf, 0xfe), 0x00dffe01u);
+}
+
 int main(void)
 {
+	test_tagged_update();
+	test_store();
+	test_legacy();
 	test_live_update();
 	test_remapped();
 	test_guest();

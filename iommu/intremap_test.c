@@ -1,0 +1,103 @@
+/* Test only: a guest counts edu interrupts remapped to one of its vCPUs (iommu/intremap_test.h). */
+#include "iommu/intremap_test.h"
+#include "iommu/edu.h"
+#include "iommu/intremap.h"
+#include "iommu/iommu.h"
+#include "iommu/irte.h"
+#include "kernel/config.h"
+#include "kernel/console.h"
+#include "kernel/pci.h"
+#include "kernel/string.h"
+#include "kernel/x86.h"
+#include "svm/hypercall.h"
+#include "svm/vm.h"
+
+#define EDU_IRQ_STATUS_BIT 1u
+#define EDU_MSI_INDEX      0 /* edu has one MSI: entry 0 of its table */
+
+static struct vm *bound_vm; /* the VM whose table 'table' is (one VM per test run) */
+static struct intremap_table *table;
+static struct vcpu *target;
+static uint64_t edu_bar;
+
+static long bind(struct vcpu *v, uint64_t index, uint64_t vector)
+{
+	const struct pci_function *edu = pci_find(EDU_VENDOR, EDU_DEVICE);
+	if (!edu || index >= v->vm->vcpu_count || vector > 0xff)
+		return HC_E_INVAL;
+	if (bound_vm != v->vm) {
+		table = intremap_table_create(v->vm, edu->bdf);
+		if (!table)
+			return HC_E_INVAL;
+		bound_vm = v->vm;
+	}
+	struct vcpu *t = v->vm->vcpu[index];
+	if (!intremap_bind(table, EDU_MSI_INDEX, t, (uint8_t)vector))
+		return HC_E_INVAL;
+	struct intremap_msi m = intremap_msi(EDU_MSI_INDEX);
+	if (!pci_msi_enable(edu->bdf, m.address, m.data))
+		return HC_E_INVAL;
+	pci_write32(edu->bdf, PCI_COMMAND,
+	            pci_read32(edu->bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	edu_bar = pci_read32(edu->bdf, PCI_BAR0) & ~0xfull;
+	target = t;
+	printk("intremap-test: edu " PCI_BDF_FMT
+	       " MSI (address 0x%lx data 0x%x) -> entry %u -> vm %s "
+	       "vcpu %u vector 0x%lx through a %s IRTE\n",
+	       PCI_BDF_ARGS(edu->bdf), m.address, m.data, EDU_MSI_INDEX, v->vm->name, t->index,
+	       vector, iommu_ga_enabled() ? "guest-mode" : "remapped");
+	return HC_OK;
+}
+
+void intremap_test_bench(void)
+{
+	if (strcmp(kernel_config.iommu_test, "irte-bench"))
+		return;
+	static struct irte entry;
+	uint32_t tag = intremap_tag(0, 0);
+	entry = irte_guest(0x61, PAGE_SIZE, tag);
+	unsigned ok = 0;
+	uint64_t start = rdtsc();
+	for (unsigned i = 0; i < INTREMAP_BENCH_UPDATES; i += 2) {
+		ok += irte_update_vcpu_tagged(&entry, tag, 1, false);
+		ok += irte_update_vcpu_tagged(&entry, tag, -1, true);
+	}
+	uint64_t cycles = rdtsc() - start;
+	if (ok != INTREMAP_BENCH_UPDATES) {
+		pr_err("intremap-test: %u of %u IRTE updates done\n", ok, INTREMAP_BENCH_UPDATES);
+		return;
+	}
+	printk("bench: irte_update %lu cycles\n", cycles / INTREMAP_BENCH_UPDATES);
+}
+
+static void edu_write32(unsigned reg, uint32_t value)
+{
+	*(volatile uint32_t *)(uintptr_t)(edu_bar + reg) = value;
+}
+
+long intremap_test_hypercall(struct vcpu *v, uint64_t op, uint64_t a, uint64_t b)
+{
+	if (strcmp(kernel_config.iommu_test, "edu-irq"))
+		return HC_E_NOSYS;
+	if (op == HC_DEVICE_IRQ_BIND)
+		return bind(v, a, b);
+	if (!target || bound_vm != v->vm)
+		return HC_E_INVAL;
+	switch (op) {
+	case HC_DEVICE_IRQ_RAISE:
+		/* edu sends one MSI per raise; the status bit is only cleared again */
+		edu_write32(EDU_IRQ_RAISE, EDU_IRQ_STATUS_BIT);
+		edu_write32(EDU_IRQ_ACK, EDU_IRQ_STATUS_BIT);
+		return HC_OK;
+	case HC_DEVICE_IRQ_REPORT: {
+		const uint64_t *e = target->stats.event;
+		printk("intremap-test: phase %lu: vcpu %u irte_sched_in=%lu irte_sched_out=%lu "
+		       "ga_log_wake=%lu irq_remapped=%lu bogus_tags=%u\n",
+		       a, target->index, e[EVENT_IRTE_SCHED_IN], e[EVENT_IRTE_SCHED_OUT],
+		       e[EVENT_GA_LOG_WAKE], e[EVENT_IRQ_REMAPPED], intremap_bogus_tags());
+		return HC_OK;
+	}
+	default:
+		return HC_E_NOSYS;
+	}
+}
