@@ -35,6 +35,7 @@ struct vm_options {
 	char args[VM_ARGS_MAX];
 	uint16_t pci[PASSTHROUGH_MAX_DEVICES]; /* pci=BB:DD.F, repeatable */
 	unsigned pci_count;
+	enum vm_log_replay replay;
 	const char *error;
 	char bad_key[32];
 };
@@ -99,6 +100,15 @@ static bool vm_option(void *ctx, const char *key, const char *value)
 		else if (!cmdline_parse_pci_address(value, &o->pci[o->pci_count++]))
 			o->error = "pci= must be a PCI address bus:device.function in hexadecimal, "
 				   "e.g. pci=00:03.0";
+	} else if (!strcmp(key, "replay")) {
+		if (!strcmp(value, "failure"))
+			o->replay = VM_LOG_REPLAY_FAILURE;
+		else if (!strcmp(value, "all"))
+			o->replay = VM_LOG_REPLAY_ALL;
+		else if (!strcmp(value, "off"))
+			o->replay = VM_LOG_REPLAY_OFF;
+		else
+			o->error = "replay= must be failure, all or off";
 	} else if (!strcmp(key, "name")) {
 		strlcpy(o->name, value, sizeof(o->name));
 	} else {
@@ -124,6 +134,7 @@ static struct vm *vm_from_module(const struct boot_module *m)
 		return NULL;
 	}
 	strlcpy(vm->args, o.args, sizeof(vm->args));
+	vm->replay = (uint8_t)o.replay;
 	const char *err =
 		loader_load(vm, (const void *)(uintptr_t)m->base, m->size, m->name, o.args);
 	if (err) {
@@ -151,15 +162,31 @@ static void ap_init(void)
 	sched_init_cpu();
 }
 
+static void replay_line(void *ctx, const char *line)
+{
+	printk("vm %s| %s\n", ((struct vm *)ctx)->name, line);
+}
+
+/* Prints the VM's output log again, in one piece (replay=): by default its last lines when
+ * doorbell stopped the VM, since those usually explain why and may be interleaved on the
+ * console with other VMs' output. */
+static void vm_replay_output(struct vm *vm)
+{
+	const struct vm_log *log = &vm->platform.output;
+	uint64_t max = vm->replay == VM_LOG_REPLAY_ALL ? UINT64_MAX : VM_LOG_REPLAY_TAIL;
+	if (vm->replay == VM_LOG_REPLAY_OFF ||
+	    (vm->replay == VM_LOG_REPLAY_FAILURE && vm->exit_from_guest))
+		return;
+	uint64_t kept = vm_log_kept_lines(log), shown = kept < max ? kept : max;
+	printk("vm %s: output log, last %lu of %lu lines (%lu older lines dropped):\n", vm->name,
+	       shown, kept, vm_log_dropped_lines(log));
+	vm_log_each(log, max, replay_line, vm);
+	printk("vm %s: end of output log\n", vm->name);
+}
+
 static void vm_report(struct vm *vm)
 {
-	platform_flush_output();
-	struct uart16550 *u = &vm->platform.uart;
-	if (u->line_len) {
-		u->line[u->line_len] = 0;
-		printk("[%s] %s\n", vm->name, u->line);
-		u->line_len = 0;
-	}
+	platform_finish_output(vm);
 	uint64_t us = (vm->stop_tsc - vm->start_tsc) / (tsc_hz / 1000000);
 	printk("vm %s: ended: %s; exit value 0x%x (%s), %lu ms\n", vm->name, vm->stop_reason,
 	       vm->exit_value, vm->exit_from_guest ? "from the guest" : "set by doorbell",
@@ -169,6 +196,7 @@ static void vm_report(struct vm *vm)
 		       vm->test_failed);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		exit_stats_print(vm->name, i, &vm->vcpu[i]->stats);
+	vm_replay_output(vm);
 }
 
 int kernel_run_vms(const struct acpi_info *acpi)

@@ -258,6 +258,16 @@ bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t
 	return true;
 }
 
+/* One finished line of guest output: to the console with the VM's name, and to its log. */
+static void emit_line(struct vm *vm)
+{
+	struct uart16550 *u = &vm->platform.uart;
+	u->line[u->line_len] = 0;
+	printk("[%s] %s\n", vm->name, u->line);
+	vm_log_append(&vm->platform.output, u->line, u->line_len);
+	u->line_len = 0;
+}
+
 static void platform_flush_vm(struct vm *vm)
 {
 	struct platform *p = &vm->platform;
@@ -271,9 +281,7 @@ static void platform_flush_vm(struct vm *vm)
 	for (; p->log_tail < head; p->log_tail++) {
 		char c = p->log[p->log_tail % PLATFORM_LOG_SIZE];
 		if (c == '\n' || u->line_len == PLATFORM_LINE_MAX - 1) {
-			u->line[u->line_len] = 0;
-			printk("[%s] %s\n", vm->name, u->line);
-			u->line_len = 0;
+			emit_line(vm);
 			if (c == '\n')
 				continue;
 		}
@@ -294,6 +302,13 @@ void platform_flush_output(void)
 	spin_unlock(&flush_lock);
 }
 
+void platform_finish_output(struct vm *vm)
+{
+	platform_flush_output();
+	if (vm->platform.uart.line_len)
+		emit_line(vm);
+}
+
 #define IOAPIC_BASE 0xfec00000ull
 #define IOAPIC_SIZE 0x1000ull
 
@@ -306,6 +321,7 @@ static void platform_ioapic_deliver(void *ctx, uint32_t dest, bool logical, uint
 void platform_init(struct vm *vm)
 {
 	struct platform *p = &vm->platform;
+	vm_log_init(&p->output);
 	ioapic_init(&p->ioapic, platform_ioapic_deliver, vm);
 	pic_init(&p->pic[0]);
 	pic_init(&p->pic[1]);

@@ -9,6 +9,7 @@
 #include "svm/ioapic.h"
 #include "svm/legacy.h"
 #include "svm/pit.h"
+#include "svm/vm_log.h"
 
 #define PLATFORM_LOG_SIZE 4096
 #define PLATFORM_LINE_MAX 160
@@ -27,6 +28,7 @@ struct platform {
 	/* Output ring: filled on exits, drained to the console outside the exit path. */
 	char log[PLATFORM_LOG_SIZE];
 	volatile uint64_t log_head, log_tail;
+	struct vm_log output; /* every line printed, kept for the VM's end (svm/vm_log.h) */
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
 	struct pic8259 pic[2];
@@ -53,7 +55,10 @@ struct emulate_ops;
 void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
 			   const char *device);
 void platform_init(struct vm *vm);
-/* Moves finished output lines of every VM to the console; called outside the exit path. */
+/* Moves finished output lines of every VM to the console and to their output logs; called
+ * outside the exit path. */
 void platform_flush_output(void);
+/* At a VM's end: flushes its output, the unfinished last line included. */
+void platform_finish_output(struct vm *vm);
 
 #endif

@@ -76,6 +76,7 @@ struct vm {
 	int64_t test_passed, test_failed; /* HC_TEST_RESULT, -1 if never reported */
 	char args[VM_ARGS_MAX];       /* the guest's command line */
 	uint64_t pin_mask;            /* cpus= */
+	uint8_t replay;               /* replay= (enum vm_log_replay) */
 	struct platform platform;     /* virtual devices */
 	struct passthrough pci;       /* assigned PCI functions (pci=), their DMA domain */
 	uint64_t avic_physical_table; /* AVIC tables and APIC access page (avic/avic.c) */

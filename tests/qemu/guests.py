@@ -62,9 +62,17 @@ TESTS = [
                                           r"^stats vm=smp4.elf vcpu=7 exit=total"]),
     # two VMs at the same time, each pinned to its own CPU
     vm_test("two-vms", [("build/guests/busy.elf", 'cpus=1 args="seconds=2"'),
-                        ("build/guests/hello.elf", 'cpus=0 args="greeting=hello answer=42"')],
+                        ("build/guests/hello.elf",
+                         'cpus=0 replay=all args="greeting=hello answer=42"')],
             closing("busy") + closing("hello", checks=6) + [r"^\[busy.elf\] busy: progress 4/4$",
-                r"^doorbell: VMs destroyed, all their memory returned \(\d+ pages free\)$"]),
+                r"^doorbell: VMs destroyed, all their memory returned \(\d+ pages free\)$",
+                # replay=all: hello's whole output again in one piece, nothing of busy's in it
+                r"^vm hello.elf: output log, last (\d+) of \1 lines \(0 older lines dropped\):\n"
+                r"(vm hello.elf\| .*\n)*vm hello.elf\| hello from a doorbell test guest\n"
+                r"(vm hello.elf\| .*\n)*vm hello.elf\| guest-hello: 6 passed, 0 failed\n"
+                r"vm hello.elf: end of output log$"],
+            # busy ended normally: no replay under the default replay=failure
+            forbid=FORBID + [r"^vm busy.elf: output log"]),
     # a CPU without SVM: a clear refusal naming the CPU and the reason
     vm_test("no-svm", [("build/guests/hello.elf", "")],
             [r"^doorbell: cannot run guests: CPU 0 \(APIC ID 0\): the CPU has no SVM"],
@@ -74,7 +82,12 @@ TESTS = [
                                   ("build/guests/busy.elf", 'args="seconds=2"')],
             closing("busy") + [r"^vm unmapped.elf: ended: vCPU 0: read from unmapped guest-physical "
                                r"address 0xc0000000 at RIP 0x[0-9a-f]+",
-                               r"exit value 0x7e \(set by doorbell\)"],
+                               r"exit value 0x7e \(set by doorbell\)",
+                               # doorbell stopped it: its output log is replayed in one piece
+                               r"^vm unmapped.elf: output log, last 2 of 2 lines \(0 older lines "
+                               r"dropped\):\nvm unmapped.elf\| unmapped: RAM ends at 0x[0-9a-f]+, "
+                               r"reading 0xc0000000\nvm unmapped.elf\| PASS: the address lies "
+                               r"beyond RAM\nvm unmapped.elf: end of output log$"],
             status=VM_FAILED, forbid=[r"panic", r"hypervisor exception"]),
     # a triple fault stops only its own VM
     vm_test("triple-fault-isolated", [("build/guests/triple_fault.elf", ""),
@@ -92,9 +105,11 @@ TESTS = [
             status=VM_FAILED),
     # a bad VM option is refused by name
     vm_test("bad-vm-option", [("build/guests/hello.elf", "vcpus=99"),
+                              ("build/guests/cpuid_msr.elf", "replay=sometimes"),
                               ("build/guests/busy.elf", 'args="seconds=1" frobnicate=1')],
             [r"^vm hello.elf: vcpus= must be 1 to 16; this VM is not started$",
-             r"^vm busy.elf: unknown VM option frobnicate; this VM is not started$"],
+             r"^vm busy.elf: unknown VM option frobnicate; this VM is not started$",
+             r"^vm cpuid_msr.elf: replay= must be failure, all or off; this VM is not started$"],
             status=VM_FAILED),
     # the virtual local APIC (issue "The virtual local APIC"): IPIs of every kind to running
     # and halted targets, TPR, EOI order, timers; then the storm, 4 vCPUs on 2 CPUs
