@@ -28,14 +28,23 @@ static void apic_deliver_one(struct vcpu *t, const struct apic_icr *m)
 		__atomic_store_n(&t->init_pending, true, __ATOMIC_SEQ_CST);
 		vcpu_kick(t);
 		break;
-	case APIC_DM_STARTUP:
-		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == VCPU_WAIT_SIPI &&
-		    !__atomic_load_n(&t->sipi_pending, __ATOMIC_ACQUIRE)) {
+	case APIC_DM_STARTUP: {
+		/* Accepted only by an AP waiting for one, or about to (an INIT it has not yet
+		 * acted on), and only once: a second SIPI is ignored (SDM vol. 3, 8.4.4.1). */
+		bool accepted = false;
+		spin_lock(&t->start_lock);
+		if ((t->wait_for_sipi || t->init_pending) && !t->sipi_pending) {
 			t->sipi_vector = m->vector;
 			__atomic_store_n(&t->sipi_pending, true, __ATOMIC_SEQ_CST);
-			vcpu_wake(t);
+			accepted = true;
 		}
+		spin_unlock(&t->start_lock);
+		/* If it is already in WAIT_SIPI this queues it; if it is still on its way
+		 * there, its own re-check after publishing WAIT_SIPI finds sipi_pending. */
+		if (accepted)
+			vcpu_wake(t);
 		break;
+	}
 	default:
 		break; /* SMI, ExtINT and reserved modes are not delivered */
 	}
@@ -159,21 +168,28 @@ bool apic_emulate_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 	return true;
 }
 
-void apic_process_init_sipi(struct vcpu *v)
+bool apic_process_init_sipi(struct vcpu *v)
 {
-	if (__atomic_exchange_n(&v->init_pending, false, __ATOMIC_SEQ_CST)) {
+	if (!__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&v->sipi_pending, __ATOMIC_ACQUIRE) && !v->wait_for_sipi)
+		return false;
+	spin_lock(&v->start_lock);
+	if (__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&v->init_pending, false, __ATOMIC_SEQ_CST);
 		/* INIT: the BSP keeps running (an INIT IPI to the BSP resets it like any CPU in
 		 * real hardware; test kernels do not do that); an AP waits for SIPI. */
 		vapic_init_signal(&v->vapic);
 		if (v->index != 0) {
 			v->halted = false;
-			__atomic_store_n(&v->state, VCPU_WAIT_SIPI, __ATOMIC_SEQ_CST);
+			v->wait_for_sipi = true;
 		}
 	}
-	/* A start-up IPI is only accepted while the vCPU waits for one (apic_deliver_one), and
-	 * the wake-up it caused brought us here: start at its vector, after any INIT above. */
-	if (__atomic_exchange_n(&v->sipi_pending, false, __ATOMIC_SEQ_CST)) {
+	if (v->wait_for_sipi && v->sipi_pending) {
+		__atomic_store_n(&v->sipi_pending, false, __ATOMIC_SEQ_CST);
+		v->wait_for_sipi = false;
 		vm_vcpu_start_at_sipi(v, v->sipi_vector);
-		__atomic_store_n(&v->state, VCPU_RUNNABLE, __ATOMIC_SEQ_CST);
 	}
+	bool wait = v->wait_for_sipi;
+	spin_unlock(&v->start_lock);
+	return wait;
 }

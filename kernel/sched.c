@@ -64,6 +64,12 @@ void sched_enqueue(struct vcpu *v)
 	struct sched_cpu *s = sched_of(v->home_cpu);
 	uint64_t flags = irq_save();
 	spin_lock(&s->lock);
+	/* Exactly one party queues a vCPU: the CPU that preempts it, or whoever takes it out of
+	 * BLOCKED/WAIT_SIPI with a CAS (svm/vcpu.c). A second entry would cut the list behind the
+	 * first one, and the vCPUs there would never run again. */
+	if (v->queued)
+		panic("sched: vCPU %u of VM %s queued twice", v->index, v->vm->name);
+	v->queued = true;
 	v->runq_next = NULL;
 	if (s->tail)
 		s->tail->runq_next = v;
@@ -83,6 +89,7 @@ static struct vcpu *sched_dequeue(struct sched_cpu *s)
 	spin_lock(&s->lock);
 	struct vcpu *v = s->head;
 	if (v) {
+		v->queued = false;
 		s->head = v->runq_next;
 		if (!s->head)
 			s->tail = NULL;

@@ -213,8 +213,20 @@ static void vcpu_inject(struct vcpu *v)
 	c->intercept_misc1 |= INTERCEPT_VINTR;
 }
 
-static bool vcpu_can_continue(struct vcpu *v, struct sched_cpu *s)
+/* Why vcpu_run() gives up its CPU, which decides who queues the vCPU next. */
+enum vcpu_leave {
+	LEAVE_NONE,
+	LEAVE_PREEMPT, /* runnable, slice over: vcpu_run() queues it again */
+	LEAVE_WAIT,    /* BLOCKED or WAIT_SIPI: whoever wakes it queues it (vcpu_wake, vm_stop) */
+	LEAVE_STOP,    /* its VM is stopping: retired here */
+};
+
+/* At the top of each round. The vCPU is RUNNABLE here, and nobody but this CPU changes a
+ * RUNNABLE vCPU's state (wakers and vm_stop() only move BLOCKED and WAIT_SIPI vCPUs). */
+static enum vcpu_leave vcpu_should_leave(struct vcpu *v, struct sched_cpu *s)
 {
+	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+		return LEAVE_STOP;
 	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE) &&
 	    this_cpu()->index != 0) {
 		/* The slice ended but nobody waits for this CPU: keep going, a new slice. CPU 0
@@ -223,23 +235,41 @@ static bool vcpu_can_continue(struct vcpu *v, struct sched_cpu *s)
 		s->slice_start_tsc = rdtsc();
 		sched_arm_timer();
 	}
-	return __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE &&
-	       v->vm->state == VM_RUNNING && !s->need_resched;
+	return s->need_resched ? LEAVE_PREEMPT : LEAVE_NONE;
+}
+
+/* Publishes BLOCKED or WAIT_SIPI. From this store on, a waker may queue the vCPU at any moment
+ * (even before this CPU has put it), so vcpu_run() must not queue it again: only the CAS that
+ * takes it out of the waiting state owns the next enqueue. A vm_stop() that ran before the store
+ * saw the vCPU RUNNABLE and only kicked it: the VM state is read again after the store (both
+ * sides store, then load, SEQ_CST), and then this CPU tries to take the vCPU back to retire it. */
+static enum vcpu_leave vcpu_wait(struct vcpu *v, uint32_t state)
+{
+	if (state == VCPU_BLOCKED)
+		v->stats.event[EVENT_BLOCK]++;
+	__atomic_store_n(&v->state, state, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) == VM_RUNNING)
+		return LEAVE_WAIT;
+	if (__atomic_compare_exchange_n(&v->state, &state, VCPU_RUNNABLE, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_ACQUIRE))
+		return LEAVE_STOP;
+	return LEAVE_WAIT; /* woken (and queued) meanwhile: that queue entry retires it */
 }
 
 void vcpu_run(struct vcpu *v)
 {
 	struct sched_cpu *s = this_cpu()->sched;
 	uint64_t host_vmcb = svm_host_vmcb_pa();
+	enum vcpu_leave why;
 	vcpu_load(v);
-	while (vcpu_can_continue(v, s)) {
-		apic_process_init_sipi(v);
-		if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_RUNNABLE)
+	while ((why = vcpu_should_leave(v, s)) == LEAVE_NONE) {
+		if (apic_process_init_sipi(v)) {
+			why = vcpu_wait(v, VCPU_WAIT_SIPI);
 			break;
+		}
 		if (v->halted) {
 			if (!vcpu_has_wake_event(v)) {
-				__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
-				v->stats.event[EVENT_BLOCK]++;
+				why = vcpu_wait(v, VCPU_BLOCKED);
 				break;
 			}
 			/* AVIC delivers the pending vector itself at VMRUN: resume the guest */
@@ -251,8 +281,7 @@ void vcpu_run(struct vcpu *v)
 			v->halted = false;
 		if (v->halted) {
 			/* woken but not yet deliverable (e.g. a masked window): keep waiting */
-			__atomic_store_n(&v->state, VCPU_BLOCKED, __ATOMIC_SEQ_CST);
-			v->stats.event[EVENT_BLOCK]++;
+			why = vcpu_wait(v, VCPU_BLOCKED);
 			break;
 		}
 		v->vmcb->save.rax = v->regs.gpr[GPR_RAX];
@@ -265,15 +294,12 @@ void vcpu_run(struct vcpu *v)
 		__asm__ volatile("sti; nop; cli" ::: "memory");
 		exit_dispatch(v);
 	}
-	/* Only a vCPU that left while runnable goes back in line here; a blocked or waiting one
-	 * is queued by whoever wakes it (possibly already, on another CPU). */
-	uint32_t state = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
-	vcpu_put(v, state == VCPU_BLOCKED);
-	if (v->vm->state != VM_RUNNING) {
+	/* A waiting vCPU's put re-checks for a wake-up that raced with its sleep (delivery.c). The
+	 * state is not read again here: a waker may have made it RUNNABLE and queued it already. */
+	vcpu_put(v, why == LEAVE_WAIT);
+	if (why == LEAVE_STOP) {
 		vm_vcpu_stopped(v);
-		return;
-	}
-	if (state == VCPU_RUNNABLE) {
+	} else if (why == LEAVE_PREEMPT) {
 		v->stats.event[EVENT_PREEMPT]++;
 		sched_enqueue(v);
 	}

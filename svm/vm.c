@@ -163,6 +163,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	}
 	v->home_cpu = home;
 	v->state = index == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+	v->wait_for_sipi = index != 0;
 	return v;
 }
 

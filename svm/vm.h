@@ -44,14 +44,20 @@ struct vcpu {
 	volatile int32_t running_on;
 	bool nmi_pending, nmi_masked;
 	bool halted;       /* in HLT: resumes only through a deliverable event */
-	bool init_pending; /* an INIT IPI arrived: reset to wait-for-SIPI at the next entry */
-	uint32_t asid;
+	/* INIT/SIPI (avic/apic_emulate.c). Under start_lock: senders decide whether a SIPI is
+	 * accepted and the vCPU consumes INIT and SIPI, so a SIPI can never restart an AP that
+	 * already started. The vCPU reads its own wait_for_sipi without the lock. */
+	struct spinlock start_lock;
+	bool init_pending;  /* an INIT IPI arrived: reset to wait-for-SIPI at the next entry */
+	bool wait_for_sipi; /* an AP between INIT (or creation) and its start-up IPI */
+	bool sipi_pending;  /* a start-up IPI was accepted: start at sipi_vector */
 	uint8_t sipi_vector;
-	bool sipi_pending;
+	uint32_t asid;
 	uint64_t msr_efer;  /* the guest's view of EFER (without SVME) */
 	uint64_t mtrr_def_type;
 	struct vcpu *runq_next;
 	uint64_t load_tsc, put_tsc; /* TSC at the last vcpu_load() and vcpu_put() (diagnostics) */
+	bool queued; /* on its run queue (under that queue's lock): queueing it twice is a bug */
 	struct exit_stats stats;
 	struct intremap_vcpu intremap; /* guest-mode IRTEs that target this vCPU (iommu/) */
 };
