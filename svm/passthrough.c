@@ -1,6 +1,7 @@
 /* Assigning host PCI functions to VMs: the checks, the DMA domain and the device table entry
  * (svm/passthrough.h). Runs on the boot CPU before the VMs start and after they end. */
 #include "svm/passthrough.h"
+#include "iommu/intremap.h"
 #include "iommu/iommu.h"
 #include "kernel/console.h"
 #include "kernel/format.h"
@@ -218,6 +219,13 @@ bool passthrough_assign(struct vm *vm, uint16_t bdf, char *why, size_t why_len)
 		iommu_set_dte(bdf, dte_blocked());
 		return false;
 	}
+	/* its interrupts go through a table of its own, every entry invalid until the guest
+	 * enables MSI (svm/vpci_msi.c) */
+	if (d->msi_cap && !(d->intremap = intremap_table_create(vm, bdf))) {
+		format(why, why_len, "no interrupt remapping table (see the message above)");
+		iommu_set_dte(bdf, dte_blocked());
+		return false;
+	}
 	if (!set_owner(bdf, vm)) {
 		format(why, why_len, "too many devices assigned");
 		iommu_set_dte(bdf, dte_blocked());
@@ -259,6 +267,11 @@ void passthrough_release(struct vm *vm)
 			       vm->name, PCI_BDF_ARGS(bdf));
 		set_owner(bdf, NULL);
 	}
+	if (p->count)
+		printk("vm %s: passthrough: %lu configuration accesses, %lu BAR accesses forwarded, "
+		       "%lu MSI programmings (%lu refused: bound to nothing)\n",
+		       vm->name, p->config_accesses, p->mmio_accesses, p->msi_updates,
+		       p->msi_refused);
 	p->count = 0;
 	if (p->dma.root)
 		io_pgtable_destroy(&p->dma);
