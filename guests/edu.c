@@ -62,10 +62,26 @@ static uint32_t msi_total(void)
 	return sum;
 }
 
+/* Functions answering on buses 0, 1 and 255, all 32 devices and 8 functions each. */
+static unsigned functions_answering(void)
+{
+	static const unsigned buses[] = {0, 1, 255};
+	unsigned n = 0;
+	for (unsigned b = 0; b < sizeof(buses) / sizeof(buses[0]); b++) {
+		for (unsigned devfn = 0; devfn < 256; devfn++) {
+			outl(0xcf8, 0x80000000u | buses[b] << 16 | devfn << 8);
+			n += inl(0xcfc) != PCI_NONE;
+		}
+	}
+	return n;
+}
+
 static void check_registers(unsigned functions)
 {
 	test_check_doorbell(functions == 1, "only the assigned device is on the guest's bus (%u)",
 			    functions);
+	test_check_doorbell(functions_answering() == 1,
+			    "no other function answers on buses 0, 1 and 255");
 	test_check(edu_read(&edu, EDU_REG_ID) == EDU_ID_VALUE, "ID register 0x%x",
 		   edu_read(&edu, EDU_REG_ID));
 	edu_write(&edu, EDU_REG_LIVENESS, 0x12345678);

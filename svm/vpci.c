@@ -110,7 +110,8 @@ void vpci_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *va
 	}
 	struct passthrough_device *d = config_target(v->vm, p->config_address);
 	unsigned shift = (port & 3) * 8;
-	uint32_t mask = size == 4 ? UINT32_MAX : ((1u << (size * 8)) - 1) << shift;
+	/* the bytes of the dword this access covers (an access running past 0CFFh is cut there) */
+	uint32_t mask = (uint32_t)(((1ull << (size * 8)) - 1) << shift);
 	if (port < VPCI_PORT_DATA || !d) {
 		if (in)
 			*value = UINT32_MAX; /* no device: all-ones, as an unanswered read */
