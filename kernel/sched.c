@@ -76,7 +76,12 @@ void sched_enqueue(struct vcpu *v)
 	else
 		s->head = v;
 	s->tail = v;
-	bool idle = s->idle;
+	/* Store (the queue), full barrier, load (idle); the idle CPU does the mirror image. The
+	 * lock does not order them: its acquire comes before the stores and x86 may satisfy a load
+	 * before earlier stores are visible, so without the fence both sides could miss each other
+	 * and the CPU would sleep until its next timer tick with a vCPU in its queue. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	bool idle = __atomic_load_n(&s->idle, __ATOMIC_RELAXED);
 	spin_unlock(&s->lock);
 	irq_restore(flags);
 	struct percpu *home = percpu_by_index[v->home_cpu];
