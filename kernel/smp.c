@@ -13,7 +13,9 @@
 
 #define KERNEL_STACK_PAGES 8
 #define IST_STACK_PAGES 2
-#define AP_START_TIMEOUT_US 200000
+/* Real CPUs answer in microseconds; QEMU's TCG threads on a loaded host were seen to need more
+ * than 200 ms, and a CPU missing from the host leaves every VM pinned to it unstarted. */
+#define AP_START_TIMEOUT_US 2000000
 
 extern char trampoline_start[], trampoline_end[];
 extern uint64_t trampoline_cr3, trampoline_stack, trampoline_percpu, trampoline_entry;
