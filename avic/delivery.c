@@ -19,7 +19,28 @@
  * The AVIC hardware is the same kind of sender, with IsRunning in place of running_on. Erratum
  * #1235 breaks exactly its side of the pairing (it may act on IsRunning from before a clear),
  * which is why the errata policy never sets IsRunning: every IPI to another vCPU then exits,
- * and the exit handler is a sender that follows the pairing (delivery_kick_targets()). */
+ * and the exit handler is a sender that follows the pairing (delivery_kick_targets()).
+ *
+ * The IOMMU is a sender too, for device interrupts through a guest-mode IRTE: it sets the IRR
+ * bit in the IRTE's GA root page, then acts on the IRTE: IsRun=1 -> doorbell to Destination;
+ * IsRun=0 with GALogIntr=1 -> a GA log entry, whose handler kicks the vCPU (a sender that reads
+ * running_on after the IRR bit is set). So put updates the IRTEs first (DELIVERY_IRTE_PUT, a
+ * locked CMPXCHG16B: a full barrier), and only then clears running_on and re-checks the IRR:
+ *   - an interrupt the IOMMU posts with the new entry is logged when we block, and the kick
+ *     either finds running_on cleared and wakes us (state is BLOCKED already), or finds our CPU
+ *     and rings it in vain; but then its IRR store came before the kick's running_on load and
+ *     our running_on clear before our re-check: the re-check sees it (the pairing above);
+ *   - one posted with the old entry (IsRun=1) rang this CPU as it left guest mode; its IRR bit
+ *     is there for the re-check if the IOMMU wrote it before our update.
+ * Updated after running_on instead, the IRTE would still send doorbells here and ask for no GA
+ * log entry while running_on already said "nowhere": an interrupt posted in between reaches no
+ * CPU in guest mode and wakes nobody, and a re-check made before its IRR write misses it for
+ * good (tests/model finds this lost wake-up in the "IRTE after clear" variant). The IOMMU reads
+ * the IRTE before it writes the IRR: an interrupt from an entry read before our CMPXCHG16B whose
+ * IRR write lands after our re-check is not closed by any order of ours (Linux's
+ * avic_vcpu_put() has the same window; tests/model shows it with "IOMMU split"). On load the
+ * IRTEs go last: an interrupt posted before sees IsRun=0 and either is logged (the kick finds
+ * running_on = this CPU, whose VMRUN evaluates the IRR) or only sets the IRR, which VMRUN sees. */
 
 static void delivery_begin(struct delivery *d, enum delivery_step first, struct vcpu *v,
                            uint32_t host_apic_id)
@@ -74,7 +95,7 @@ void delivery_load_begin(struct delivery *d, struct vcpu *v, uint32_t host_apic_
 
 void delivery_put_begin(struct delivery *d, struct vcpu *v, bool blocking)
 {
-	delivery_begin(d, DELIVERY_ENTRY_PUT, v, 0);
+	delivery_begin(d, DELIVERY_IRTE_PUT, v, 0);
 	d->blocking = blocking;
 }
 
@@ -136,7 +157,19 @@ bool delivery_step(struct delivery *d, const struct delivery_ops *ops)
 		/* After running_on: IsRunning (standard policy) never says "running" while
 		 * running_on says nowhere, so whoever acts on either reaches the same CPU. */
 		delivery_write_entry(ops, d->vcpu, true, d->host_apic_id);
+		next = DELIVERY_IRTE_LOAD;
+		break;
+	case DELIVERY_IRTE_LOAD:
+		/* Last: see the top of this file. */
+		if (ops->irte_update)
+			ops->irte_update(d->vcpu, d->host_apic_id, false);
 		next = DELIVERY_DONE;
+		break;
+	case DELIVERY_IRTE_PUT:
+		/* First, before running_on is cleared: see the top of this file. */
+		if (ops->irte_update)
+			ops->irte_update(d->vcpu, -1, d->blocking);
+		next = DELIVERY_ENTRY_PUT;
 		break;
 	case DELIVERY_ENTRY_PUT:
 		delivery_write_entry(ops, d->vcpu, false, 0);

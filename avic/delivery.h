@@ -4,12 +4,14 @@
  *
  *   post:  set the IRR bit in the target's APIC page (atomic), full barrier, read the target's
  *          running_on: another CPU -> doorbell/IPI to it; nowhere -> wake the target.
- *   put:   (standard policy: clear IsRunning), clear running_on, full barrier, and when blocking
- *          re-check the IRR and the other wake events before sleeping.
+ *   put:   the IOMMU's guest-mode IRTEs of the vCPU to "not running", (standard policy: clear
+ *          IsRunning), clear running_on, full barrier, and when blocking re-check the IRR and
+ *          the other wake events before sleeping.
  *   kick:  the second half of post, for IRR bits somebody else already set: the CPU itself
  *          before #VMEXIT AVIC_INCOMPLETE_IPI "target not running" (APM 15.29.6.1 step 6), or
  *          vapic_deliver_fixed().
- *   load:  running_on = this CPU, (standard policy: set IsRunning).
+ *   load:  running_on = this CPU, (standard policy: set IsRunning), the vCPU's guest-mode IRTEs
+ *          to this CPU.
  *
  * Each protocol is a small step machine (struct delivery): every step does exactly one access to
  * memory another CPU or the AVIC hardware also touches, or sends one message. The hypervisor
@@ -43,6 +45,10 @@ struct delivery_ops {
 	/* Make the CPU with this host APIC ID look at its guest's IRR: the AVIC doorbell
 	 * (MSR C001_011Bh) or a host IPI that forces an exit and re-entry. */
 	void (*doorbell)(uint32_t host_apic_id);
+	/* Every guest-mode IRTE that posts device interrupts to v (iommu/intremap.h), with one
+	 * full-barrier CMPXCHG16B each: host_apic_id >= 0 schedule-in (Destination, IsRun=1,
+	 * GALogIntr=0), < 0 schedule-out (IsRun=0, GALogIntr=ga_log_intr). NULL: no IOMMU. */
+	void (*irte_update)(struct vcpu *v, int64_t host_apic_id, bool ga_log_intr);
 };
 
 enum delivery_step {
@@ -51,6 +57,8 @@ enum delivery_step {
 	DELIVERY_WAKE_TARGET,        /* kick: it runs nowhere: wake it if it is blocked */
 	DELIVERY_PUBLISH_RUNNING_ON, /* load: running_on = this CPU */
 	DELIVERY_ENTRY_LOAD,         /* load: physical table entry for schedule-in */
+	DELIVERY_IRTE_LOAD,          /* load: the IOMMU's IRTEs to this CPU, IsRun */
+	DELIVERY_IRTE_PUT,           /* put: the IOMMU's IRTEs not running */
 	DELIVERY_ENTRY_PUT,          /* put: physical table entry for schedule-out */
 	DELIVERY_CLEAR_RUNNING_ON,   /* put: running_on = nowhere, full barrier */
 	DELIVERY_RECHECK,            /* put, blocking: anything to wake up for? */

@@ -51,6 +51,13 @@ static void ops_doorbell(uint32_t host_apic_id)
 	}
 }
 
+/* The vCPU's guest-mode IRTEs follow it (iommu/intremap.h); counted per schedule event. */
+static void ops_irte_update(struct vcpu *v, int64_t host_apic_id, bool ga_log_intr)
+{
+	unsigned n = intremap_vcpu_update(&v->intremap, host_apic_id, ga_log_intr);
+	v->stats.event[host_apic_id >= 0 ? EVENT_IRTE_SCHED_IN : EVENT_IRTE_SCHED_OUT] += n;
+}
+
 static struct delivery_ops vcpu_delivery = {
 	.policy = AVIC_POLICY_SOFT,
 	.running_on = ops_running_on,
@@ -59,6 +66,7 @@ static struct delivery_ops vcpu_delivery = {
 	.has_wake_event = vcpu_has_wake_event,
 	.wake = vcpu_wake,
 	.doorbell = ops_doorbell,
+	.irte_update = ops_irte_update,
 };
 
 void vcpu_delivery_init(void)
@@ -77,11 +85,6 @@ void vcpu_load(struct vcpu *v)
 	 * ran on this core, APM 15.29.2.3). */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 	delivery_load(&vcpu_delivery, v, cpu->apic_id);
-	/* After running_on: an interrupt the IOMMU posts before this sees IsRun=0, logs (if the
-	 * vCPU had blocked) and the GA log handler's kick finds running_on = this CPU, whose
-	 * VMRUN evaluates the IRR; or it only sets the IRR (preempted), which VMRUN also sees. */
-	v->stats.event[EVENT_IRTE_SCHED_IN] +=
-	    intremap_vcpu_update(&v->intremap, cpu->apic_id, false);
 }
 
 void vcpu_put(struct vcpu *v, bool blocking)
@@ -89,28 +92,9 @@ void vcpu_put(struct vcpu *v, bool blocking)
 	this_cpu()->current = NULL;
 	v->stats.event[EVENT_SCHED_OUT]++;
 	v->put_tsc = rdtsc();
-	/* The IOMMU is a sender too: it sets the IRR bit in the IRTE's GA root page, then acts on
-	 * the IRTE: IsRun=1 -> doorbell to Destination; IsRun=0 with GALogIntr -> GA log entry, whose
-	 * handler kicks the vCPU (reads running_on after the IRR bit is set, like every sender of
-	 * avic/delivery.c). So the IRTEs go first, with a locked CMPXCHG16B (a full barrier), and
-	 * only then running_on is cleared and the IRR re-checked:
-	 *   - an interrupt the IOMMU posts with the new entry is logged when we block, and its
-	 *     kick either finds running_on cleared and wakes us (state is BLOCKED already), or
-	 *     finds this CPU and rings it in vain, but then its IRR store came before the kick's
-	 *     running_on load, and our running_on clear before our IRR re-check: the re-check
-	 *     sees it (the store-buffering pairing at the top of avic/delivery.c);
-	 *   - an interrupt posted with the old entry (IsRun=1) rang this CPU, which is leaving
-	 *     guest mode; its IRR bit is set before we re-check if the IOMMU's write landed
-	 *     before our update.
-	 * Cleared the other way round, running_on would say "nowhere" while the IRTE still sent
-	 * doorbells here and asked for no GA log entry: an interrupt posted in between would
-	 * neither reach a CPU in guest mode nor wake us, and a re-check done before its IRR write
-	 * misses it for good. The IOMMU reads the IRTE before it writes the IRR, so one posted from
-	 * an entry read before our CMPXCHG16B whose IRR write lands after our re-check is not
-	 * closed by any order (Linux's avic_vcpu_put() has the same window): docs/iommu.md. */
-	v->stats.event[EVENT_IRTE_SCHED_OUT] += intremap_vcpu_update(&v->intremap, -1, blocking);
-	/* Clears running_on (and IsRunning under standard), full barrier, re-checks the IRR of
-	 * a blocking vCPU: avic/delivery.c says why this order is what prevents lost wake-ups. */
+	/* The IOMMU's IRTEs not running, IsRunning cleared under standard, running_on cleared, full
+	 * barrier, the IRR of a blocking vCPU re-checked: avic/delivery.c says why this order is
+	 * what prevents lost wake-ups. */
 	delivery_put(&vcpu_delivery, v, blocking);
 }
 

@@ -13,7 +13,8 @@ for policy in POLICIES:
     if not os.path.exists(path):
         continue
     for line in open(path, errors="replace"):
-        m = re.search(r"\[bench\.elf\] bench: (\S+) (\S+) (\S+)$", line.strip())
+        # the guest's "[bench.elf] bench: ..." and the hypervisor's own "bench: ..." lines
+        m = re.search(r"\] bench: (\S+) (\S+) (\S+)$", line.strip())
         if m and m.group(1) != "tsc_hz":
             rows.setdefault(m.group(1), {})[policy] = m.group(2)
             units[m.group(1)] = m.group(3)

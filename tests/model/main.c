@@ -13,7 +13,15 @@
 #define C(policy, erratum, vcpus, ipis, variant, lost)                                             \
 	{                                                                                          \
 		AVIC_POLICY_##policy, erratum, vcpus, ipis, MAIN_HALTS, MAIN_PREEMPTS,             \
-		    MODEL_##variant, lost                                                          \
+		    MODEL_##variant, lost, 0, false                                                \
+	}
+/* The IOMMU posting MAIN_DEVICE_IRQS device interrupts to vCPU1 (no IPIs): its IRTE read and
+ * IRR write in one step (QEMU) or two (split). */
+#define MAIN_DEVICE_IRQS 2
+#define D(policy, split, variant, lost)                                                            \
+	{                                                                                          \
+		AVIC_POLICY_##policy, false, 2, 0, MAIN_HALTS, MAIN_PREEMPTS, MODEL_##variant,     \
+		    lost, MAIN_DEVICE_IRQS, split                                                  \
 	}
 
 static const struct model_config main_configs[] = {
@@ -32,6 +40,14 @@ static const struct model_config main_configs[] = {
     C(ERRATA, false, 2, 2, NO_BARRIER, true),
     C(SOFT, false, 2, 2, NO_RECHECK, true),
     C(SOFT, false, 2, 2, NO_BARRIER, true),
+    /* Guest-mode IRTEs: the IOMMU as a sender, the IRTE updated by load/put. */
+    D(ERRATA, false, AS_BUILT, false),
+    D(STANDARD, false, AS_BUILT, false),
+    D(ERRATA, false, IRTE_AFTER_CLEAR, true),
+    D(ERRATA, false, NO_RECHECK, true),
+    /* The window no order closes: an IRTE read before the put's update, the IRR written after
+     * the re-check (docs/iommu.md "Known limits"). */
+    D(ERRATA, true, AS_BUILT, true),
 };
 
 static const char *main_variant_name(enum model_variant v)
@@ -43,6 +59,8 @@ static const char *main_variant_name(enum model_variant v)
 		return "no re-check";
 	case MODEL_NO_BARRIER:
 		return "no barrier";
+	case MODEL_IRTE_AFTER_CLEAR:
+		return "IRTE late";
 	}
 	return "?";
 }
@@ -75,7 +93,8 @@ static const char *main_verdict(const struct model_config *c, const struct explo
 	if (r->failure != MODEL_FINE)
 		return " MISMATCH";
 	if (!k->sender_woke || !k->self_woke || !k->doorbell_taken ||
-	    (c->erratum && c->policy == AVIC_POLICY_STANDARD && !k->stale_reads))
+	    (c->erratum && c->policy == AVIC_POLICY_STANDARD && !k->stale_reads) ||
+	    (c->device_irqs && (!k->ga_log_woke || !k->iommu_doorbell)))
 		return " MISMATCH (paths not exercised)";
 	return "";
 }
@@ -83,14 +102,14 @@ static const char *main_verdict(const struct model_config *c, const struct explo
 int main(void)
 {
 	unsigned passed = 0, failed = 0;
-	printf(
-	    "| policy   | erratum | vCPUs | variant     | outcome            | expected | states  "
-	    "| transitions | depth | sender wakes | self wakes | doorbells taken | stale reads "
-	    "| ms   |\n");
-	printf(
-	    "|----------|---------|-------|-------------|--------------------|----------|--------"
-	    "-|-------------|-------|--------------|------------|-----------------|-------------"
-	    "|------|\n");
+	printf("| policy   | erratum | vCPUs | IOMMU  | variant     | outcome            | "
+	       "expected | states  "
+	       "| transitions | depth | sender wakes | self wakes | doorbells taken | stale reads "
+	       "| ms   |\n");
+	printf("|----------|---------|-------|--------|-------------|--------------------|---------"
+	       "-|--------"
+	       "-|-------------|-------|--------------|------------|-----------------|-------------"
+	       "|------|\n");
 	for (unsigned i = 0; i < sizeof(main_configs) / sizeof(main_configs[0]); i++) {
 		const struct model_config *c = &main_configs[i];
 		struct explore_result r;
@@ -105,16 +124,19 @@ int main(void)
 			failed++;
 		long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		const struct model_coverage *k = &r.coverage;
-		printf(
-		    "| %-8s | %-7s | %5u | %-11s | %-18s | %-8s | %7llu | %11llu | %5u | %12llu | "
-		    "%10llu | %15llu | %11llu | %4ld |%s\n",
-		    avic_policy_name(c->policy), c->erratum ? "on" : "off", c->vcpus,
-		    main_variant_name(c->variant), main_outcome(&r),
-		    c->expect_lost ? "lost" : "none", (unsigned long long)r.states,
-		    (unsigned long long)r.transitions, r.max_depth,
-		    (unsigned long long)k->sender_woke, (unsigned long long)k->self_woke,
-		    (unsigned long long)k->doorbell_taken, (unsigned long long)k->stale_reads, ms,
-		    verdict);
+		printf("| %-8s | %-7s | %5u | %-6s | %-11s | %-18s | %-8s | %7llu | %11llu | %5u | "
+		       "%12llu | "
+		       "%10llu | %15llu | %11llu | %4ld |%s\n",
+		       avic_policy_name(c->policy), c->erratum ? "on" : "off", c->vcpus,
+		       !c->device_irqs  ? "-"
+		       : c->iommu_split ? "split"
+		                        : "atomic",
+		       main_variant_name(c->variant), main_outcome(&r),
+		       c->expect_lost ? "lost" : "none", (unsigned long long)r.states,
+		       (unsigned long long)r.transitions, r.max_depth,
+		       (unsigned long long)k->sender_woke, (unsigned long long)k->self_woke,
+		       (unsigned long long)k->doorbell_taken, (unsigned long long)k->stale_reads,
+		       ms, verdict);
 	}
 	printf("\nBounds: vCPU0 writes the ICR (fixed, all-but-self) 2 times with 2 vCPUs, once "
 	       "with 3;"
@@ -126,8 +148,12 @@ int main(void)
 		if (!c->expect_lost)
 			continue;
 		struct explore_result r;
-		printf("\nTrace: %s, erratum %s, %u vCPUs, %s:\n", avic_policy_name(c->policy),
-		       c->erratum ? "on" : "off", c->vcpus, main_variant_name(c->variant));
+		printf("\nTrace: %s, erratum %s, %u vCPUs, IOMMU %s, %s:\n",
+		       avic_policy_name(c->policy), c->erratum ? "on" : "off", c->vcpus,
+		       !c->device_irqs  ? "-"
+		       : c->iommu_split ? "split"
+		                        : "atomic",
+		       main_variant_name(c->variant));
 		explore_run(c, &r, true);
 	}
 	printf("model: %u passed, %u failed\n", passed, failed);

@@ -12,10 +12,12 @@
 #include "avic/apic_regs.h"
 #include "avic/avic_policy.h"
 #include "avic/delivery.h"
+#include "iommu/irte.h"
 #include "kernel/types.h"
 
-#define MODEL_MAX_VCPUS 3
-#define MODEL_VECTOR    0x41 /* the IPI vector the sender uses */
+#define MODEL_MAX_VCPUS     3
+#define MODEL_VECTOR        0x41 /* the IPI vector the sender uses */
+#define MODEL_DEVICE_VECTOR 0x51 /* the device interrupt the IOMMU posts to vCPU1 */
 /* The part of each APIC page the model keeps: every register the delivery path reads or writes
  * (TPR, PPR, ISR, TMR, IRR) lies below the ESR. */
 #define MODEL_PAGE_BYTES (APIC_ESR + APIC_REG_STRIDE)
@@ -29,6 +31,9 @@ enum model_variant {
 	 * to other CPUs at any later point, after its own re-check of the IRR: what x86 allows
 	 * without the full barrier in DELIVERY_CLEAR_RUNNING_ON (SDM vol. 3 9.2.3.4). */
 	MODEL_NO_BARRIER,
+	/* put updates the IRTE after running_on is cleared and the IRR re-checked, instead of
+	 * first (as if DELIVERY_IRTE_PUT came after DELIVERY_RECHECK). */
+	MODEL_IRTE_AFTER_CLEAR,
 };
 
 struct model_config {
@@ -40,6 +45,11 @@ struct model_config {
 	unsigned preempts; /* schedule-outs of a running target per target */
 	enum model_variant variant;
 	bool expect_lost; /* the expected outcome */
+	/* The IOMMU as a sender: device interrupts posted to vCPU1 through its guest-mode IRTE. */
+	unsigned device_irqs;
+	/* The IOMMU reads the IRTE and sets the IRR in two steps (what hardware may do); else in
+	 * one (QEMU's model, under its global lock). */
+	bool iommu_split;
 };
 
 /* Where a vCPU's thread is, as the hypervisor's vcpu_run() goes (svm/vcpu.c). */
@@ -49,6 +59,7 @@ enum model_phase {
 	PHASE_SET_BLOCKED, /* no: state = BLOCKED */
 	PHASE_READ_STATE,  /* leaving the run loop: blocking = (state == BLOCKED) */
 	PHASE_PUT,         /* delivery put steps */
+	PHASE_IRTE_LATE,   /* MODEL_IRTE_AFTER_CLEAR: the IRTE update, after the put */
 	PHASE_OUT,         /* not loaded: asleep if BLOCKED, in the run queue if RUNNABLE */
 	PHASE_LOAD,        /* delivery load steps */
 	PHASE_ENTRY,       /* VMRUN: takes the pending IRR vectors (APM 15.29.8.3) */
@@ -68,7 +79,25 @@ struct model_vcpu {
 	uint64_t entry_before_clear; /* its value before IsRunning was last cleared */
 	bool entry_cleared;          /* ... if ever */
 	struct delivery d;           /* load/put in progress */
+	struct irte irte;            /* vCPU1: the guest-mode IRTE of the device (else 0) */
 	uint8_t page[MODEL_PAGE_BYTES] __attribute__((aligned(16)));
+};
+
+/* The IOMMU posting one device interrupt through vCPU1's IRTE (reference §4.1), and the
+ * hypervisor's GA log handler (iommu/intremap.c: vcpu_kick() of the tagged vCPU) on CPU0. */
+enum model_iommu_pc {
+	IOMMU_IDLE,    /* about to read the IRTE (and, not split, set the IRR) */
+	IOMMU_SET_IRR, /* split: set the IRR bit in the GA root page */
+	IOMMU_ACT,     /* IsRun -> doorbell to Destination; else GALogIntr -> GA log entry */
+};
+
+struct model_iommu {
+	uint8_t pc;
+	uint8_t irqs_left;
+	bool ga_log_pending; /* a GA log entry the handler has not taken */
+	bool handler_active; /* the handler's kick in d is in progress */
+	struct irte seen;    /* the IRTE as read */
+	struct delivery d;
 };
 
 /* The sender's ICR write, as the AVIC hardware and then the hypervisor carry it out. */
@@ -92,6 +121,7 @@ struct model_sender {
 struct model_state {
 	struct model_vcpu v[MODEL_MAX_VCPUS];
 	struct model_sender s;
+	struct model_iommu io;
 	uint8_t doorbells; /* bit i: a doorbell or host IPI in flight to host CPU i */
 };
 
@@ -103,6 +133,8 @@ enum model_transition_kind {
 	T_VCPU,     /* index: the vCPU; choice: 0 HLT, 1 preempt when in guest mode */
 	T_DOORBELL, /* index: the host CPU */
 	T_FLUSH,    /* index: the vCPU whose buffered running_on store becomes visible */
+	T_IOMMU,    /* the IOMMU's next step */
+	T_GA_LOG,   /* the GA log handler takes an entry, or its next delivery step */
 };
 
 struct model_transition {
@@ -129,6 +161,8 @@ struct model_coverage {
 	uint64_t
 	    doorbell_taken;   /* a doorbell/IPI reached a vCPU in guest mode with an IRR vector */
 	uint64_t stale_reads; /* the AVIC acted on a pre-clear IsRunning (erratum) */
+	uint64_t ga_log_woke; /* the GA log handler's kick found vCPU1 BLOCKED */
+	uint64_t iommu_doorbell; /* the IOMMU rang a doorbell (IsRun=1) */
 };
 const struct model_coverage *system_coverage(void);
 

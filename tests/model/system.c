@@ -84,6 +84,21 @@ static void system_doorbell(uint32_t host_apic_id)
 	system_now->doorbells |= (uint8_t)(1u << host_apic_id);
 }
 
+/* intremap_vcpu_update() on the model's one IRTE; in MODEL_IRTE_AFTER_CLEAR the put's update is
+ * left to PHASE_IRTE_LATE. */
+static void system_irte_apply(struct model_vcpu *m, int64_t host_apic_id, bool ga_log_intr)
+{
+	if (irte_lo_get_remap_en(m->irte.lo))
+		m->irte = irte_with_vcpu(m->irte, host_apic_id, ga_log_intr);
+}
+
+static void system_irte_update(struct vcpu *v, int64_t host_apic_id, bool ga_log_intr)
+{
+	if (host_apic_id < 0 && system_config->variant == MODEL_IRTE_AFTER_CLEAR)
+		return;
+	system_irte_apply(system_vcpu(v), host_apic_id, ga_log_intr);
+}
+
 static struct delivery_ops system_ops = {
     .running_on = system_running_on,
     .physical_entry = system_physical_entry,
@@ -91,6 +106,7 @@ static struct delivery_ops system_ops = {
     .has_wake_event = system_has_wake_event,
     .wake = system_wake,
     .doorbell = system_doorbell,
+    .irte_update = system_irte_update,
 };
 
 /* What delivery step d is about to do in the current state, as a trace line's tail. */
@@ -123,6 +139,22 @@ static void system_step_text(const struct delivery *d, char *text, size_t size)
 		snprintf(text, size, "physical table entry for schedule-in (%s)",
 		         system_config->policy == AVIC_POLICY_STANDARD ? "IsRunning = 1"
 		                                                       : "no IsRunning");
+		break;
+	case DELIVERY_IRTE_LOAD:
+	case DELIVERY_IRTE_PUT:
+		if (!irte_lo_get_remap_en(m->irte.lo)) {
+			snprintf(text, size, "no IRTE targets it");
+			break;
+		}
+		if (d->step == DELIVERY_IRTE_PUT) {
+			snprintf(text, size, "IRTE: IsRun = 0, GALogIntr = %u%s", d->blocking,
+			         system_config->variant == MODEL_IRTE_AFTER_CLEAR
+			             ? " (moved after the put)"
+			             : "");
+			break;
+		}
+		snprintf(text, size, "IRTE: Destination = CPU%u, IsRun = 1, GALogIntr = 0",
+		         d->host_apic_id);
 		break;
 	case DELIVERY_ENTRY_PUT:
 		snprintf(text, size, "physical table entry for schedule-out (%s)",
@@ -173,11 +205,15 @@ void system_init(struct model_state *s, const struct model_config *c)
 			m->halts_left = (uint8_t)c->halts;
 			m->preempts_left = (uint8_t)c->preempts;
 		}
+		if (i == 1 && c->device_irqs)
+			m->irte = irte_guest(MODEL_DEVICE_VECTOR, (i + 1) * PAGE_SIZE, i);
 		delivery_load(&system_ops, system_vcpus[i], i);
 		m->phase = PHASE_GUEST;
 	}
 	s->s.pc = SENDER_GUEST;
 	s->s.ipis_left = (uint8_t)c->ipis;
+	s->io.pc = IOMMU_IDLE;
+	s->io.irqs_left = (uint8_t)c->device_irqs;
 }
 
 unsigned system_transitions(const struct model_state *s, struct model_transition *out)
@@ -216,6 +252,10 @@ unsigned system_transitions(const struct model_state *s, struct model_transition
 	for (unsigned cpu = 0; cpu < c->vcpus; cpu++)
 		if (s->doorbells & (1u << cpu))
 			out[n++] = (struct model_transition){T_DOORBELL, (uint8_t)cpu, 0};
+	if (s->io.pc != IOMMU_IDLE || s->io.irqs_left)
+		out[n++] = (struct model_transition){T_IOMMU, 0, 0};
+	if (s->io.handler_active || s->io.ga_log_pending)
+		out[n++] = (struct model_transition){T_GA_LOG, 0, 0};
 	return n;
 }
 
@@ -295,7 +335,15 @@ static void system_vcpu_step(struct model_state *s, unsigned i, unsigned choice,
 		break;
 	case PHASE_PUT:
 		if (system_delivery_step(m, text, i))
-			m->phase = PHASE_OUT;
+			m->phase = system_config->variant == MODEL_IRTE_AFTER_CLEAR
+			               ? PHASE_IRTE_LATE
+			               : PHASE_OUT;
+		break;
+	case PHASE_IRTE_LATE:
+		system_irte_apply(m, -1, m->d.blocking);
+		m->phase = PHASE_OUT;
+		snprintf(text, MODEL_TEXT, "vCPU%u: IRTE: IsRun = 0, GALogIntr = %u (late)", i,
+		         m->d.blocking);
 		break;
 	case PHASE_OUT:
 		delivery_load_begin(&m->d, system_vcpus[i], i);
@@ -411,6 +459,68 @@ static void system_sender_step(struct model_state *s, unsigned choice, char *tex
 	}
 }
 
+/* The IOMMU posting a device interrupt through vCPU1's guest-mode IRTE. */
+static void system_iommu_step(struct model_state *s, char *text)
+{
+	struct model_iommu *io = &s->io;
+	struct model_vcpu *t = &s->v[1];
+	switch ((enum model_iommu_pc)io->pc) {
+	case IOMMU_IDLE:
+		io->irqs_left--;
+		io->seen = t->irte;
+		if (system_config->iommu_split) {
+			io->pc = IOMMU_SET_IRR;
+			snprintf(text, MODEL_TEXT,
+			         "IOMMU: device interrupt, reads the IRTE (IsRun=%u)",
+			         (unsigned)irte_lo_get_is_run(io->seen.lo));
+			break;
+		}
+		hardware_set_irr(t, MODEL_DEVICE_VECTOR);
+		io->pc = IOMMU_ACT;
+		snprintf(text, MODEL_TEXT,
+		         "IOMMU: device interrupt, reads the IRTE (IsRun=%u), sets IRR of vCPU1",
+		         (unsigned)irte_lo_get_is_run(io->seen.lo));
+		break;
+	case IOMMU_SET_IRR:
+		hardware_set_irr(t, MODEL_DEVICE_VECTOR);
+		io->pc = IOMMU_ACT;
+		snprintf(text, MODEL_TEXT, "IOMMU: sets IRR of vCPU1");
+		break;
+	case IOMMU_ACT:
+		if (irte_lo_get_is_run(io->seen.lo)) {
+			uint32_t cpu = irte_destination(io->seen);
+			system_doorbell(cpu);
+			system_covered.iommu_doorbell++;
+			snprintf(text, MODEL_TEXT, "IOMMU: IsRun=1: doorbell to CPU%u", cpu);
+		} else if (irte_lo_get_ga_log_intr(io->seen.lo)) {
+			io->ga_log_pending = true;
+			snprintf(text, MODEL_TEXT, "IOMMU: IsRun=0, GALogIntr=1: GA log entry");
+		} else {
+			snprintf(text, MODEL_TEXT, "IOMMU: IsRun=0, GALogIntr=0: IRR only");
+		}
+		io->pc = IOMMU_IDLE;
+		break;
+	}
+}
+
+/* The GA log handler on CPU0: vcpu_kick() of the tagged vCPU, one delivery step at a time. */
+static void system_ga_log_step(struct model_state *s, char *text)
+{
+	struct model_iommu *io = &s->io;
+	if (!io->handler_active) {
+		io->ga_log_pending = false;
+		io->handler_active = true;
+		delivery_kick_begin(&io->d, system_vcpus[1], 0);
+		snprintf(text, MODEL_TEXT, "CPU0: GA log handler takes the entry: kick vCPU1");
+		return;
+	}
+	if (io->d.step == DELIVERY_WAKE_TARGET && s->v[1].state == MODEL_BLOCKED)
+		system_covered.ga_log_woke++;
+	system_trace_delivery(text, 0, " (GA log)", &io->d);
+	if (delivery_step(&io->d, &system_ops))
+		io->handler_active = false;
+}
+
 void system_apply(struct model_state *s, const struct model_transition *t, char *text)
 {
 	system_now = s;
@@ -435,6 +545,12 @@ void system_apply(struct model_state *s, const struct model_transition *t, char 
 			         "ignored",
 			         t->index, t->index);
 		}
+		break;
+	case T_IOMMU:
+		system_iommu_step(s, text);
+		break;
+	case T_GA_LOG:
+		system_ga_log_step(s, text);
 		break;
 	case T_FLUSH:
 		s->v[t->index].running_on = s->v[t->index].store_buffer;
@@ -476,6 +592,7 @@ size_t system_key(const struct model_state *s, uint8_t *buf, size_t size)
 		at = system_put(buf, at, size, &m->entry_before_clear,
 		                sizeof(m->entry_before_clear));
 		at = system_key_delivery(&m->d, buf, at, size);
+		at = system_put(buf, at, size, &m->irte, sizeof(m->irte));
 		for (unsigned w = 0; w < APIC_VECTOR_WORDS; w++)
 			at = system_put(buf, at, size, m->page + APIC_IRR + w * APIC_REG_STRIDE, 4);
 	}
@@ -484,7 +601,12 @@ size_t system_key(const struct model_state *s, uint8_t *buf, size_t size)
 	    sd->pc,      sd->ipis_left, sd->target, sd->target_not_running, sd->first_not_running,
 	    s->doorbells};
 	at = system_put(buf, at, size, b, sizeof(b));
-	return system_key_delivery(&sd->d, buf, at, size);
+	at = system_key_delivery(&sd->d, buf, at, size);
+	const struct model_iommu *io = &s->io;
+	uint8_t ib[4] = {io->pc, io->irqs_left, io->ga_log_pending, io->handler_active};
+	at = system_put(buf, at, size, ib, sizeof(ib));
+	at = system_put(buf, at, size, &io->seen, sizeof(io->seen));
+	return system_key_delivery(&io->d, buf, at, size);
 }
 
 enum model_failure system_failure(const struct model_state *s, char *text)
@@ -497,14 +619,14 @@ enum model_failure system_failure(const struct model_state *s, char *text)
 			snprintf(text, MODEL_TEXT,
 			         "LOST WAKE-UP: vCPU%u is blocked with vector 0x%x in "
 			         "its IRR and nobody will wake it",
-			         i, MODEL_VECTOR);
+			         i, vapic_pending_vector(m->page));
 			return MODEL_LOST_WAKEUP;
 		}
 		if (m->phase == PHASE_GUEST) {
 			snprintf(text, MODEL_TEXT,
 			         "STRANDED: vCPU%u runs with vector 0x%x in its IRR "
 			         "and no doorbell on the way",
-			         i, MODEL_VECTOR);
+			         i, vapic_pending_vector(m->page));
 			return MODEL_STRANDED;
 		}
 	}
