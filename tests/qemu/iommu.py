@@ -260,6 +260,14 @@ for policy, pinned in (("errata", False), ("standard", False), ("soft", False),
                 + ("guest-mode" if ga else "remapped") + " IRTE$"] + DEVICE_IRQ_CLOSING,
         check=guest_mode_checks(pinned) if ga else remapped_checks,
         forbid=FORBID + [r"FAIL", r"intremap: "]))
+# Stock QEMU 7.2 (no AVIC, no GAMSup): its amd-iommu remaps the 32-bit IRTE the same way.
+TESTS.append(dict(
+    name="iommu-device-irq-soft-stock", boot="grub-bios", machine="q35", smp=2,
+    qemu_args=FIRMWARE + DEVICES, cpu="EPYC-Rome,+svm", cmdline="policy=soft iommu-test=edu-irq",
+    guests=DEVICE_IRQ,
+    expect=[r"^intremap-test: edu \S+ MSI \(address 0xfee00000 data 0x0\) -> entry 0 -> vm "
+            r"device_irq.elf vcpu 1 vector 0x61 through a remapped IRTE$"] + DEVICE_IRQ_CLOSING,
+    check=remapped_checks, forbid=FORBID + [r"FAIL", r"intremap: "]))
 # MSIs of the assigned edu, with 4 vCPUs on 2 host CPUs, count=20 per case: to the sending vCPU,
 # to a halted vCPU, to a running vCPU, to a vCPU among three busy ones; every one counted. Under
 # soft the IRTEs are remapped and doorbell injects; under errata and standard (the AVIC platform)
