@@ -3,9 +3,8 @@
  * BIND) and raises one edu interrupt per RAISE. The boot CPU raises them one at a time, each only
  * after the previous one arrived, while CPU 1 spins with interrupts enabled (phase 1) and while
  * it sits in HLT (phase 2, the GA log wake-up); with both vCPUs pinned to one host CPU (the
- * test's cpus=), CPU 1 is scheduled out while the boot CPU raises. After each phase the
- * hypervisor prints CPU 1's IRTE counters (op REPORT) for tests/qemu/iommu.py. Needs 2 CPUs and
- * doorbell. */
+ * test's cpus=), CPU 1 is scheduled out while the boot CPU raises. After each phase it prints
+ * CPU 1's IRTE counters (op COUNTER) for tests/qemu/iommu.py. Needs 2 CPUs and doorbell. */
 #include "guests/lib/apic.h"
 #include "guests/lib/doorbell.h"
 #include "guests/lib/idt.h"
@@ -61,6 +60,11 @@ static void target(unsigned cpu)
 	cli();
 }
 
+static long counter(unsigned which)
+{
+	return doorbell_hypercall(HC_TEST_DEVICE_IRQ, HC_DEVICE_IRQ_COUNTER, which, 0);
+}
+
 /* Raises INTERRUPTS edu interrupts, each after the previous one arrived; returns how many
  * arrived. In HALT mode each waits until the target is back in HLT. */
 static uint32_t raise_all(enum mode m)
@@ -98,6 +102,8 @@ void guest_main(const struct multiboot_info *mbi)
 	                "edu's MSI bound to CPU %u, vector 0x%x (iommu-test=edu-irq)", TARGET_CPU,
 	                DEVICE_VECTOR))
 		return;
+	printf("info: edu's MSI goes to CPU %u through a %s IRTE\n", TARGET_CPU,
+	       counter(HC_DEVICE_IRQ_GUEST_MODE) ? "guest-mode" : "remapped");
 	mode = SPIN;
 	unsigned n = smp_start_all(target);
 	/* phase 1 is about a running target: not one still halted in the runtime's idle loop */
@@ -112,7 +118,12 @@ void guest_main(const struct multiboot_info *mbi)
 		test_check(got == INTERRUPTS,
 		           "target %s: %u of %u edu interrupts arrived, none lost", mode_names[m],
 		           got, INTERRUPTS);
-		doorbell_hypercall(HC_TEST_DEVICE_IRQ, HC_DEVICE_IRQ_REPORT, m + 1, 0);
+		printf(
+		    "info: phase %u: vcpu %u irte_sched_in=%ld irte_sched_out=%ld ga_log_wake=%ld "
+		    "irq_remapped=%ld bogus_tags=%ld\n",
+		    m + 1, TARGET_CPU, counter(HC_DEVICE_IRQ_IRTE_SCHED_IN),
+		    counter(HC_DEVICE_IRQ_IRTE_SCHED_OUT), counter(HC_DEVICE_IRQ_GA_LOG_WAKE),
+		    counter(HC_DEVICE_IRQ_IRQ_REMAPPED), counter(HC_DEVICE_IRQ_BOGUS_TAGS));
 	}
 	mode = DONE;
 	/* a HLTed target needs an interrupt to see DONE */

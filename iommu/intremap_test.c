@@ -41,11 +41,6 @@ static long bind(struct vcpu *v, uint64_t index, uint64_t vector)
 	            pci_read32(edu->bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	edu_bar = pci_read32(edu->bdf, PCI_BAR0) & ~0xfull;
 	target = t;
-	printk("intremap-test: edu " PCI_BDF_FMT
-	       " MSI (address 0x%lx data 0x%x) -> entry %u -> vm %s "
-	       "vcpu %u vector 0x%lx through a %s IRTE\n",
-	       PCI_BDF_ARGS(edu->bdf), m.address, m.data, EDU_MSI_INDEX, v->vm->name, t->index,
-	       vector, iommu_ga_enabled() ? "guest-mode" : "remapped");
 	return HC_OK;
 }
 
@@ -89,13 +84,19 @@ long intremap_test_hypercall(struct vcpu *v, uint64_t op, uint64_t a, uint64_t b
 		edu_write32(EDU_IRQ_RAISE, EDU_IRQ_STATUS_BIT);
 		edu_write32(EDU_IRQ_ACK, EDU_IRQ_STATUS_BIT);
 		return HC_OK;
-	case HC_DEVICE_IRQ_REPORT: {
-		const uint64_t *e = target->stats.event;
-		printk("intremap-test: phase %lu: vcpu %u irte_sched_in=%lu irte_sched_out=%lu "
-		       "ga_log_wake=%lu irq_remapped=%lu bogus_tags=%u\n",
-		       a, target->index, e[EVENT_IRTE_SCHED_IN], e[EVENT_IRTE_SCHED_OUT],
-		       e[EVENT_GA_LOG_WAKE], e[EVENT_IRQ_REMAPPED], intremap_bogus_tags());
-		return HC_OK;
+	case HC_DEVICE_IRQ_COUNTER: {
+		static const enum exit_event events[HC_DEVICE_IRQ_COUNTERS] = {
+		    [HC_DEVICE_IRQ_IRTE_SCHED_IN] = EVENT_IRTE_SCHED_IN,
+		    [HC_DEVICE_IRQ_IRTE_SCHED_OUT] = EVENT_IRTE_SCHED_OUT,
+		    [HC_DEVICE_IRQ_GA_LOG_WAKE] = EVENT_GA_LOG_WAKE,
+		    [HC_DEVICE_IRQ_IRQ_REMAPPED] = EVENT_IRQ_REMAPPED};
+		if (a == HC_DEVICE_IRQ_GUEST_MODE)
+			return iommu_ga_enabled();
+		if (a == HC_DEVICE_IRQ_BOGUS_TAGS)
+			return intremap_bogus_tags();
+		if (a >= HC_DEVICE_IRQ_COUNTERS)
+			return HC_E_INVAL;
+		return (long)__atomic_load_n(&target->stats.event[events[a]], __ATOMIC_RELAXED);
 	}
 	default:
 		return HC_E_NOSYS;

@@ -31,7 +31,14 @@ enum hypercall {
 /* HC_TEST_DEVICE_IRQ operations. */
 #define HC_DEVICE_IRQ_BIND   0 /* RCX = target vCPU index, RDX = guest vector: edu's MSI to it */
 #define HC_DEVICE_IRQ_RAISE  1 /* one edu interrupt */
-#define HC_DEVICE_IRQ_REPORT 2 /* RCX = phase: print the target's IRTE/GA log counters */
+#define HC_DEVICE_IRQ_COUNTER 2 /* RCX = which: -> one of the counters below */
+#define HC_DEVICE_IRQ_GUEST_MODE     0 /* 1: a guest-mode IRTE, 0: a remapped one */
+#define HC_DEVICE_IRQ_IRTE_SCHED_IN  1 /* the target's stats (docs/stats.md) ... */
+#define HC_DEVICE_IRQ_IRTE_SCHED_OUT 2
+#define HC_DEVICE_IRQ_GA_LOG_WAKE    3
+#define HC_DEVICE_IRQ_IRQ_REMAPPED   4
+#define HC_DEVICE_IRQ_BOGUS_TAGS     5 /* ... and GA log entries with a bogus tag */
+#define HC_DEVICE_IRQ_COUNTERS       6
 
 #define HC_OK 0
 #define HC_E_NOSYS (-1L)
