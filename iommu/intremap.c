@@ -245,7 +245,7 @@ static void remapped_irq(struct trap_frame *f)
 /* A GA log entry: an interrupt was posted into the IRR of a vCPU whose IRTE said not running
  * with GALogIntr. vcpu_kick() is the second half of a post (the IRR is already set): it wakes the
  * vCPU if it is blocked, rings the CPU it runs on if it was loaded meanwhile. */
-static void ga_log_wake(uint32_t tag, uint16_t device_id)
+void intremap_ga_log_entry(uint32_t tag, uint16_t device_id)
 {
 	(void)device_id;
 	__atomic_add_fetch(&handlers_active, 1, __ATOMIC_SEQ_CST);
@@ -270,7 +270,7 @@ unsigned intremap_bogus_tags(void)
 
 void intremap_init(void)
 {
-	iommu_set_ga_log_handler(ga_log_wake);
+	iommu_set_ga_log_handler(intremap_ga_log_entry);
 	for (unsigned v = HOST_VECTOR_FIRST; v < HOST_VECTOR_END; v++)
 		trap_set_handler((uint8_t)v, remapped_irq);
 	intremap_test_bench();

@@ -105,5 +105,8 @@ bool intremap_tag_decode(uint32_t tag, unsigned *vm_id, unsigned *vcpu_index);
 void intremap_init(void);
 /* GA log entries whose tag named no live vCPU. */
 unsigned intremap_bogus_tags(void);
+/* The GA log handler itself (what intremap_init() installs), for iommu-test=edu-irq to feed it
+ * tags that must be refused. */
+void intremap_ga_log_entry(uint32_t tag, uint16_t device_id);
 
 #endif

@@ -31,6 +31,11 @@ static long bind(struct vcpu *v, uint64_t index, uint64_t vector)
 			return HC_E_INVAL;
 		bound_vm = v->vm;
 	}
+	/* GA log entries that name no vCPU of a live VM: no magic, a VM without tables, a vCPU
+	 * index past this VM's: each must be counted and ignored (HC_DEVICE_IRQ_BOGUS_TAGS) */
+	intremap_ga_log_entry(0x00000001u, edu->bdf);
+	intremap_ga_log_entry(intremap_tag(0xfff0, 0), edu->bdf);
+	intremap_ga_log_entry(intremap_tag(v->vm->id, VM_MAX_VCPUS - 1), edu->bdf);
 	struct vcpu *t = v->vm->vcpu[index];
 	if (!intremap_bind(table, EDU_MSI_INDEX, t, (uint8_t)vector))
 		return HC_E_INVAL;
