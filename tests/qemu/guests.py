@@ -114,7 +114,7 @@ TESTS = [
     # the virtual local APIC (issue "The virtual local APIC"): IPIs of every kind to running
     # and halted targets, TPR, EOI order, timers; then the storm, 4 vCPUs on 2 CPUs
     vm_test("ipi", [("build/guests/ipi.elf", "vcpus=4")], closing("ipi")),
-    vm_test("ipi-storm", [("build/guests/ipi_storm.elf", 'vcpus=4 args="count=2000"')],
+    vm_test("ipi-storm", [("build/guests/ipi_storm.elf", 'vcpus=4 args="count=2000 limit_s=180"')],
             closing("ipi_storm") + [r"^stats vm=ipi_storm.elf vcpu=3 event=ipi_sent count=\d+$"],
             timeout=240, cmdline="timeout=200"),
     # an unmodified Multiboot2 ELF64 kernel: doorbell itself, as a guest of doorbell (SVM hidden,
