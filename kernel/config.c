@@ -24,6 +24,13 @@ static bool config_option(void *ctx, const char *key, const char *value)
 			pr_err("config: timeout=%s: expected seconds\n", value);
 	} else if (!strcmp(key, "iommu-test")) {
 		strlcpy(c->iommu_test, value, sizeof(c->iommu_test));
+	} else if (!strcmp(key, "test-race")) {
+		if (!strcmp(value, "wake")) {
+			c->test_race_wake = true;
+			printk("test-race: wake/block race windows widened (tests only)\n");
+		} else {
+			pr_err("config: test-race=%s: expected wake\n", value);
+		}
 	} else if (!strcmp(key, "test-fault")) {
 		strlcpy(c->test_fault, value[0] ? value : "pf", sizeof(c->test_fault));
 	} else {

@@ -19,6 +19,7 @@
 #include "avic/avic.h"
 #include "svm/platform.h"
 #include "svm/svm.h"
+#include "svm/test_race.h"
 #include "svm/vcpu.h"
 #include "svm/vm.h"
 #include "iommu/intremap.h"
@@ -281,5 +282,6 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		pr_err("doorbell: VMs destroyed but %ld pages were not returned\n",
 		       (long)(free_before - free_after));
 	printk("doorbell: %u VM(s) ran, %u could not start\n", n, failed_to_start);
+	test_race_report();
 	return status;
 }

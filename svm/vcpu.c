@@ -10,6 +10,7 @@
 #include "kernel/x86.h"
 #include "svm/exit.h"
 #include "svm/svm.h"
+#include "svm/test_race.h"
 #include "svm/vm.h"
 
 bool vcpu_has_wake_event(struct vcpu *v)
@@ -58,13 +59,21 @@ static void ops_irte_update(struct vcpu *v, int64_t host_apic_id, bool ga_log_in
 	v->stats.event[host_apic_id >= 0 ? EVENT_IRTE_SCHED_IN : EVENT_IRTE_SCHED_OUT] += n;
 }
 
+/* A wake-up by the delivery protocol (a sender's, of a target it found not loaded, or a blocker's
+ * own after its re-check); test-race=wake may delay it first. */
+static bool ops_wake(struct vcpu *v)
+{
+	test_race_delay(TEST_RACE_WAKE);
+	return vcpu_wake(v);
+}
+
 static struct delivery_ops vcpu_delivery = {
 	.policy = AVIC_POLICY_SOFT,
 	.running_on = ops_running_on,
 	.physical_entry = avic_physical_entry,
 	.apic_page = ops_apic_page,
 	.has_wake_event = vcpu_has_wake_event,
-	.wake = vcpu_wake,
+	.wake = ops_wake,
 	.doorbell = ops_doorbell,
 	.irte_update = ops_irte_update,
 };
@@ -280,6 +289,8 @@ void vcpu_run(struct vcpu *v)
 	}
 	/* A waiting vCPU's put re-checks for a wake-up that raced with its sleep (delivery.c). The
 	 * state is not read again here: a waker may have made it RUNNABLE and queued it already. */
+	if (why == LEAVE_WAIT)
+		test_race_delay(TEST_RACE_PUT);
 	vcpu_put(v, why == LEAVE_WAIT);
 	if (why == LEAVE_STOP) {
 		vm_vcpu_stopped(v);

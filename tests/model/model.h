@@ -34,6 +34,10 @@ enum model_variant {
 	/* put updates the IRTE after running_on is cleared and the IRR re-checked, instead of
 	 * first (as if DELIVERY_IRTE_PUT came after DELIVERY_RECHECK). */
 	MODEL_IRTE_AFTER_CLEAR,
+	/* vcpu_run()'s tail as it was before commit 4ae3f60: it re-read the state after leaving the
+	 * loop and put back in its run queue any vCPU it found RUNNABLE, including one that had
+	 * blocked and been woken (and queued) by another CPU since. */
+	MODEL_REREAD_STATE,
 };
 
 struct model_config {
@@ -50,6 +54,9 @@ struct model_config {
 	/* The IOMMU reads the IRTE and sets the IRR in two steps (what hardware may do); else in
 	 * one (QEMU's model, under its global lock). */
 	bool iommu_split;
+	/* A failure other than a lost wake-up that the configuration must find (enum
+	 * model_failure; 0 = none). */
+	unsigned expect_failure;
 };
 
 /* Where a vCPU's thread is, as the hypervisor's vcpu_run() goes (svm/vcpu.c). */
@@ -57,10 +64,10 @@ enum model_phase {
 	PHASE_GUEST,       /* loaded, in guest mode */
 	PHASE_HLT_CHECK,   /* HLT exit: anything to wake up for? */
 	PHASE_SET_BLOCKED, /* no: state = BLOCKED */
-	PHASE_READ_STATE,  /* leaving the run loop: blocking = (state == BLOCKED) */
+	PHASE_READ_STATE,  /* leaving the run loop after it blocked: put (blocking), no re-queue */
 	PHASE_PUT,         /* delivery put steps */
 	PHASE_IRTE_LATE,   /* MODEL_IRTE_AFTER_CLEAR: the IRTE update, after the put */
-	PHASE_OUT,         /* not loaded: asleep if BLOCKED, in the run queue if RUNNABLE */
+	PHASE_OUT,         /* not loaded: asleep if BLOCKED, else waits in its CPU's run queue */
 	PHASE_LOAD,        /* delivery load steps */
 	PHASE_ENTRY,       /* VMRUN: takes the pending IRR vectors (APM 15.29.8.3) */
 };
@@ -71,6 +78,9 @@ struct model_vcpu {
 	uint8_t phase; /* enum model_phase */
 	uint8_t halts_left, preempts_left;
 	bool halted;
+	uint8_t queued;    /* entries for it in its CPU's run queue (kernel/sched.c) */
+	bool queued_twice; /* it was ever queued while already queued */
+	bool requeue;      /* the put in progress ends with sched_enqueue() (preempted) */
 	uint32_t state;       /* enum model_vcpu_state, CAS by wake() */
 	int32_t running_on;   /* as other CPUs see it */
 	int32_t store_buffer; /* MODEL_NO_BARRIER: the store not yet visible */
@@ -152,6 +162,11 @@ enum model_failure {
 	MODEL_FINE,
 	MODEL_LOST_WAKEUP, /* a target blocked with an interrupt pending, nobody left to wake it */
 	MODEL_STRANDED,    /* a target left in guest mode with an interrupt it was never told of */
+	/* A vCPU put in its run queue while already in it. The queue is a singly linked list
+	 * (struct vcpu.runq_next): the second sched_enqueue() cuts off every vCPU queued after the
+	 * first entry, and those stay RUNNABLE on no queue, never to run again. */
+	MODEL_QUEUED_TWICE,
+	MODEL_UNQUEUED, /* a vCPU runnable, not loaded, in no run queue: it never runs again */
 };
 /* How often the explored transitions took the paths a proof relies on: a run that never
  * exercised a wake-up would prove nothing about them. Counted over all transitions taken. */
@@ -163,6 +178,9 @@ struct model_coverage {
 	uint64_t stale_reads; /* the AVIC acted on a pre-clear IsRunning (erratum) */
 	uint64_t ga_log_woke; /* the GA log handler's kick found vCPU1 BLOCKED */
 	uint64_t iommu_doorbell; /* the IOMMU rang a doorbell (IsRun=1) */
+	/* a sender's wake() found the target BLOCKED but still loaded, between its state =
+	 * BLOCKED and the end of its put: the case MODEL_REREAD_STATE queues twice */
+	uint64_t woke_loaded;
 };
 const struct model_coverage *system_coverage(void);
 

@@ -69,13 +69,22 @@ static bool system_has_wake_event(struct vcpu *v)
 	return system_irr_pending(system_vcpu(v));
 }
 
-/* vcpu_wake(): BLOCKED -> RUNNABLE (the CAS); queued means PHASE_OUT may load it. */
+/* sched_enqueue(): one more entry in its CPU's run queue. */
+static void system_enqueue(struct model_vcpu *m)
+{
+	if (m->queued)
+		m->queued_twice = true;
+	m->queued++;
+}
+
+/* vcpu_wake(): BLOCKED -> RUNNABLE (the CAS), then sched_enqueue(). */
 static bool system_wake(struct vcpu *v)
 {
 	struct model_vcpu *m = system_vcpu(v);
 	if (m->state != MODEL_BLOCKED)
 		return false;
 	m->state = MODEL_RUNNABLE;
+	system_enqueue(m);
 	return true;
 }
 
@@ -227,6 +236,11 @@ unsigned system_transitions(const struct model_state *s, struct model_transition
 		    hardware_stale_read_possible(&s->v[sd->target], c->erratum))
 			out[n++] = (struct model_transition){T_SENDER, 0, 1};
 	}
+	/* A run queue with a vCPU in it twice is already broken: stop there, system_failure()
+	 * reports it. */
+	for (unsigned i = 1; i < c->vcpus; i++)
+		if (s->v[i].queued_twice)
+			return 0;
 	for (unsigned i = 1; i < c->vcpus; i++) {
 		const struct model_vcpu *m = &s->v[i];
 		switch ((enum model_phase)m->phase) {
@@ -239,7 +253,7 @@ unsigned system_transitions(const struct model_state *s, struct model_transition
 		case PHASE_OUT:
 			/* A CPU drains its store buffer before the next store (x86 stores are
 			 * seen in order), here the running_on of the next schedule-in. */
-			if (m->state == MODEL_RUNNABLE && !m->store_buffered)
+			if (m->state == MODEL_RUNNABLE && m->queued && !m->store_buffered)
 				out[n++] = (struct model_transition){T_VCPU, (uint8_t)i, 0};
 			break;
 		default:
@@ -266,9 +280,11 @@ static void system_cover(const struct delivery *d)
 		return;
 	if (system_now->v[d->vcpu->index].state != MODEL_BLOCKED)
 		return;
-	if (d->step == DELIVERY_WAKE_TARGET)
+	if (d->step == DELIVERY_WAKE_TARGET) {
 		system_covered.sender_woke++;
-	else
+		if (system_now->v[d->vcpu->index].phase != PHASE_OUT)
+			system_covered.woke_loaded++;
+	} else
 		system_covered.self_woke++;
 }
 
@@ -294,6 +310,16 @@ static bool system_delivery_step(struct model_vcpu *m, char *text, unsigned inde
 	return done;
 }
 
+/* The end of vcpu_run() for a preempted vCPU: back in its run queue once put. */
+static void system_requeue(struct model_vcpu *m, char *text)
+{
+	if (!m->requeue)
+		return;
+	m->requeue = false;
+	system_enqueue(m);
+	strncat(text, "; back in its run queue", MODEL_TEXT - strlen(text) - 1);
+}
+
 static void system_vcpu_step(struct model_state *s, unsigned i, unsigned choice, char *text)
 {
 	struct model_vcpu *m = &s->v[i];
@@ -307,6 +333,7 @@ static void system_vcpu_step(struct model_state *s, unsigned i, unsigned choice,
 		} else {
 			m->preempts_left--;
 			delivery_put_begin(&m->d, system_vcpus[i], false);
+			m->requeue = true;
 			m->phase = PHASE_PUT;
 			snprintf(text, MODEL_TEXT, "vCPU%u: preempted, #VMEXIT, put (not blocking)",
 			         i);
@@ -327,25 +354,40 @@ static void system_vcpu_step(struct model_state *s, unsigned i, unsigned choice,
 		snprintf(text, MODEL_TEXT, "vCPU%u: state = BLOCKED", i);
 		break;
 	case PHASE_READ_STATE:
-		delivery_put_begin(&m->d, system_vcpus[i], m->state == MODEL_BLOCKED);
+		if (system_config->variant == MODEL_REREAD_STATE) {
+			bool blocked = m->state == MODEL_BLOCKED;
+			delivery_put_begin(&m->d, system_vcpus[i], blocked);
+			m->requeue = !blocked;
+			snprintf(text, MODEL_TEXT, "vCPU%u: re-reads state %s, put (%s)", i,
+			         blocked ? "BLOCKED" : "RUNNABLE",
+			         blocked ? "blocking" : "not blocking, then re-queue");
+		} else {
+			/* It left the loop because it blocked: a blocking put and no re-queue,
+			 * whatever a waker has done to its state since (the waker queued it). */
+			delivery_put_begin(&m->d, system_vcpus[i], true);
+			snprintf(text, MODEL_TEXT, "vCPU%u: left the loop blocked: put (blocking)", i);
+		}
 		m->phase = PHASE_PUT;
-		snprintf(text, MODEL_TEXT, "vCPU%u: reads state %s, put (%sblocking)", i,
-		         m->state == MODEL_BLOCKED ? "BLOCKED" : "RUNNABLE",
-		         m->state == MODEL_BLOCKED ? "" : "not ");
 		break;
 	case PHASE_PUT:
-		if (system_delivery_step(m, text, i))
-			m->phase = system_config->variant == MODEL_IRTE_AFTER_CLEAR
-			               ? PHASE_IRTE_LATE
-			               : PHASE_OUT;
+		if (!system_delivery_step(m, text, i))
+			break;
+		if (system_config->variant == MODEL_IRTE_AFTER_CLEAR) {
+			m->phase = PHASE_IRTE_LATE;
+			break;
+		}
+		m->phase = PHASE_OUT;
+		system_requeue(m, text);
 		break;
 	case PHASE_IRTE_LATE:
 		system_irte_apply(m, -1, m->d.blocking);
 		m->phase = PHASE_OUT;
 		snprintf(text, MODEL_TEXT, "vCPU%u: IRTE: IsRun = 0, GALogIntr = %u (late)", i,
 		         m->d.blocking);
+		system_requeue(m, text);
 		break;
 	case PHASE_OUT:
+		m->queued--;
 		delivery_load_begin(&m->d, system_vcpus[i], i);
 		m->phase = PHASE_LOAD;
 		snprintf(text, MODEL_TEXT, "vCPU%u: scheduled in on CPU%u", i, i);
@@ -582,8 +624,9 @@ size_t system_key(const struct model_state *s, uint8_t *buf, size_t size)
 	size_t at = 0;
 	for (unsigned i = 0; i < system_config->vcpus; i++) {
 		const struct model_vcpu *m = &s->v[i];
-		uint8_t b[6] = {m->phase,  m->halts_left,     m->preempts_left,
-		                m->halted, m->store_buffered, m->entry_cleared};
+		uint8_t b[9] = {m->phase,  m->halts_left,     m->preempts_left,
+		                m->halted, m->store_buffered, m->entry_cleared,
+		                m->queued, m->queued_twice,   m->requeue};
 		at = system_put(buf, at, size, b, sizeof(b));
 		at = system_put(buf, at, size, &m->state, sizeof(m->state));
 		at = system_put(buf, at, size, &m->running_on, sizeof(m->running_on));
@@ -613,6 +656,17 @@ enum model_failure system_failure(const struct model_state *s, char *text)
 {
 	for (unsigned i = 1; i < system_config->vcpus; i++) {
 		const struct model_vcpu *m = &s->v[i];
+		if (m->queued_twice) {
+			snprintf(text, MODEL_TEXT,
+			         "QUEUED TWICE: vCPU%u was put in its run queue while already in it",
+			         i);
+			return MODEL_QUEUED_TWICE;
+		}
+		if (m->phase == PHASE_OUT && m->state == MODEL_RUNNABLE && !m->queued) {
+			snprintf(text, MODEL_TEXT,
+			         "UNQUEUED: vCPU%u is runnable, not loaded and in no run queue", i);
+			return MODEL_UNQUEUED;
+		}
 		if (!system_irr_pending(m))
 			continue;
 		if (m->state == MODEL_BLOCKED && m->phase == PHASE_OUT) {
