@@ -133,7 +133,9 @@ static uint8_t host_vector_alloc(struct intremap_entry *e)
 
 /* GA on: a guest-mode entry, not running (IsRun=0, GALogIntr=1) until the target's next
  * vcpu_load() sets Destination and IsRun: until then a posted interrupt is logged and the GA
- * log handler kicks the target, which reaches it wherever it runs. */
+ * log handler kicks the target, which reaches it wherever it runs. A target loaded on this very
+ * CPU (binding from its own exit) is marked running here at once: only its own CPU writes those
+ * fields, and its vcpu_put() will clear them. */
 static bool bind_guest_locked(struct intremap_table *t, unsigned index, struct vcpu *target)
 {
 	struct intremap_entry *e = &t->entry[index];
@@ -145,6 +147,9 @@ static bool bind_guest_locked(struct intremap_table *t, unsigned index, struct v
 	}
 	irte_store(irte_at(t, index), irte_guest(e->guest_vector, (uintptr_t)target->vapic.page,
 	                                         target->intremap.tag));
+	if (this_cpu()->current == target)
+		target->stats.event[EVENT_IRTE_SCHED_IN] += irte_update_vcpu_tagged(
+		    irte_at(t, index), target->intremap.tag, this_cpu()->apic_id, false);
 	return true;
 }
 
