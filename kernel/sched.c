@@ -25,9 +25,12 @@ static void sched_timer_interrupt(struct trap_frame *f)
 	uint64_t now = rdtsc();
 	if (now - s->slice_start_tsc >= SCHED_SLICE_US * (tsc_hz / 1000000))
 		s->need_resched = true;
-	/* Guest LAPIC timers of vCPUs living here: post due interrupts, wake the halted. */
-	for (unsigned i = 0; i < s->homed_count; i++)
+	/* vCPUs living here: post their due guest LAPIC timer interrupts, wake the halted, and
+	 * wake the blocked that a posted device interrupt missed (vcpu_poll_posted()). */
+	for (unsigned i = 0; i < s->homed_count; i++) {
 		vcpu_poll_timer(s->homed[i], now);
+		vcpu_poll_posted(s->homed[i]);
+	}
 	/* One-shot: the next event (slice end or the next guest timer) needs a new arming, or a
 	 * guest timer that fired before the slice ended would leave the slice without an end. */
 	sched_arm_timer();

@@ -27,6 +27,7 @@ enum exit_event {
 	EVENT_IRTE_SCHED_OUT, /* guest-mode IRTEs set not running by vcpu_put */
 	EVENT_GA_LOG_WAKE,    /* GA log entries for this vCPU (kicked by the GA log handler) */
 	EVENT_IRQ_REMAPPED,   /* device interrupts remapped to a host vector and posted (GA off) */
+	EVENT_POSTED_RESCUE,  /* woken by its home CPU's tick: a posted interrupt nobody woke it for */
 	EVENT_COUNT
 };
 

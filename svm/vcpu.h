@@ -32,6 +32,9 @@ bool vcpu_has_wake_event(struct vcpu *v);
 
 /* Guest LAPIC timer: post an interrupt if due (called by its home CPU's timer interrupt). */
 void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc);
+/* On each scheduler tick of the vCPU's home CPU: wakes it if it blocked with a posted device
+ * interrupt pending that nobody woke it for (the IOMMU's IRTE read/IRR write window). */
+void vcpu_poll_posted(struct vcpu *v);
 uint64_t vcpu_timer_deadline(struct vcpu *v);
 
 /* Events for the vCPU itself, consumed before the next VMRUN. */

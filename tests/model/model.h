@@ -57,6 +57,10 @@ struct model_config {
 	/* A failure other than a lost wake-up that the configuration must find (enum
 	 * model_failure; 0 = none). */
 	unsigned expect_failure;
+	/* vcpu_poll_posted(): vCPU1's home CPU ticks and wakes it if it is blocked, not loaded, and
+	 * a vector is pending (only a vCPU with a guest-mode IRTE; off in the rows that check the
+	 * delivery protocol itself, which the tick would otherwise cover up). */
+	bool tick;
 };
 
 /* Where a vCPU's thread is, as the hypervisor's vcpu_run() goes (svm/vcpu.c). */
@@ -145,6 +149,7 @@ enum model_transition_kind {
 	T_FLUSH,    /* index: the vCPU whose buffered running_on store becomes visible */
 	T_IOMMU,    /* the IOMMU's next step */
 	T_GA_LOG,   /* the GA log handler takes an entry, or its next delivery step */
+	T_TICK,     /* index: the vCPU its home CPU's scheduler tick wakes (vcpu_poll_posted()) */
 };
 
 struct model_transition {

@@ -270,6 +270,13 @@ unsigned system_transitions(const struct model_state *s, struct model_transition
 		out[n++] = (struct model_transition){T_IOMMU, 0, 0};
 	if (s->io.handler_active || s->io.ga_log_pending)
 		out[n++] = (struct model_transition){T_GA_LOG, 0, 0};
+	/* The tick comes sooner or later; it changes something only when it wakes the vCPU. */
+	for (unsigned i = 1; c->tick && i < c->vcpus; i++) {
+		const struct model_vcpu *m = &s->v[i];
+		if (irte_lo_get_remap_en(m->irte.lo) && m->phase == PHASE_OUT &&
+		    m->state == MODEL_BLOCKED && system_irr_pending(m))
+			out[n++] = (struct model_transition){T_TICK, (uint8_t)i, 0};
+	}
 	return n;
 }
 
@@ -593,6 +600,12 @@ void system_apply(struct model_state *s, const struct model_transition *t, char 
 		break;
 	case T_GA_LOG:
 		system_ga_log_step(s, text);
+		break;
+	case T_TICK:
+		system_wake(system_vcpus[t->index]);
+		snprintf(text, MODEL_TEXT,
+		         "CPU%u: scheduler tick: vCPU%u blocked with vector 0x%x pending: woken",
+		         t->index, t->index, vapic_pending_vector(s->v[t->index].page));
 		break;
 	case T_FLUSH:
 		s->v[t->index].running_on = s->v[t->index].store_buffer;
