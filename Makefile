@@ -25,7 +25,7 @@ ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_en
 	$(BUILD)/obj/boot/multiboot2.o $(KERNEL_OBJ)
 EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
 
-.PHONY: all deps run test unit fuzz bench clean help guests test-avic-more
+.PHONY: all deps run test unit fuzz bench clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso guests
 
@@ -132,10 +132,6 @@ run: deps all $(if $(AVIC),qemu-avic)
 
 test: deps all
 	@tests/run_all.sh
-
-## make test-avic-more   AVIC runs not in make test because they do not pass every run (docs/avic.md)
-test-avic-more: deps all qemu-avic
-	@$(PYTHON) tests/qemu/run.py tests/qemu/avic_more.py
 
 ## make bench   the bench guest under soft (stock QEMU), errata and standard (AVIC platform)
 bench: deps all qemu-avic
