@@ -18,6 +18,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 QEMU = os.path.join(ROOT, "build", "qemu", "qemu-system-x86_64")
 FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 GUEST = [("build/guests/erratum.elf", 'vcpus=2 cpus=0-1 args="rounds=5000 gap_us=1000"')]
+# Where the loss is expected the guest stops at the first one (seen in rounds 0 to 851), but 5000
+# rounds did not always contain one (2 runs of 6 at 03:55-04:00 UTC): up to 30000 here.
+GUEST_LOSS = [("build/guests/erratum.elf", 'vcpus=2 cpus=0-1 args="rounds=30000 gap_us=1000"')]
 ALL_ARRIVED = r"^\[erratum.elf\] guest-erratum: 2 passed, 0 failed$"
 LOST = r"^\[erratum.elf\] info: round \d+: IPI to the halted CPU 1 not taken within \d+ ms: lost wake-up$"
 
@@ -40,7 +43,7 @@ TESTS = [
                 # on no CPU, with the wake-up vector 0x70 deliverable in its IRR
                 r"^debug vm=erratum.elf vcpu=1 state=blocked halted=1 running_on=-1 ",
                 r"^debug vm=erratum.elf vcpu=1 tpr=0x0 ppr=0x0 pending_vector=112 "],
-               []),
+               [], GUEST_LOSS),
     experiment("erratum-off-standard", "standard", False, 1, [ALL_ARRIVED], [LOST]),
     experiment("erratum-on-errata-storm", "errata", True, 1,
                [r"^\[ipi_storm.elf\] guest-ipi_storm: \d+ passed, 0 failed$",
