@@ -26,7 +26,7 @@ static void apic_deliver_one(struct vcpu *t, const struct apic_icr *m)
 		break;
 	case APIC_DM_INIT:
 		__atomic_store_n(&t->init_pending, true, __ATOMIC_SEQ_CST);
-		vcpu_kick(t);
+		vcpu_kick_exit(t);
 		break;
 	case APIC_DM_STARTUP: {
 		/* Accepted only by an AP waiting for one, or about to (an INIT it has not yet

@@ -67,6 +67,17 @@ static bool ops_wake(struct vcpu *v)
 	return vcpu_wake(v);
 }
 
+/* For what only the hypervisor can deliver (NMI, INIT, a stop): an AVIC doorbell makes the
+ * target evaluate its IRR in guest mode without an exit, so the target must be made to exit by a
+ * host IPI, under every policy. */
+static void ops_kick_exit(uint32_t host_apic_id)
+{
+	struct vcpu *self = this_cpu()->current;
+	lapic_send_ipi(host_apic_id, VECTOR_KICK);
+	if (self)
+		self->stats.event[EVENT_KICK_SENT]++;
+}
+
 static struct delivery_ops vcpu_delivery = {
 	.policy = AVIC_POLICY_SOFT,
 	.running_on = ops_running_on,
@@ -78,9 +89,13 @@ static struct delivery_ops vcpu_delivery = {
 	.irte_update = ops_irte_update,
 };
 
+static struct delivery_ops vcpu_exit_delivery;
+
 void vcpu_delivery_init(void)
 {
 	vcpu_delivery.policy = avic_policy;
+	vcpu_exit_delivery = vcpu_delivery;
+	vcpu_exit_delivery.doorbell = ops_kick_exit;
 }
 
 void vcpu_load(struct vcpu *v)
@@ -127,6 +142,11 @@ bool vcpu_wake(struct vcpu *v)
 void vcpu_kick(struct vcpu *v)
 {
 	delivery_kick(&vcpu_delivery, v, this_cpu()->apic_id);
+}
+
+void vcpu_kick_exit(struct vcpu *v)
+{
+	delivery_kick(&vcpu_exit_delivery, v, this_cpu()->apic_id);
 }
 
 void vcpu_kick_targets(struct vcpu *const *vcpus, uint64_t targets)
@@ -180,7 +200,7 @@ void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint3
 void vcpu_inject_nmi(struct vcpu *v)
 {
 	__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
-	vcpu_kick(v);
+	vcpu_kick_exit(v);
 }
 
 /* Chooses what to inject before VMRUN: an event that an exit interrupted, an NMI, or the

@@ -19,6 +19,9 @@ void vcpu_put(struct vcpu *v, bool blocking);
 /* Delivery of an interrupt already posted in v's APIC page (IRR set): make v notice it —
  * doorbell (or host IPI) where it runs, wake-up if it is blocked (avic/delivery.c). */
 void vcpu_kick(struct vcpu *v);
+/* The same protocol for an event only the hypervisor delivers (NMI, INIT, a VM stop): where v
+ * runs it is made to exit with a host IPI, never an AVIC doorbell (which would not exit). */
+void vcpu_kick_exit(struct vcpu *v);
 /* The same for every vCPU in the bitmap (the AVIC_INCOMPLETE_IPI "target not running" exit). */
 void vcpu_kick_targets(struct vcpu *const *vcpus, uint64_t targets);
 /* Binds the delivery protocol to the policy in force; once, before any VM starts. */

@@ -249,7 +249,7 @@ void vm_stop(struct vm *vm, int exit_value, bool from_guest, const char *fmt, ..
 		if (s == VCPU_BLOCKED || s == VCPU_WAIT_SIPI)
 			sched_enqueue(v);
 		else
-			vcpu_kick(v);
+			vcpu_kick_exit(v);
 	}
 }
 

@@ -58,3 +58,20 @@ for policy in ("errata", "standard"):
             t["guests"] = [(g, re.sub(r"count=\d+", STORM_COUNT, opts))
                            for g, opts in base["guests"]]
         TESTS.append(t)
+
+# NMI and INIT reach a vCPU running on another CPU only through an exit: the kick must be a host
+# IPI, not an AVIC doorbell (which the target would take in guest mode without exiting). With 4
+# vCPUs on 4 host CPUs every vCPU spins loaded on its own CPU in the "running" cases, so the NMIs
+# vCPU 0 sends them must be kicked with host IPIs, counted as kick_sent (under AVIC nothing else
+# counts it).
+for base in scope["TESTS"]:
+    if base["name"] == "doorbell-ipi":
+        t = dict(base)
+        t["name"] = "avic-errata-ipi-4cpus-nmi-kick"
+        t["smp"] = 4
+        t["qemu"], t["qemu_args"], t["cpu"] = QEMU, FIRMWARE, "EPYC-Rome,+svm,+avic"
+        t["cmdline"] = f"{base.get('cmdline', '')} policy=errata".strip()
+        t["expect"] = list(base["expect"]) + [
+            r"^avic: policy errata ", r"^smp: all CPUs online: 4 of 4",
+            r"^stats vm=ipi.elf vcpu=0 event=kick_sent count=\d+$"]
+        TESTS.append(t)
