@@ -36,20 +36,29 @@ static uint8_t *ops_apic_page(struct vcpu *v)
 	return v->vapic.page;
 }
 
+/* A host IPI that forces the target out of guest mode. Also the kick for what only the hypervisor
+ * can deliver (NMI, INIT, a stop), under every policy: an AVIC doorbell would make the target
+ * evaluate its IRR in guest mode without an exit. */
+static void ops_kick_exit(uint32_t host_apic_id)
+{
+	struct vcpu *self = this_cpu()->current;
+	lapic_send_ipi(host_apic_id, VECTOR_KICK);
+	if (self)
+		self->stats.event[EVENT_KICK_SENT]++;
+}
+
 static void ops_doorbell(uint32_t host_apic_id)
 {
 	/* AVIC: the doorbell makes the target evaluate its IRR without an exit (and its next
 	 * VMRUN does if it is in the hypervisor just now); soft: a host IPI forces an exit */
-	struct vcpu *self = this_cpu()->current;
-	if (avic_enabled()) {
-		avic_ring_doorbell(host_apic_id);
-		if (self)
-			self->stats.event[EVENT_DOORBELL]++;
-	} else {
-		lapic_send_ipi(host_apic_id, VECTOR_KICK);
-		if (self)
-			self->stats.event[EVENT_KICK_SENT]++;
+	if (!avic_enabled()) {
+		ops_kick_exit(host_apic_id);
+		return;
 	}
+	avic_ring_doorbell(host_apic_id);
+	struct vcpu *self = this_cpu()->current;
+	if (self)
+		self->stats.event[EVENT_DOORBELL]++;
 }
 
 /* The vCPU's guest-mode IRTEs follow it (iommu/intremap.h); counted per schedule event. */
@@ -65,17 +74,6 @@ static bool ops_wake(struct vcpu *v)
 {
 	test_race_delay(TEST_RACE_WAKE);
 	return vcpu_wake(v);
-}
-
-/* For what only the hypervisor can deliver (NMI, INIT, a stop): an AVIC doorbell makes the
- * target evaluate its IRR in guest mode without an exit, so the target must be made to exit by a
- * host IPI, under every policy. */
-static void ops_kick_exit(uint32_t host_apic_id)
-{
-	struct vcpu *self = this_cpu()->current;
-	lapic_send_ipi(host_apic_id, VECTOR_KICK);
-	if (self)
-		self->stats.event[EVENT_KICK_SENT]++;
 }
 
 static struct delivery_ops vcpu_delivery = {
