@@ -17,8 +17,9 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-stack-protector -fno-stac
 	-O2 -g -Wall -Wextra -Werror -I. -I$(BUILD)
 EFI_CFLAGS := $(KCFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI -I/usr/include/efi -I/usr/include/efi/x86_64
 
-KERNEL_C := $(sort $(wildcard kernel/*.c svm/*.c avic/*.c iommu/*.c))
-KERNEL_S := $(sort $(wildcard kernel/*.S svm/*.S avic/*.S boot/trampoline.S))
+# Every C and assembly file under the hypervisor's floors (boot/ adds its start-up, boot/main.c).
+KERNEL_C := $(sort $(shell find kernel svm avic iommu -name '*.c')) boot/main.c
+KERNEL_S := $(sort $(shell find kernel svm avic iommu -name '*.S')) boot/trampoline.S
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S)) \
 	$(BUILD)/obj/font.o
 ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_entry.o \
@@ -105,9 +106,9 @@ unit: $(UNIT_BINS)
 	@$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 
 # The decoder fuzz target, in its deterministic gcc/ASan mode (tests/fuzz/README.md for libFuzzer).
-$(BUILD)/fuzz_decode: tests/fuzz/fuzz_decode.c svm/decode.c svm/decode.h
+$(BUILD)/fuzz_decode: tests/fuzz/fuzz_decode.c svm/emul/decode.c svm/emul/decode.h
 	@mkdir -p $(BUILD)
-	$(CC) $(HOST_CFLAGS) -DFUZZ_STANDALONE tests/fuzz/fuzz_decode.c svm/decode.c -o $@
+	$(CC) $(HOST_CFLAGS) -DFUZZ_STANDALONE tests/fuzz/fuzz_decode.c svm/emul/decode.c -o $@
 
 fuzz: $(BUILD)/fuzz_decode
 	@$(BUILD)/fuzz_decode

@@ -1,17 +1,17 @@
 #include "avic/avic.h"
-#include "avic/apic_emulate.h"
-#include "avic/apic_regs.h"
-#include "avic/apic_route.h"
+#include "avic/vlapic/apic_emulate.h"
+#include "avic/vlapic/apic_regs.h"
+#include "avic/vlapic/apic_route.h"
 #include "avic/avic_table.h"
-#include "avic/vapic.h"
+#include "avic/vlapic/vapic.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"
 #include "kernel/qemu.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/svm.h"
-#include "svm/vcpu.h"
-#include "svm/vm.h"
+#include "svm/vm/vcpu.h"
+#include "svm/vm/vm.h"
 
 #define AVIC_APIC_BAR APIC_BASE_DEFAULT_ADDR
 

@@ -26,7 +26,7 @@ bool avic_choose_policy(const char *requested);
 bool avic_vm_init(struct vm *vm);       /* tables and APIC access page; NPT mapping */
 void avic_vcpu_init(struct vcpu *v);    /* VMCB AVIC fields, physical table entry */
 /* v's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
- * avic/delivery.c per policy). */
+ * avic/vlapic/delivery.c per policy). */
 volatile uint64_t *avic_physical_entry(struct vcpu *v);
 void avic_vm_destroy(struct vm *vm);
 /* The guest changed LDR/DFR: the logical table follows (APM §15.29.3.2). */

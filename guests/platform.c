@@ -1,5 +1,5 @@
 /* The PC platform a Multiboot kernel finds, checked the same way under QEMU (q35, its own devices)
- * and under doorbell (svm/platform.c, pit.c, legacy.c, ioapic.c, guest_acpi.c): fw_cfg, the ACPI
+ * and under doorbell (svm/platform/platform.c, pit.c, legacy.c, ioapic.c, guest_acpi.c): fw_cfg, the ACPI
  * tables, the IOAPIC, the UART's transmitter interrupt through IOAPIC pin 4, PIT channels 2 and
  * 0, the CMOS clock, the 8259 mask registers, port 0x80 and an unassigned port. Every wait is
  * bounded; every tolerance is stated where it is used and is wide enough for QEMU's TCG on a

@@ -1,7 +1,7 @@
 /* Test only: a guest counts edu interrupts remapped to one of its vCPUs (iommu/intremap_test.h). */
 #include "iommu/intremap_test.h"
 #include "iommu/edu.h"
-#include "iommu/intremap.h"
+#include "svm/vm/intremap.h"
 #include "iommu/iommu.h"
 #include "iommu/irte.h"
 #include "kernel/config.h"
@@ -9,8 +9,8 @@
 #include "kernel/pci.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
-#include "svm/hypercall.h"
-#include "svm/vm.h"
+#include "svm/vm/hypercall.h"
+#include "svm/vm/vm.h"
 
 #define EDU_IRQ_STATUS_BIT 1u
 #define EDU_MSI_INDEX      0 /* edu has one MSI: entry 0 of its table */

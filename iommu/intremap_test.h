@@ -1,6 +1,6 @@
 /* Test only: with "iommu-test=edu-irq" on doorbell's command line, a guest drives QEMU's edu
  * device (1234:11e8) through the hypercall HC_TEST_DEVICE_IRQ without owning it: the hypervisor
- * binds edu's MSI through the interrupt remapping table (iommu/intremap.h) to a vCPU of that
+ * binds edu's MSI through the interrupt remapping table (svm/vm/intremap.h) to a vCPU of that
  * guest and raises edu interrupts on request, so that the guest can count them while the target
  * vCPU runs, halts, or is scheduled out. For tests/qemu/iommu.py (guests/device_irq.c); a guest
  * driver for an assigned edu is the passthrough work. Without the option the call returns
@@ -12,7 +12,7 @@
 
 struct vcpu;
 
-/* op (RBX) and its arguments (RCX, RDX), as in svm/hypercall.h: HC_DEVICE_IRQ_BIND (target vCPU
+/* op (RBX) and its arguments (RCX, RDX), as in svm/vm/hypercall.h: HC_DEVICE_IRQ_BIND (target vCPU
  * index, guest vector), HC_DEVICE_IRQ_RAISE, HC_DEVICE_IRQ_COUNTER (which). Prints nothing: the
  * guest reports what it learns. */
 long intremap_test_hypercall(struct vcpu *v, uint64_t op, uint64_t a, uint64_t b);

@@ -43,7 +43,7 @@ struct dte iommu_dte(uint16_t device_id);
 bool iommu_set_dte(uint16_t device_id, struct dte d);
 
 /* INVALIDATE_INTERRUPT_TABLE for one device on every IOMMU, and a wait: after an IRTE's mode,
- * vector or root changed (iommu/intremap.c). False if a command did not complete. */
+ * vector or root changed (svm/vm/intremap.c). False if a command did not complete. */
 bool iommu_invalidate_interrupt_table(uint16_t device_id);
 
 /* Called for each GA log entry (a device interrupt was posted to a vCPU that is not running and

@@ -12,7 +12,7 @@ struct kernel_config {
 	unsigned max_cpus;     /* cpus=N: use at most N CPUs, 0 = all */
 	char test_fault[16];   /* test-fault=pf|ud: force a hypervisor fault (tests only) */
 	char iommu_test[16];   /* iommu-test=edu-dma: blocked-DMA check at boot (tests only) */
-	bool test_race_wake;   /* test-race=wake: widen the wake/block race (svm/test_race.h) */
+	bool test_race_wake;   /* test-race=wake: widen the wake/block race (svm/vm/test_race.h) */
 	char policy[16];       /* policy=auto|errata|standard|soft */
 	uint64_t vm_timeout_s; /* timeout=S: stop VMs still running after S seconds, 0 = never */
 	unsigned unknown_options;

@@ -9,9 +9,9 @@
 #include "kernel/timer.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
-#include "svm/platform.h"
-#include "svm/vcpu.h"
-#include "svm/vm.h"
+#include "svm/platform/platform.h"
+#include "svm/vm/vcpu.h"
+#include "svm/vm/vm.h"
 
 static struct sched_cpu *sched_of(unsigned cpu)
 {
@@ -68,7 +68,7 @@ void sched_enqueue(struct vcpu *v)
 	uint64_t flags = irq_save();
 	spin_lock(&s->lock);
 	/* Exactly one party queues a vCPU: the CPU that preempts it, or whoever takes it out of
-	 * BLOCKED/WAIT_SIPI with a CAS (svm/vcpu.c). A second entry would cut the list behind the
+	 * BLOCKED/WAIT_SIPI with a CAS (svm/vm/vcpu.c). A second entry would cut the list behind the
 	 * first one, and the vCPUs there would never run again. */
 	if (v->queued)
 		panic("sched: vCPU %u of VM %s queued twice", v->index, v->vm->name);

@@ -29,7 +29,7 @@ void sched_add_home(struct vcpu *v);
 NORETURN void sched_loop(void);
 /* CPU 0: runs vCPUs until no VM is left alive or the TSC passes deadline. */
 void sched_loop_until(uint64_t deadline_tsc);
-/* Prints each CPU's run queue, current vCPU and flags (HC_DEBUG_VCPU, svm/vcpu_dump.c). */
+/* Prints each CPU's run queue, current vCPU and flags (HC_DEBUG_VCPU, svm/vm/vcpu_dump.c). */
 void sched_print_queues(void);
 /* Programs this CPU's LAPIC timer for the end of the slice or the next guest timer. */
 void sched_arm_timer(void);

@@ -1,20 +1,20 @@
 /* The exit dispatch table and the handlers for the intercepts doorbell sets (svm/vmcb_init.c):
  * each reads like the APM section it implements. */
 #include "svm/exit.h"
-#include "avic/apic_emulate.h"
-#include "avic/apic_regs.h"
+#include "avic/vlapic/apic_emulate.h"
+#include "avic/vlapic/apic_regs.h"
 #include "avic/avic.h"
 #include "iommu/intremap_test.h"
 #include "kernel/qemu.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
-#include "svm/cpuid.h"
-#include "svm/hypercall.h"
-#include "svm/msr.h"
-#include "svm/platform.h"
+#include "svm/cpu/cpuid.h"
+#include "svm/vm/hypercall.h"
+#include "svm/cpu/msr.h"
+#include "svm/platform/platform.h"
 #include "svm/svm.h"
-#include "svm/vcpu.h"
-#include "svm/vm.h"
+#include "svm/vm/vcpu.h"
+#include "svm/vm/vm.h"
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
@@ -125,7 +125,7 @@ static void exit_vmmcall(struct vcpu *v)
 		r[GPR_RAX] = tsc_hz;
 		break;
 	case HC_DEBUG_VCPU:
-		/* printed later by CPU 0's loop (svm/vcpu_dump.c), never here on the exit path */
+		/* printed later by CPU 0's loop (svm/vm/vcpu_dump.c), never here on the exit path */
 		if (r[GPR_RBX] >= v->vm->vcpu_count) {
 			r[GPR_RAX] = (uint64_t)HC_E_INVAL;
 			break;

@@ -3,7 +3,7 @@
 #define SVM_SVM_H
 
 #include "kernel/types.h"
-#include "svm/regs.h"
+#include "svm/cpu/regs.h"
 
 #define MSR_VM_CR 0xc0010114u
 #define VM_CR_SVMDIS BIT(4)

@@ -1,7 +1,7 @@
 /* svm_world_switch(guest_vmcb_pa, regs, host_vmcb_pa): one VMRUN round trip (AMD APM vol. 2
  * §15.5). The host's callee-saved registers are kept on the stack; the guest's general-purpose
  * registers other than RAX and RSP (which live in the VMCB) are loaded from and saved to
- * struct guest_regs (svm/regs.h). VMSAVE/VMLOAD swap the state VMRUN does not: FS/GS/TR/LDTR
+ * struct guest_regs (svm/cpu/regs.h). VMSAVE/VMLOAD swap the state VMRUN does not: FS/GS/TR/LDTR
  * hidden state, KernelGSBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER MSRs.
  * Called with host IF=0 and GIF=1. GIF is cleared around the switch and host interrupts are
  * enabled inside it, so a host interrupt that arrives while the guest runs makes an INTR exit and

@@ -1,5 +1,5 @@
-// sources: svm/decode.c
-/* Fuzz target for the instruction decoder (svm/decode.c).
+// sources: svm/emul/decode.c
+/* Fuzz target for the instruction decoder (svm/emul/decode.c).
  *
  * Two builds (see tests/fuzz/README.md):
  *  - libFuzzer: clang -fsanitize=fuzzer,address,undefined; LLVMFuzzerTestOneInput() aborts on the
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svm/decode.h"
+#include "svm/emul/decode.h"
 
 static const enum cpu_mode fuzz_modes[] = {CPU_MODE_REAL16, CPU_MODE_PROT16, CPU_MODE_PROT32,
                                            CPU_MODE_LONG64};

@@ -8,7 +8,7 @@
  * before its most recent clear, however long ago that clear was (a stale read, which is the most
  * the erratum text allows; nothing bounds the window). */
 #include "avic/avic_table.h"
-#include "avic/vapic.h"
+#include "avic/vlapic/vapic.h"
 #include "tests/model/model.h"
 
 void hardware_set_irr(struct model_vcpu *target, uint8_t vector)

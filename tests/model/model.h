@@ -1,7 +1,7 @@
 /* The model of AVIC interrupt delivery that tests/model explores: one sender vCPU writing ICRs,
  * up to two target vCPUs that halt, block, get woken, preempted and scheduled in again, the AVIC
  * hardware's ICR steps (APM 15.29.6.1) with or without erratum #1235, and doorbells/host IPIs in
- * flight. The hypervisor's side is avic/delivery.c itself, one delivery_step() per transition.
+ * flight. The hypervisor's side is avic/vlapic/delivery.c itself, one delivery_step() per transition.
  *
  * vCPU i is pinned to host CPU i, whose host APIC ID is i; vCPU 0 is the sender. Everything a
  * state holds is plain data (no pointers into the state), so a state is copied with memcpy and
@@ -9,9 +9,9 @@
 #ifndef TESTS_MODEL_MODEL_H
 #define TESTS_MODEL_MODEL_H
 
-#include "avic/apic_regs.h"
+#include "avic/vlapic/apic_regs.h"
 #include "avic/avic_policy.h"
-#include "avic/delivery.h"
+#include "avic/vlapic/delivery.h"
 #include "iommu/irte.h"
 #include "kernel/types.h"
 
@@ -63,7 +63,7 @@ struct model_config {
 	bool tick;
 };
 
-/* Where a vCPU's thread is, as the hypervisor's vcpu_run() goes (svm/vcpu.c). */
+/* Where a vCPU's thread is, as the hypervisor's vcpu_run() goes (svm/vm/vcpu.c). */
 enum model_phase {
 	PHASE_GUEST,       /* loaded, in guest mode */
 	PHASE_HLT_CHECK,   /* HLT exit: anything to wake up for? */
@@ -98,7 +98,7 @@ struct model_vcpu {
 };
 
 /* The IOMMU posting one device interrupt through vCPU1's IRTE (reference §4.1), and the
- * hypervisor's GA log handler (iommu/intremap.c: vcpu_kick() of the tagged vCPU) on CPU0. */
+ * hypervisor's GA log handler (svm/vm/intremap.c: vcpu_kick() of the tagged vCPU) on CPU0. */
 enum model_iommu_pc {
 	IOMMU_IDLE,    /* about to read the IRTE (and, not split, set the IRR) */
 	IOMMU_SET_IRR, /* split: set the IRR bit in the GA root page */

@@ -191,7 +191,7 @@ TESTS.append(dict(
     expect=EDU_COMMON + [r"^\[a\] guest-edu: 11 passed, 0 failed$"], check=edu_faults_exact,
     forbid=EDU_FORBID))
 
-# Interrupt remapping (iommu/intremap.c): with iommu-test=edu-irq the device_irq guest has the
+# Interrupt remapping (svm/vm/intremap.c): with iommu-test=edu-irq the device_irq guest has the
 # hypervisor bind edu's MSI to its CPU 1 and raise 20 edu interrupts while CPU 1 spins (phase 1)
 # and 20 while it is in HLT (phase 2), each only after the previous one arrived: none may be lost.
 # Under errata and standard the entry is a guest-mode IRTE that vcpu_load()/vcpu_put() reprogram:

@@ -1,8 +1,8 @@
-// sources: avic/apic_route.c
+// sources: avic/vlapic/apic_route.c
 /* Destination resolution (SDM vol. 3 11.6.2, 11.12.10), acceptance, lowest-priority arbitration,
  * ICR decoding and AVIC logical table indexes (APM vol. 2 15.29.3.2). */
-#include "avic/apic_route.h"
-#include "avic/apic_regs.h"
+#include "avic/vlapic/apic_route.h"
+#include "avic/vlapic/apic_regs.h"
 #include "tests/unit/check.h"
 
 #define FLAT    0xFFFFFFFFu

@@ -1,5 +1,5 @@
-// sources: svm/decode.c
-/* Host tests of the x86 instruction decoder (svm/decode.c).
+// sources: svm/emul/decode.c
+/* Host tests of the x86 instruction decoder (svm/emul/decode.c).
  *
  * length_cases: every encoding was hand-assembled from SDM vol. 2 (chapter 2, appendix A) with its
  * expected length, then cross-checked once against binutils 2.40 with
@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "svm/decode.h"
-#include "svm/regs.h"
+#include "svm/emul/decode.h"
+#include "svm/cpu/regs.h"
 
 #define REAL16 CPU_MODE_REAL16
 #define PROT16 CPU_MODE_PROT16

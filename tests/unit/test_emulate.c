@@ -1,15 +1,15 @@
-// sources: svm/emulate.c svm/decode.c
-/* Host tests of the MMIO instruction emulator (svm/emulate.c). Instructions are decoded from
+// sources: svm/emul/emulate.c svm/emul/decode.c
+/* Host tests of the MMIO instruction emulator (svm/emul/emulate.c). Instructions are decoded from
  * hand-assembled bytes; expected register, memory and flag values are worked out by hand from the
  * SDM vol. 2 descriptions (flags: SDM vol. 1, appendix A "EFLAGS cross-reference"). */
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "svm/decode.h"
-#include "svm/emulate.h"
-#include "svm/guest_walk.h"
+#include "svm/emul/decode.h"
+#include "svm/emul/emulate.h"
+#include "svm/emul/guest_walk.h"
 
-/* Architectural RFLAGS bits, spelled out here independently of svm/emulate.h. */
+/* Architectural RFLAGS bits, spelled out here independently of svm/emul/emulate.h. */
 #define CF          0x001ull
 #define PF          0x004ull
 #define AF          0x010ull

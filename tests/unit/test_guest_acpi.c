@@ -1,11 +1,11 @@
-// sources: svm/guest_acpi.c kernel/acpi.c
+// sources: svm/platform/guest_acpi.c kernel/acpi.c
 /* The guest's ACPI tables must satisfy the same parser that reads the host's firmware tables. */
 #include "tests/unit/check.h"
 #include "kernel/acpi.h"
-#include "svm/guest_acpi.h"
+#include "svm/platform/guest_acpi.h"
 #include <string.h>
 
-#define MADT_OFFSET 0x100 /* svm/guest_acpi.c */
+#define MADT_OFFSET 0x100 /* svm/platform/guest_acpi.c */
 
 static uint8_t low[GUEST_ACPI_END - GUEST_ACPI_BASE];
 

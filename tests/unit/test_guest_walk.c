@@ -1,10 +1,10 @@
-// sources: svm/guest_walk.c
-/* Host tests of the guest page-table walker (svm/guest_walk.c). Page tables are built in a fake
+// sources: svm/emul/guest_walk.c
+/* Host tests of the guest page-table walker (svm/emul/guest_walk.c). Page tables are built in a fake
  * guest memory array; expected translations and #PF error codes follow SDM vol. 3, 4.3-4.7. */
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "svm/guest_walk.h"
+#include "svm/emul/guest_walk.h"
 
 #define MEM_SIZE (16u << 20)
 

@@ -1,9 +1,9 @@
-// sources: iommu/intremap_vcpu.c iommu/irte.c
+// sources: svm/vm/intremap_vcpu.c iommu/irte.c
 /* The per-vCPU list of guest-mode IRTEs that vcpu_load()/vcpu_put() walk, and GA tags: what each
  * schedule event writes into the entries (Destination, IsRun, GALogIntr), that a full list is
  * refused, that an entry removed or rebound to another vCPU is no longer touched, and that tags
  * decode back to VM and vCPU with bogus ones refused. */
-#include "iommu/intremap.h"
+#include "svm/vm/intremap.h"
 #include "iommu/irte.h"
 #include "tests/unit/check.h"
 

@@ -1,8 +1,8 @@
-// sources: svm/ioapic.c
+// sources: svm/platform/ioapic.c
 /* The 82093AA-compatible IOAPIC model: registers, edge and level delivery, remote IRR, EOI,
  * masking. Expected values from the 82093AA datasheet (290566) section 3. */
-#include "svm/ioapic.h"
-#include "avic/apic_regs.h"
+#include "svm/platform/ioapic.h"
+#include "avic/vlapic/apic_regs.h"
 #include "tests/unit/check.h"
 
 struct message {

@@ -1,6 +1,6 @@
-// sources: svm/legacy.c
+// sources: svm/platform/legacy.c
 #include "tests/unit/check.h"
-#include "svm/legacy.h"
+#include "svm/platform/legacy.h"
 
 int main(void)
 {

@@ -1,6 +1,6 @@
-// sources: svm/pit.c
+// sources: svm/platform/pit.c
 #include "tests/unit/check.h"
-#include "svm/pit.h"
+#include "svm/platform/pit.h"
 
 /* A 1.193182 GHz TSC makes one PIT tick exactly 1000 TSC ticks. */
 #define HZ (PIT_HZ * 1000ull)

@@ -1,7 +1,7 @@
-// sources: avic/vapic.c
+// sources: avic/vlapic/vapic.c
 /* Virtual local APIC register semantics. Expected values come from the Intel SDM vol. 3 ch. 11
  * and AMD APM vol. 2 ch. 16; each test names the rule it checks. */
-#include "avic/vapic.h"
+#include "avic/vlapic/vapic.h"
 #include "tests/unit/check.h"
 
 static uint8_t page[APIC_PAGE_SIZE] __attribute__((aligned(4096)));

@@ -1,16 +1,16 @@
-// sources: svm/vpci.c svm/vpci_msi.c
+// sources: svm/platform/vpci.c svm/platform/vpci_msi.c
 /* The guest's virtual PCI bus (configuration mechanism #1, PCI 3.0 §3.2.2.3.2) and the
  * virtualised configuration space of an assigned device, against a fake edu-like function:
  * IDs 1234:11e8, a multi-function header (cleared for the guest), a 1 MiB 32-bit memory BAR0 at
  * host 0xfea00000, a 64-bit MSI capability at 40h (PCI 3.0 §6.8.1). The IOMMU side
- * (iommu/intremap.h) is recorded, not run. */
-#include "iommu/intremap.h"
+ * (svm/vm/intremap.h) is recorded, not run. */
+#include "svm/vm/intremap.h"
 #include "kernel/pci.h"
-#include "svm/emulate.h"
-#include "svm/platform.h"
-#include "svm/vcpu.h"
-#include "svm/vm.h"
-#include "svm/vpci.h"
+#include "svm/emul/emulate.h"
+#include "svm/platform/platform.h"
+#include "svm/vm/vcpu.h"
+#include "svm/vm/vm.h"
+#include "svm/platform/vpci.h"
 #include "tests/unit/check.h"
 #include <string.h>
 

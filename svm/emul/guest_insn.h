@@ -1,0 +1,13 @@
+/* Fetching and decoding the guest instruction at RIP, for RIP advance without NRIP save and for
+ * MMIO emulation without decode assists (QEMU TCG has neither). */
+#ifndef SVM_GUEST_INSN_H
+#define SVM_GUEST_INSN_H
+
+#include "svm/emul/decode.h"
+
+struct vcpu;
+
+/* 0 on success; otherwise the VM has been stopped with the reason. */
+int guest_insn_fetch(struct vcpu *v, struct insn *insn);
+
+#endif

@@ -1,0 +1,64 @@
+/* The virtual platform a guest sees besides its CPUs and local APICs: the devices a bare-metal
+ * test kernel written for QEMU's -kernel expects (../shared/docs/platform.md "Guests that users
+ * bring"). Port I/O goes through platform_io(); every port nobody claims reads all-ones and drops
+ * writes, counted and logged once per VM. */
+#ifndef SVM_PLATFORM_H
+#define SVM_PLATFORM_H
+
+#include "kernel/types.h"
+#include "svm/platform/ioapic.h"
+#include "svm/platform/legacy.h"
+#include "svm/platform/pit.h"
+#include "svm/vm/vm_log.h"
+
+#define PLATFORM_LOG_SIZE 4096
+#define PLATFORM_LINE_MAX 160
+
+struct vcpu;
+
+struct uart16550 {
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool thre_pending; /* transmitter-empty interrupt not yet acknowledged */
+	char line[PLATFORM_LINE_MAX]; /* current output line, printed with the VM's name */
+	unsigned line_len;
+};
+
+struct platform {
+	struct uart16550 uart;
+	/* Output ring: filled on exits, drained to the console outside the exit path. */
+	char log[PLATFORM_LOG_SIZE];
+	volatile uint64_t log_head, log_tail;
+	struct vm_log output; /* every line printed, kept for the VM's end (svm/vm/vm_log.h) */
+	uint16_t fw_cfg_key;
+	uint32_t fw_cfg_offset;
+	struct pic8259 pic[2];
+	struct pit pit;
+	struct cmos cmos;
+	uint64_t unknown_port_accesses;
+	uint8_t unknown_port_seen[65536 / 8]; /* logged once per port */
+	volatile uint32_t unknown_port_new;   /* a port to report (+1), drained with the log */
+	struct ioapic ioapic;                 /* at 0xfec00000, under the VM lock */
+};
+
+/* Handles an I/O port access; *value in/out. Returns false if the VM was stopped by it. */
+bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
+struct vm;
+/* Guest-physical accesses outside RAM: the local APIC page, the IOAPIC and the BARs of assigned
+ * devices (svm/platform/vpci.h). Returns false if no
+ * device is there (the caller stops the VM). */
+bool platform_mmio(struct vcpu *v, uint64_t gpa);
+/* A level-triggered interrupt's EOI reaches the IOAPIC (remote IRR). */
+void platform_eoi(struct vm *vm, uint8_t vector);
+struct emulate_ops;
+/* Emulates the instruction that touched device memory at gpa with the device's ops (advancing
+ * RIP); an instruction it cannot emulate stops the VM, naming 'device'. */
+void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
+			   const char *device);
+void platform_init(struct vm *vm);
+/* Moves finished output lines of every VM to the console and to their output logs; called
+ * outside the exit path. */
+void platform_flush_output(void);
+/* At a VM's end: flushes its output, the unfinished last line included. */
+void platform_finish_output(struct vm *vm);
+
+#endif

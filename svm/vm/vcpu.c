@@ -1,0 +1,335 @@
+#include "svm/vm/vcpu.h"
+#include "avic/vlapic/apic_emulate.h"
+#include "avic/avic.h"
+#include "avic/vlapic/delivery.h"
+#include "svm/vm/intremap.h"
+#include "kernel/lapic.h"
+#include "kernel/percpu.h"
+#include "kernel/sched.h"
+#include "kernel/trap.h"
+#include "kernel/x86.h"
+#include "svm/exit.h"
+#include "svm/svm.h"
+#include "svm/vm/test_race.h"
+#include "svm/vm/vm.h"
+
+bool vcpu_has_wake_event(struct vcpu *v)
+{
+	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE))
+		return true;
+	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_WAIT_SIPI)
+		return __atomic_load_n(&v->sipi_pending, __ATOMIC_ACQUIRE);
+	/* HLT with IF=0 is only left through NMI, INIT or SIPI (APM vol. 3, HLT) */
+	return (v->vmcb->save.rflags & RFLAGS_IF) && vapic_pending_vector(v->vapic.page) >= 0;
+}
+
+/* The delivery protocol of avic/vlapic/delivery.c (also run by the model checker in tests/model) bound
+ * to the hypervisor's vCPUs. */
+static volatile int32_t *ops_running_on(struct vcpu *v)
+{
+	return &v->running_on;
+}
+
+static uint8_t *ops_apic_page(struct vcpu *v)
+{
+	return v->vapic.page;
+}
+
+/* A host IPI that forces the target out of guest mode. Also the kick for what only the hypervisor
+ * can deliver (NMI, INIT, a stop), under every policy: an AVIC doorbell would make the target
+ * evaluate its IRR in guest mode without an exit. */
+static void ops_kick_exit(uint32_t host_apic_id)
+{
+	struct vcpu *self = this_cpu()->current;
+	lapic_send_ipi(host_apic_id, VECTOR_KICK);
+	if (self)
+		self->stats.event[EVENT_KICK_SENT]++;
+}
+
+static void ops_doorbell(uint32_t host_apic_id)
+{
+	/* AVIC: the doorbell makes the target evaluate its IRR without an exit (and its next
+	 * VMRUN does if it is in the hypervisor just now); soft: a host IPI forces an exit */
+	if (!avic_enabled()) {
+		ops_kick_exit(host_apic_id);
+		return;
+	}
+	avic_ring_doorbell(host_apic_id);
+	struct vcpu *self = this_cpu()->current;
+	if (self)
+		self->stats.event[EVENT_DOORBELL]++;
+}
+
+/* The vCPU's guest-mode IRTEs follow it (svm/vm/intremap.h); counted per schedule event. */
+static void ops_irte_update(struct vcpu *v, int64_t host_apic_id, bool ga_log_intr)
+{
+	unsigned n = intremap_vcpu_update(&v->intremap, host_apic_id, ga_log_intr);
+	v->stats.event[host_apic_id >= 0 ? EVENT_IRTE_SCHED_IN : EVENT_IRTE_SCHED_OUT] += n;
+}
+
+/* A wake-up by the delivery protocol (a sender's, of a target it found not loaded, or a blocker's
+ * own after its re-check); test-race=wake may delay it first. */
+static bool ops_wake(struct vcpu *v)
+{
+	test_race_delay(TEST_RACE_WAKE);
+	return vcpu_wake(v);
+}
+
+static struct delivery_ops vcpu_delivery = {
+	.policy = AVIC_POLICY_SOFT,
+	.running_on = ops_running_on,
+	.physical_entry = avic_physical_entry,
+	.apic_page = ops_apic_page,
+	.has_wake_event = vcpu_has_wake_event,
+	.wake = ops_wake,
+	.doorbell = ops_doorbell,
+	.irte_update = ops_irte_update,
+};
+
+static struct delivery_ops vcpu_exit_delivery;
+
+void vcpu_delivery_init(void)
+{
+	vcpu_delivery.policy = avic_policy;
+	vcpu_exit_delivery = vcpu_delivery;
+	vcpu_exit_delivery.doorbell = ops_kick_exit;
+}
+
+void vcpu_load(struct vcpu *v)
+{
+	struct percpu *cpu = this_cpu();
+	cpu->current = v;
+	v->stats.event[EVENT_SCHED_IN]++;
+	v->load_tsc = rdtsc();
+	/* A different vCPU (or VM) may have run here since: start with a clean TLB. This also
+	 * meets AVIC's rule for multiprocessor VMs (TLB_CONTROL when another vCPU of the same VM
+	 * ran on this core, APM 15.29.2.3). */
+	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	delivery_load(&vcpu_delivery, v, cpu->apic_id);
+}
+
+void vcpu_put(struct vcpu *v, bool blocking)
+{
+	this_cpu()->current = NULL;
+	v->stats.event[EVENT_SCHED_OUT]++;
+	v->put_tsc = rdtsc();
+	/* The IOMMU's IRTEs not running, IsRunning cleared under standard, running_on cleared, full
+	 * barrier, the IRR of a blocking vCPU re-checked: avic/vlapic/delivery.c says why this order is
+	 * what prevents lost wake-ups. */
+	delivery_put(&vcpu_delivery, v, blocking);
+}
+
+bool vcpu_wake(struct vcpu *v)
+{
+	uint32_t s = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+	for (;;) {
+		if (s != VCPU_BLOCKED && s != VCPU_WAIT_SIPI)
+			return false;
+		if (s == VCPU_WAIT_SIPI && !__atomic_load_n(&v->sipi_pending, __ATOMIC_ACQUIRE))
+			return false;
+		if (__atomic_compare_exchange_n(&v->state, &s, VCPU_RUNNABLE, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
+			break;
+	}
+	v->stats.event[EVENT_WAKE]++;
+	sched_enqueue(v);
+	return true;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	delivery_kick(&vcpu_delivery, v, this_cpu()->apic_id);
+}
+
+void vcpu_kick_exit(struct vcpu *v)
+{
+	delivery_kick(&vcpu_exit_delivery, v, this_cpu()->apic_id);
+}
+
+void vcpu_kick_targets(struct vcpu *const *vcpus, uint64_t targets)
+{
+	delivery_kick_targets(&vcpu_delivery, vcpus, targets, this_cpu()->apic_id);
+}
+
+void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc)
+{
+	if (v->state == VCPU_STOPPED)
+		return;
+	if (vapic_timer_poll(&v->vapic, now_tsc))
+		vcpu_kick(v);
+}
+
+/* The window of docs/iommu.md "Known limits" that no order closes: the IOMMU read an IRTE with
+ * IsRun=1 before vcpu_put() changed it, and its IRR write lands after the put's re-check; its
+ * doorbell went to a CPU that had left guest mode and no GA log entry was written. So a blocked
+ * vCPU with guest-mode IRTEs is looked at on each scheduler tick of its home CPU (at most a time
+ * slice apart, also when that CPU idles): such an interrupt is late by a tick, not lost. Only
+ * vCPUs with IRTEs: IPIs keep relying on the delivery protocol alone, which the erratum
+ * experiments measure and tests/model checks without this tick. */
+void vcpu_poll_posted(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->intremap.used, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_BLOCKED || !vcpu_has_wake_event(v))
+		return;
+	if (vcpu_wake(v))
+		v->stats.event[EVENT_POSTED_RESCUE]++;
+}
+
+uint64_t vcpu_timer_deadline(struct vcpu *v)
+{
+	return v->state == VCPU_STOPPED ? VAPIC_TIMER_NONE : vapic_timer_deadline(&v->vapic);
+}
+
+void vcpu_advance_rip(struct vcpu *v, unsigned len)
+{
+	v->vmcb->save.rip += len;
+	v->vmcb->control.int_state &= ~INT_SHADOW;
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	uint64_t e = EVENT_VALID | EVENT_TYPE_EXCEPTION | vector;
+	if (has_error)
+		e |= EVENT_ERROR_VALID | ((uint64_t)error << 32);
+	v->vmcb->control.event_inj = e;
+}
+
+void vcpu_inject_nmi(struct vcpu *v)
+{
+	__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
+	vcpu_kick_exit(v);
+}
+
+/* Chooses what to inject before VMRUN: an event that an exit interrupted, an NMI, or the
+ * highest-priority APIC interrupt the guest can take now; else asks for an interrupt window. */
+static void vcpu_inject(struct vcpu *v)
+{
+	struct vmcb_control *c = &v->vmcb->control;
+	if (c->exit_int_info & EVENT_VALID) {
+		/* Re-deliver what the exit interrupted (APM §15.7.2). */
+		if (!(c->event_inj & EVENT_VALID))
+			c->event_inj = c->exit_int_info;
+		c->exit_int_info = 0;
+	}
+	c->int_ctl &= ~V_IRQ;
+	c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	if (c->event_inj & EVENT_VALID)
+		return;
+	bool shadow = c->int_state & INT_SHADOW;
+	if (v->nmi_pending && !v->nmi_masked && !shadow) {
+		v->nmi_pending = false;
+		v->nmi_masked = true; /* until the guest's IRET */
+		c->intercept_misc1 |= INTERCEPT_IRET;
+		c->event_inj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+		return;
+	}
+	if (avic_enabled())
+		return; /* AVIC delivers from the backing page's IRR itself */
+	int vector = vapic_pending_vector(v->vapic.page);
+	if (vector < 0)
+		return;
+	if ((v->vmcb->save.rflags & RFLAGS_IF) && !shadow) {
+		vapic_accept(v->vapic.page, (uint8_t)vector);
+		c->event_inj = EVENT_VALID | EVENT_TYPE_INTR | (uint64_t)vector;
+		v->stats.event[EVENT_IRQ_INJECTED]++;
+		return;
+	}
+	/* Not now: a virtual interrupt that only opens the window and makes a VINTR exit. */
+	c->int_ctl |= V_IRQ | V_IGN_TPR | (0xfull << V_INTR_PRIO_SHIFT);
+	c->intercept_misc1 |= INTERCEPT_VINTR;
+}
+
+/* Why vcpu_run() gives up its CPU, which decides who queues the vCPU next. */
+enum vcpu_leave {
+	LEAVE_NONE,
+	LEAVE_PREEMPT, /* runnable, slice over: vcpu_run() queues it again */
+	LEAVE_WAIT,    /* BLOCKED or WAIT_SIPI: whoever wakes it queues it (vcpu_wake, vm_stop) */
+	LEAVE_STOP,    /* its VM is stopping: retired here */
+};
+
+/* At the top of each round. The vCPU is RUNNABLE here, and nobody but this CPU changes a
+ * RUNNABLE vCPU's state (wakers and vm_stop() only move BLOCKED and WAIT_SIPI vCPUs). */
+static enum vcpu_leave vcpu_should_leave(struct vcpu *v, struct sched_cpu *s)
+{
+	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+		return LEAVE_STOP;
+	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE) &&
+	    this_cpu()->index != 0) {
+		/* The slice ended but nobody waits for this CPU: keep going, a new slice. CPU 0
+		 * always goes back to its loop, which drains guest output and watches timeout=. */
+		s->need_resched = false;
+		s->slice_start_tsc = rdtsc();
+		sched_arm_timer();
+	}
+	return s->need_resched ? LEAVE_PREEMPT : LEAVE_NONE;
+}
+
+/* Publishes BLOCKED or WAIT_SIPI. From this store on, a waker may queue the vCPU at any moment
+ * (even before this CPU has put it), so vcpu_run() must not queue it again: only the CAS that
+ * takes it out of the waiting state owns the next enqueue. A vm_stop() that ran before the store
+ * saw the vCPU RUNNABLE and only kicked it: the VM state is read again after the store (both
+ * sides store, then load, SEQ_CST), and then this CPU tries to take the vCPU back to retire it. */
+static enum vcpu_leave vcpu_wait(struct vcpu *v, uint32_t state)
+{
+	if (state == VCPU_BLOCKED)
+		v->stats.event[EVENT_BLOCK]++;
+	__atomic_store_n(&v->state, state, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) == VM_RUNNING)
+		return LEAVE_WAIT;
+	if (__atomic_compare_exchange_n(&v->state, &state, VCPU_RUNNABLE, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_ACQUIRE))
+		return LEAVE_STOP;
+	return LEAVE_WAIT; /* woken (and queued) meanwhile: that queue entry retires it */
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct sched_cpu *s = this_cpu()->sched;
+	uint64_t host_vmcb = svm_host_vmcb_pa();
+	enum vcpu_leave why;
+	vcpu_load(v);
+	while ((why = vcpu_should_leave(v, s)) == LEAVE_NONE) {
+		if (apic_process_init_sipi(v)) {
+			why = vcpu_wait(v, VCPU_WAIT_SIPI);
+			break;
+		}
+		if (v->halted) {
+			if (!vcpu_has_wake_event(v)) {
+				why = vcpu_wait(v, VCPU_BLOCKED);
+				break;
+			}
+			/* AVIC delivers the pending vector itself at VMRUN: resume the guest */
+			if (avic_enabled())
+				v->halted = false;
+		}
+		vcpu_inject(v);
+		if (v->vmcb->control.event_inj & EVENT_VALID)
+			v->halted = false;
+		if (v->halted) {
+			/* woken but not yet deliverable (e.g. a masked window): keep waiting */
+			why = vcpu_wait(v, VCPU_BLOCKED);
+			break;
+		}
+		v->vmcb->save.rax = v->regs.gpr[GPR_RAX];
+		v->vmcb->save.rsp = v->regs.gpr[GPR_RSP];
+		svm_world_switch((uintptr_t)v->vmcb, &v->regs, host_vmcb);
+		v->regs.gpr[GPR_RAX] = v->vmcb->save.rax;
+		v->regs.gpr[GPR_RSP] = v->vmcb->save.rsp;
+		v->vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+		/* Take the host interrupt that caused an INTR exit (timer, kick) right here. */
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+		exit_dispatch(v);
+	}
+	/* A waiting vCPU's put re-checks for a wake-up that raced with its sleep (delivery.c). The
+	 * state is not read again here: a waker may have made it RUNNABLE and queued it already. */
+	if (why == LEAVE_WAIT)
+		test_race_delay(TEST_RACE_PUT);
+	vcpu_put(v, why == LEAVE_WAIT);
+	if (why == LEAVE_STOP) {
+		vm_vcpu_stopped(v);
+	} else if (why == LEAVE_PREEMPT) {
+		v->stats.event[EVENT_PREEMPT]++;
+		sched_enqueue(v);
+	}
+}

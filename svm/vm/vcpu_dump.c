@@ -1,0 +1,89 @@
+/* The state of a vCPU that may be running on another CPU, read without stopping it: the values
+ * printed may be a mix of moments, which is fine for their purpose (telling an interrupt that
+ * waits in the IRR, in the ISR, in EVENTINJ or nowhere apart). Lines start with "debug vm=". */
+#include "svm/vm/vcpu_dump.h"
+#include "avic/vlapic/apic_regs.h"
+#include "avic/vlapic/vapic.h"
+#include "kernel/console.h"
+#include "kernel/sched.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+#include "svm/vm/vm.h"
+
+static const char *const state_names[] = {
+	[VCPU_RUNNABLE] = "runnable",
+	[VCPU_BLOCKED] = "blocked",
+	[VCPU_WAIT_SIPI] = "wait_sipi",
+	[VCPU_STOPPED] = "stopped",
+};
+
+/* A 256-bit vector register (IRR, ISR, TMR) as 64 hex digits, vector 255 first. */
+static void dump_vectors(const uint8_t *page, unsigned base, char out[APIC_VECTOR_WORDS * 8 + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < APIC_VECTOR_WORDS; i++) {
+		uint32_t w = __atomic_load_n(
+		    (const uint32_t *)(const void *)(page + base +
+		                                     (APIC_VECTOR_WORDS - 1 - i) * APIC_REG_STRIDE),
+		    __ATOMIC_RELAXED);
+		for (unsigned d = 0; d < 8; d++)
+			out[i * 8 + d] = hex[(w >> (28 - 4 * d)) & 0xf];
+	}
+	out[APIC_VECTOR_WORDS * 8] = 0;
+}
+
+static uint64_t us_since(uint64_t then, uint64_t now)
+{
+	return then && now > then ? (now - then) / (tsc_hz / 1000000) : 0;
+}
+
+static void dump_vcpu(const struct vcpu *v)
+{
+	const char *vm = v->vm->name;
+	const struct vmcb_control *c = &v->vmcb->control;
+	const uint8_t *page = v->vapic.page;
+	uint32_t state = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE);
+	uint64_t now = rdtsc();
+	char irr[APIC_VECTOR_WORDS * 8 + 1], isr[sizeof(irr)], tmr[sizeof(irr)];
+
+	printk("debug vm=%s vcpu=%u state=%s halted=%d running_on=%d home_cpu=%u nmi_pending=%d "
+	       "nmi_masked=%d init_pending=%d sipi_pending=%d load_us_ago=%lu put_us_ago=%lu\n",
+	       vm, v->index, state < ARRAY_SIZE(state_names) ? state_names[state] : "?", v->halted,
+	       v->running_on, v->home_cpu, v->nmi_pending, v->nmi_masked, v->init_pending,
+	       v->sipi_pending, us_since(v->load_tsc, now), us_since(v->put_tsc, now));
+	dump_vectors(page, APIC_IRR, irr);
+	dump_vectors(page, APIC_ISR, isr);
+	dump_vectors(page, APIC_TMR, tmr);
+	printk("debug vm=%s vcpu=%u irr=%s\n", vm, v->index, irr);
+	printk("debug vm=%s vcpu=%u isr=%s\n", vm, v->index, isr);
+	printk("debug vm=%s vcpu=%u tmr=%s\n", vm, v->index, tmr);
+	printk("debug vm=%s vcpu=%u tpr=0x%x ppr=0x%x pending_vector=%d timer_deadline_us=%ld\n", vm,
+	       v->index, apic_reg_read(page, APIC_TPR), vapic_ppr(page), vapic_pending_vector(page),
+	       vapic_timer_deadline(&v->vapic) == VAPIC_TIMER_NONE
+	           ? -1L
+	           : (long)us_since(now, vapic_timer_deadline(&v->vapic)));
+	printk("debug vm=%s vcpu=%u rip=0x%lx rflags=0x%lx if=%d int_shadow=%d event_inj=0x%lx "
+	       "exit_int_info=0x%lx v_irq=%d vintr_intercept=%d last_exit=0x%lx\n",
+	       vm, v->index, v->vmcb->save.rip, v->vmcb->save.rflags,
+	       (v->vmcb->save.rflags & RFLAGS_IF) != 0, (c->int_state & INT_SHADOW) != 0,
+	       c->event_inj, c->exit_int_info, (c->int_ctl & V_IRQ) != 0,
+	       (c->intercept_misc1 & INTERCEPT_VINTR) != 0, c->exit_code);
+	const struct exit_stats *s = &v->stats;
+	printk("debug vm=%s vcpu=%u exits=%lu intr=%lu vintr=%lu hlt=%lu npf=%lu wake=%lu "
+	       "block=%lu sched_in=%lu sched_out=%lu preempt=%lu kick_sent=%lu irq_injected=%lu\n",
+	       vm, v->index, s->total, s->exit[VMEXIT_INTR], s->exit[VMEXIT_VINTR],
+	       s->exit[VMEXIT_HLT], s->exit[EXIT_SLOT_NPF_BASE], s->event[EVENT_WAKE],
+	       s->event[EVENT_BLOCK], s->event[EVENT_SCHED_IN], s->event[EVENT_SCHED_OUT],
+	       s->event[EVENT_PREEMPT], s->event[EVENT_KICK_SENT], s->event[EVENT_IRQ_INJECTED]);
+}
+
+void vcpu_dump_requested(struct vm *vm)
+{
+	uint32_t req = __atomic_exchange_n(&vm->debug_requests, 0, __ATOMIC_ACQUIRE);
+	if (!req)
+		return;
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		if (req & (1u << i))
+			dump_vcpu(vm->vcpu[i]);
+	sched_print_queues();
+}

@@ -1,0 +1,287 @@
+/* Runs the VMs the loader handed over as modules: parses each module's VM options, creates and
+ * loads the VM (a bad image or option stops only that VM from starting), runs the scheduler on
+ * every CPU until all VMs have ended, and prints each VM's result and exit counters. */
+#include "boot/boot_info.h"
+#include "kernel/cmdline.h"
+#include "kernel/config.h"
+#include "kernel/console.h"
+#include "kernel/format.h"
+#include "kernel/frame.h"
+#include "kernel/pci.h"
+#include "kernel/percpu.h"
+#include "kernel/qemu.h"
+#include "kernel/sched.h"
+#include "kernel/smp.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "kernel/x86.h"
+#include "svm/vm/loader.h"
+#include "avic/avic.h"
+#include "svm/platform/platform.h"
+#include "svm/svm.h"
+#include "svm/vm/test_race.h"
+#include "svm/vm/vcpu.h"
+#include "svm/vm/vm.h"
+#include "svm/vm/intremap.h"
+#include "iommu/iommu.h"
+
+#define VM_DEFAULT_MEM (32ull << 20)
+#define VM_MIN_MEM (2ull << 20)
+
+struct vm_options {
+	char name[VM_NAME_MAX];
+	unsigned vcpus;
+	uint64_t mem;
+	uint64_t pin_mask;
+	char args[VM_ARGS_MAX];
+	uint16_t pci[PASSTHROUGH_MAX_DEVICES]; /* pci=BB:DD.F, repeatable */
+	unsigned pci_count;
+	enum vm_log_replay replay;
+	const char *error;
+	char bad_key[32];
+};
+
+/* cpus=0,2-3 */
+static bool parse_cpu_list(const char *s, uint64_t *mask)
+{
+	*mask = 0;
+	while (*s) {
+		char num[8];
+		uint64_t lo, hi;
+		size_t n = 0;
+		while (*s >= '0' && *s <= '9' && n < sizeof(num) - 1)
+			num[n++] = *s++;
+		num[n] = 0;
+		if (!cmdline_parse_uint(num, &lo))
+			return false;
+		hi = lo;
+		if (*s == '-') {
+			s++;
+			n = 0;
+			while (*s >= '0' && *s <= '9' && n < sizeof(num) - 1)
+				num[n++] = *s++;
+			num[n] = 0;
+			if (!cmdline_parse_uint(num, &hi) || hi < lo)
+				return false;
+		}
+		if (hi >= cpu_count)
+			return false;
+		for (uint64_t c = lo; c <= hi; c++)
+			*mask |= BIT(c);
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return false;
+	}
+	return *mask != 0;
+}
+
+static bool vm_option(void *ctx, const char *key, const char *value)
+{
+	struct vm_options *o = ctx;
+	uint64_t n;
+	if (!strcmp(key, "vcpus")) {
+		if (!cmdline_parse_uint(value, &n) || n < 1 || n > VM_MAX_VCPUS)
+			o->error = "vcpus= must be 1 to 16";
+		else
+			o->vcpus = (unsigned)n;
+	} else if (!strcmp(key, "mem")) {
+		if (!cmdline_parse_size(value, &n) || n < VM_MIN_MEM || n > (3ull << 30))
+			o->error = "mem= must be a size from 2M to 3G (e.g. mem=64M)";
+		else
+			o->mem = n;
+	} else if (!strcmp(key, "cpus")) {
+		if (!parse_cpu_list(value, &o->pin_mask))
+			o->error = "cpus= must list online host CPUs, e.g. cpus=0 or cpus=1-3";
+	} else if (!strcmp(key, "args")) {
+		strlcpy(o->args, value, sizeof(o->args));
+	} else if (!strcmp(key, "pci")) {
+		if (o->pci_count == PASSTHROUGH_MAX_DEVICES)
+			o->error = "pci= given more times than devices a VM can have (4)";
+		else if (!cmdline_parse_pci_address(value, &o->pci[o->pci_count++]))
+			o->error = "pci= must be a PCI address bus:device.function in hexadecimal, "
+				   "e.g. pci=00:03.0";
+	} else if (!strcmp(key, "replay")) {
+		if (!strcmp(value, "failure"))
+			o->replay = VM_LOG_REPLAY_FAILURE;
+		else if (!strcmp(value, "all"))
+			o->replay = VM_LOG_REPLAY_ALL;
+		else if (!strcmp(value, "off"))
+			o->replay = VM_LOG_REPLAY_OFF;
+		else
+			o->error = "replay= must be failure, all or off";
+	} else if (!strcmp(key, "name")) {
+		strlcpy(o->name, value, sizeof(o->name));
+	} else {
+		strlcpy(o->bad_key, key, sizeof(o->bad_key));
+		o->error = "unknown VM option";
+	}
+	return !o->error;
+}
+
+static struct vm *vm_from_module(const struct boot_module *m)
+{
+	struct vm_options o = {.vcpus = 1, .mem = VM_DEFAULT_MEM};
+	strlcpy(o.name, m->name, sizeof(o.name));
+	cmdline_each(m->args, vm_option, &o);
+	if (o.error) {
+		pr_err("vm %s: %s%s%s; this VM is not started\n", o.name, o.error,
+		       o.bad_key[0] ? " " : "", o.bad_key);
+		return NULL;
+	}
+	struct vm *vm = vm_create(o.name, o.vcpus, o.mem, o.pin_mask);
+	if (!vm) {
+		pr_err("vm %s: cannot create (out of memory?); this VM is not started\n", o.name);
+		return NULL;
+	}
+	strlcpy(vm->args, o.args, sizeof(vm->args));
+	vm->replay = (uint8_t)o.replay;
+	const char *err =
+		loader_load(vm, (const void *)(uintptr_t)m->base, m->size, m->name, o.args);
+	if (err) {
+		pr_err("vm %s: cannot load %s: %s; this VM is not started\n", o.name, m->name, err);
+		vm_destroy(vm);
+		return NULL;
+	}
+	for (unsigned i = 0; i < o.pci_count; i++) {
+		char why[240];
+		if (!passthrough_assign(vm, o.pci[i], why, sizeof(why))) {
+			pr_err("vm %s: pci=" PCI_BDF_FMT ": %s; this VM is not started\n", o.name,
+			       PCI_BDF_ARGS(o.pci[i]), why);
+			vm_destroy(vm);
+			return NULL;
+		}
+	}
+	printk("vm %s: %u vCPU(s), %lu MiB, image %s (%lu bytes)%s%s\n", vm->name, vm->vcpu_count,
+	       vm->mem_size >> 20, m->name, m->size, o.args[0] ? ", args: " : "", o.args);
+	return vm;
+}
+
+static void ap_init(void)
+{
+	svm_enable_cpu();
+	sched_init_cpu();
+}
+
+static void replay_line(void *ctx, const char *line)
+{
+	printk("vm %s| %s\n", ((struct vm *)ctx)->name, line);
+}
+
+/* Prints the VM's output log again, in one piece (replay=): by default its last lines when
+ * doorbell stopped the VM, since those usually explain why and may be interleaved on the
+ * console with other VMs' output. */
+static void vm_replay_output(struct vm *vm)
+{
+	const struct vm_log *log = &vm->platform.output;
+	uint64_t max = vm->replay == VM_LOG_REPLAY_ALL ? UINT64_MAX : VM_LOG_REPLAY_TAIL;
+	if (vm->replay == VM_LOG_REPLAY_OFF ||
+	    (vm->replay == VM_LOG_REPLAY_FAILURE && vm->exit_from_guest))
+		return;
+	uint64_t kept = vm_log_kept_lines(log), shown = kept < max ? kept : max;
+	printk("vm %s: output log, last %lu of %lu lines (%lu older lines dropped):\n", vm->name,
+	       shown, kept, vm_log_dropped_lines(log));
+	vm_log_each(log, max, replay_line, vm);
+	printk("vm %s: end of output log\n", vm->name);
+}
+
+static void vm_report(struct vm *vm)
+{
+	platform_finish_output(vm);
+	uint64_t us = (vm->stop_tsc - vm->start_tsc) / (tsc_hz / 1000000);
+	printk("vm %s: ended: %s; exit value 0x%x (%s), %lu ms\n", vm->name, vm->stop_reason,
+	       vm->exit_value, vm->exit_from_guest ? "from the guest" : "set by doorbell",
+	       us / 1000);
+	if (vm->test_passed >= 0)
+		printk("vm %s: guest reported %ld passed, %ld failed\n", vm->name, vm->test_passed,
+		       vm->test_failed);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		exit_stats_print(vm->name, i, &vm->vcpu[i]->stats);
+	vm_replay_output(vm);
+}
+
+int kernel_run_vms(const struct acpi_info *acpi)
+{
+	(void)acpi;
+	struct boot_info *info = kernel_config.boot;
+	if (!info->module_count) {
+		printk("doorbell: no guests given (GRUB module2 lines or guest lines in "
+		       "doorbell.cfg); nothing to run\n");
+		return QEMU_EXIT_SUCCESS;
+	}
+	char why[200];
+	if (!svm_check(why, sizeof(why))) {
+		pr_err("doorbell: cannot run guests: %s\n", why);
+		return QEMU_EXIT_PANIC;
+	}
+	printk("svm: revision %u, %u ASIDs, NRIP save %s, decode assists %s, AVIC %s\n",
+	       svm_features.revision, svm_features.asids, svm_features.nrips ? "yes" : "no",
+	       svm_features.decode_assists ? "yes" : "no (RIP advanced by decoding)",
+	       svm_features.avic ? "yes" : "no");
+	if (!avic_choose_policy(kernel_config.policy))
+		return QEMU_EXIT_PANIC;
+	iommu_ga_init(avic_policy);
+	intremap_init();
+	vcpu_delivery_init();
+	svm_enable_cpu();
+	sched_init_cpu();
+	for (unsigned i = 1; i < MAX_CPUS; i++) {
+		if (percpu_by_index[i])
+			smp_call(i, (void (*)(void *))ap_init, NULL);
+	}
+	if (!vm_init_global()) {
+		pr_err("doorbell: out of memory for the I/O and MSR permission maps\n");
+		return QEMU_EXIT_PANIC;
+	}
+	uint64_t free_before = frame_free_count();
+	unsigned failed_to_start = 0;
+	struct vm *vms[BOOT_MAX_MODULES];
+	unsigned n = 0;
+	for (unsigned i = 0; i < info->module_count; i++) {
+		struct vm *vm = vm_from_module(&info->module[i]);
+		if (vm)
+			vms[n++] = vm;
+		else
+			failed_to_start++;
+	}
+	for (unsigned i = 0; i < n; i++)
+		vm_start(vms[i]);
+
+	uint64_t deadline = kernel_config.vm_timeout_s ? rdtsc() + kernel_config.vm_timeout_s * tsc_hz
+						       : UINT64_MAX;
+	while (__atomic_load_n(&vms_live, __ATOMIC_ACQUIRE)) {
+		sched_loop_until(deadline);
+		if (rdtsc() >= deadline) {
+			for (unsigned i = 0; i < n; i++)
+				vm_stop(vms[i], QEMU_EXIT_TIMEOUT, false,
+					"still running after the timeout of %lu s (timeout=)",
+					kernel_config.vm_timeout_s);
+			deadline = UINT64_MAX;
+		}
+	}
+
+	int status = QEMU_EXIT_SUCCESS;
+	for (unsigned i = 0; i < n; i++) {
+		vm_report(vms[i]);
+		bool passed = vms[i]->exit_from_guest && vms[i]->exit_value == 0;
+		if (n == 1 && !failed_to_start)
+			status = vms[i]->exit_value; /* exactly what the guest asked QEMU for */
+		else if (!passed)
+			status = QEMU_EXIT_VM_FAILED;
+	}
+	if (failed_to_start)
+		status = QEMU_EXIT_VM_FAILED;
+	/* Every VM is destroyed: its RAM, NPT, AVIC tables, vCPUs go back to the allocator. */
+	for (unsigned i = 0; i < n; i++)
+		vm_destroy(vms[i]);
+	uint64_t free_after = frame_free_count();
+	if (free_after == free_before)
+		printk("doorbell: VMs destroyed, all their memory returned (%lu pages free)\n",
+		       free_after);
+	else
+		pr_err("doorbell: VMs destroyed but %ld pages were not returned\n",
+		       (long)(free_before - free_after));
+	printk("doorbell: %u VM(s) ran, %u could not start\n", n, failed_to_start);
+	test_race_report();
+	return status;
+}
