@@ -26,7 +26,7 @@ ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_en
 	$(BUILD)/obj/boot/multiboot2.o $(KERNEL_OBJ)
 EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
 
-.PHONY: all deps run test unit fuzz bench clean help guests
+.PHONY: all deps run test unit fuzz fuzz-deps fuzz-long bench clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso guests
 
@@ -105,13 +105,49 @@ $(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/
 unit: $(UNIT_BINS)
 	@$(PYTHON) tests/run_unit.py $(UNIT_BINS)
 
-# The decoder fuzz target, in its deterministic gcc/ASan mode (tests/fuzz/README.md for libFuzzer).
-$(BUILD)/fuzz_decode: tests/fuzz/fuzz_decode.c svm/emul/decode.c svm/emul/decode.h
-	@mkdir -p $(BUILD)
-	$(CC) $(HOST_CFLAGS) -DFUZZ_STANDALONE tests/fuzz/fuzz_decode.c svm/emul/decode.c -o $@
+# ---- fuzz targets (tests/fuzz/README.md) ----------------------------------------------------
+# Every tests/fuzz/fuzz_<name>.c names the project sources it links in a "// sources:" line, as the
+# unit tests do. `make fuzz`: the standalone gcc/ASan/UBSan builds replay tests/fuzz/corpus/<name>
+# and tests/fuzz/regressions/<name> and a bounded number of PRNG inputs (part of make test).
+# `make fuzz-long [FUZZ_SECONDS=600] [FUZZ_TARGETS="acpi ivrs"]`: libFuzzer (clang) campaigns, one
+# target at a time, logs and new inputs under build/fuzz/campaign/.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SECONDS ?= 600
+FUZZ_DEPS := tests/fuzz/driver.c tests/fuzz/fuzz.h
+FUZZ_CLANG ?= clang
+FUZZ_LF_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -I. -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 
-fuzz: $(BUILD)/fuzz_decode
-	@$(BUILD)/fuzz_decode
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call unit_sources,tests/fuzz/fuzz_%.c) $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -DFUZZ_STANDALONE $< tests/fuzz/driver.c $(call unit_sources,$<) -o $@
+
+$(BUILD)/fuzz/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(call unit_sources,tests/fuzz/fuzz_%.c) $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CLANG) $(FUZZ_LF_CFLAGS) $< tests/fuzz/driver.c $(call unit_sources,$<) -o $@
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
+	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_NAMES)
+
+fuzz-deps:
+	@missing=""; for p in $(FUZZ_DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "fuzz-deps: installing$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null \
+		|| { echo "fuzz-deps: apt-get install$$missing failed: run it by hand as root"; exit 1; }; \
+	fi
+
+## make fuzz-long [FUZZ_SECONDS=600] [FUZZ_TARGETS="acpi ivrs ..."]
+##              libFuzzer campaign (clang, ASan+UBSan), one target after the other, FUZZ_SECONDS
+##              each; results in build/fuzz/campaign/summary.txt (docs/fuzzing.md)
+fuzz-long: fuzz-deps
+	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/libfuzzer/fuzz_%,$(FUZZ_TARGETS))
+	@tests/fuzz/campaign.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ---- guests, the AVIC test platform ---------------------------------------------------------
 guests:

@@ -1,11 +1,5 @@
 // sources: svm/emul/decode.c
-/* Fuzz target for the instruction decoder (svm/emul/decode.c).
- *
- * Two builds (see tests/fuzz/README.md):
- *  - libFuzzer: clang -fsanitize=fuzzer,address,undefined; LLVMFuzzerTestOneInput() aborts on the
- *    first broken invariant so that libFuzzer keeps the input.
- *  - -DFUZZ_STANDALONE: a main() that runs N pseudo-random inputs from a fixed seed (default
- *    200000), built with gcc under ASan/UBSan, printing "fuzz_decode: N passed, M failed".
+/* Fuzz target for the instruction decoder (svm/emul/decode.c); drivers: tests/fuzz/fuzz.h.
  *
  * Every input is decoded in every CPU mode from a heap buffer of exactly its size, so ASan reports
  * any read past avail. Invariants checked:
@@ -19,6 +13,7 @@
 #include <string.h>
 
 #include "svm/emul/decode.h"
+#include "tests/fuzz/fuzz.h"
 
 static const enum cpu_mode fuzz_modes[] = {CPU_MODE_REAL16, CPU_MODE_PROT16, CPU_MODE_PROT32,
                                            CPU_MODE_LONG64};
@@ -150,80 +145,35 @@ static const char *fuzz_decode_input(const uint8_t *data, size_t size, enum cpu_
 	return why;
 }
 
-static void report(const uint8_t *data, size_t size, enum cpu_mode mode, const char *why)
-{
-	fprintf(stderr, "fuzz_decode: mode %d: %s:", (int)mode, why);
-	for (size_t i = 0; i < size; i++)
-		fprintf(stderr, " %02x", data[i]);
-	fprintf(stderr, "\n");
-}
-
-#ifndef FUZZ_STANDALONE
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum cpu_mode mode = CPU_MODE_LONG64;
 	const char *why = fuzz_decode_input(data, size, &mode);
 
-	if (why) {
-		report(data, size, mode, why);
-		abort();
-	}
+	FUZZ_CHECK(!why, "mode %d: %s", (int)mode, why);
 	return 0;
-}
-
-#else
-
-/* xorshift64: a fixed sequence on every host. */
-static uint64_t fuzz_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t fuzz_random(void)
-{
-	fuzz_state ^= fuzz_state << 13;
-	fuzz_state ^= fuzz_state >> 7;
-	fuzz_state ^= fuzz_state << 17;
-	return fuzz_state;
 }
 
 /* Random bytes biased towards what makes decoding interesting: prefixes, REX, escapes and
  * VEX/EVEX bytes at the start, then anything. */
-static size_t fuzz_generate(uint8_t *buf, size_t cap)
+static size_t fuzz_generate(uint8_t *buf, size_t cap, uint64_t (*rnd)(void))
 {
 	static const uint8_t starters[] = {0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x26, 0x64,
 	                                   0x65, 0x40, 0x48, 0x4f, 0x0f, 0x38, 0x3a, 0xc4,
 	                                   0xc5, 0x62, 0x8f, 0xa1, 0xc7, 0xf7, 0xea, 0xc8};
-	size_t len = (size_t)(fuzz_random() % (cap + 1));
+	size_t len = (size_t)(rnd() % (cap + 1));
 
 	for (size_t i = 0; i < len; i++) {
-		uint64_t r = fuzz_random();
+		uint64_t r = rnd();
 
 		buf[i] = (r & 3) == 0 ? starters[(r >> 8) % sizeof(starters)] : (uint8_t)(r >> 16);
 	}
 	return len;
 }
 
-int main(int argc, char **argv)
-{
-	unsigned long iterations = argc > 1 ? strtoul(argv[1], NULL, 0) : 200000;
-	unsigned long passed = 0, failed = 0;
-	uint8_t buf[24];
-
-	for (unsigned long i = 0; i < iterations; i++) {
-		size_t len = fuzz_generate(buf, sizeof(buf));
-		enum cpu_mode mode = CPU_MODE_LONG64;
-		const char *why = fuzz_decode_input(buf, len, &mode);
-
-		if (!why) {
-			passed++;
-			continue;
-		}
-		if (failed++ < 10)
-			report(buf, len, mode, why);
-	}
-	printf("fuzz_decode: %lu passed, %lu failed\n", passed, failed);
-	return failed != 0;
-}
-
-#endif
+const struct fuzz_target fuzz_target = {
+	.name = "decode",
+	.iterations = 200000,
+	.max_len = 24,
+	.generate = fuzz_generate,
+};

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target to tests/fuzz/corpus/<target>/ (tests/fuzz/README.md).
+
+Run from anywhere: python3 tests/fuzz/make_corpus.py. The files are small, deterministic and
+committed; the ACPI and IVRS seeds are the captured QEMU tables of tests/unit/data, relocated
+into the fuzz target's memory image. Each section says the input format of its target, which is
+documented at the top of tests/fuzz/fuzz_<target>.c."""
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+DATA = os.path.join(ROOT, "tests", "unit", "data")
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def out(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(bytes(data))
+
+
+def read(*parts):
+    with open(os.path.join(DATA, *parts), "rb") as f:
+        return f.read()
+
+
+def checksum_fix(buf, start, length, at):
+    buf[at] = 0
+    buf[at] = (-sum(buf[start:start + length])) & 0xff
+
+
+# ---- acpi: flags, EBDA segment (2 bytes), then the image at 0xE0000 with the RSDP first -------
+ACPI_BASE = 0xE0000
+
+
+def acpi_image(folder, tables, rsdp_rev=None):
+    """The RSDP, then every table of 'tables' (names of .bin files in 'folder') 16-byte aligned,
+    with the RSDP, RSDT and XSDT pointers rewritten to their new places and checksums fixed."""
+    rsdp = bytearray(read(folder, "RSDP.bin"))
+    rev = rsdp[15] if rsdp_rev is None else rsdp_rev
+    if rev >= 2 and len(rsdp) < 36:
+        rsdp += bytes(36 - len(rsdp))
+    img = bytearray(rsdp)
+    where = {}
+    blobs = {}
+    for t in tables:
+        while len(img) % 16:
+            img.append(0)
+        where[t] = ACPI_BASE + len(img)
+        blobs[t] = bytearray(read(folder, t + ".bin"))
+        img += blobs[t]
+    leaves = [t for t in tables if t not in ("RSDT", "XSDT")]
+    for root, size in (("RSDT", 4), ("XSDT", 8)):
+        if root not in where:
+            continue
+        off = where[root] - ACPI_BASE
+        body = b"".join(struct.pack("<Q" if size == 8 else "<I", where[t]) for t in leaves)
+        length = 36 + len(body)
+        img[off + 36:off + 36 + (len(blobs[root]) - 36)] = bytes(len(blobs[root]) - 36)
+        img[off + 36:off + length] = body
+        struct.pack_into("<I", img, off + 4, length)
+        checksum_fix(img, off, length, off + 9)
+    struct.pack_into("<I", img, 16, where.get("RSDT", 0))
+    img[15] = rev
+    if rev >= 2:
+        struct.pack_into("<I", img, 20, 36)
+        struct.pack_into("<Q", img, 24, where.get("XSDT", 0))
+    checksum_fix(img, 0, 20, 8)
+    if rev >= 2:
+        checksum_fix(img, 0, 36, 32)
+    return bytes(img)
+
+
+def make_acpi():
+    pc = ["RSDT", "APIC", "HPET", "FACP", "WAET"]
+    q35 = ["RSDT", "APIC", "HPET", "FACP", "MCFG", "IVRS", "WAET"]
+    ovmf = ["XSDT", "RSDT", "APIC", "HPET", "FACP", "MCFG", "IVRS", "WAET", "BGRT"]
+    seeds = {
+        "pc-smp2": acpi_image("qemu-pc-smp2", pc),
+        "q35-seabios": acpi_image("qemu-q35-iommu-seabios", q35),
+        "q35-ovmf-xsdt": acpi_image("qemu-q35-iommu-ovmf", ovmf),
+        "q35-ovmf-rsdt-only": acpi_image("qemu-q35-iommu-ovmf", q35, rsdp_rev=0),
+    }
+    for name, img in seeds.items():
+        out("acpi", name, b"\x00\x00\x00" + img)
+        out("acpi", name + "-fix", b"\x01\x00\x00" + img)
+    # the BIOS search: the RSDP 16-byte aligned in the EBDA alias (segment 0x9fc0) or at 0xE0000
+    out("acpi", "search-rom", b"\x02\x00\x00" + seeds["q35-ovmf-xsdt"])
+    out("acpi", "search-ebda", b"\x03\xc0\x9f" + seeds["pc-smp2"])
+    # the malformed tables of the unit tests, in place of their good twins
+    bad = bytearray(seeds["q35-ovmf-xsdt"])
+    madt = bytes(read("malformed", "madt-entry-past-end", "APIC.bin"))
+    off = bytes(bad).find(b"APIC")
+    if off > 0 and len(madt) <= 144:
+        bad[off:off + len(madt)] = madt
+        out("acpi", "madt-entry-past-end", b"\x00\x00\x00" + bytes(bad))
+
+
+# ---- ivrs: a flags byte (1: the harness fixes Length and checksum), then the IVRS table ------
+def ivhd(btype, devid, entries, efr=0):
+    body = b"".join(entries)
+    hlen = 24 if btype == 0x10 else 40
+    h = struct.pack("<BBHHHQHHI", btype, 0xb0, hlen + len(body), devid, 0x40, 0xfed80000,
+                    0, 0, 0x40 if btype == 0x10 else 0)
+    if btype != 0x10:
+        h += struct.pack("<QQ", efr, 0)
+    return h + body
+
+
+def dev4(t, devid, settings=0):
+    return struct.pack("<BHB", t, devid, settings)
+
+
+def dev8(t, devid, b4, devid2, b7, settings=0):
+    return struct.pack("<BHBBHB", t, devid, settings, b4, devid2, b7)
+
+
+def ivrs_table(blocks, ivinfo=0x00203040):
+    body = b"".join(blocks)
+    t = bytearray(b"IVRS" + struct.pack("<IBB", 48 + len(body), 2, 0) + b"DOORBLFUZZ      "[:6]
+                  + b"FUZZIVRS" + struct.pack("<III", 1, 0, 0) + struct.pack("<IQ", ivinfo, 0)
+                  + body)
+    checksum_fix(t, 0, len(t), 9)
+    return bytes(t)
+
+
+def make_ivrs():
+    for folder in ("qemu-q35-iommu-seabios", "qemu-q35-iommu-ovmf"):
+        out("ivrs", folder, b"\x00" + read(folder, "IVRS.bin"))
+    entries = [dev4(0x01, 0, 0), dev4(0x02, 0x10), dev4(0x03, 0x100, 0xd7), dev4(0x04, 0x1ff),
+               dev8(0x42, 0x208, 0, 0x200, 0), dev8(0x43, 0x300, 0, 0x2f8, 0),
+               dev4(0x04, 0x3ff), dev8(0x46, 0x400, 0, 0, 0x80), dev8(0x47, 0x500, 0, 0, 0),
+               dev4(0x04, 0x5ff), dev8(0x48, 0, 0x21, 0xa0, 1), dev8(0x48, 0, 0, 0xa5, 2),
+               dev4(0x00, 0)]
+    hid = struct.pack("<BHB", 0xf0, 0xa8, 0) + b"AMDI0020" + bytes(8) + bytes([2, 4]) + b"ID00"
+    ivmd = [struct.pack("<BBHHHQQQ", t, 0x07, 32, 0x10, 0, 0, 0xfe000000, 0x10000)
+            for t in (0x20, 0x21, 0x22)]
+    efr = (1 << 7) | (1 << 2)
+    out("ivrs", "ivhd10-all-entries", b"\x00" + ivrs_table([ivhd(0x10, 0x18, entries)]))
+    out("ivrs", "ivhd11-all-entries", b"\x00" + ivrs_table(
+        [ivhd(0x10, 0x18, entries), ivhd(0x11, 0x18, entries, efr)]))
+    out("ivrs", "ivhd40-hid-ivmd", b"\x00" + ivrs_table(
+        [ivhd(0x10, 0x18, entries[:3]), ivhd(0x11, 0x18, entries[:3], efr),
+         ivhd(0x40, 0x18, entries + [hid], efr)] + ivmd))
+    out("ivrs", "two-iommus-fix", b"\x01" + ivrs_table(
+        [ivhd(0x11, 0x18, entries[:6], efr), ivhd(0x11, 0x20, entries[6:], 0)] + ivmd[:1]))
+
+
+def main():
+    if os.path.isdir(CORPUS):
+        shutil.rmtree(CORPUS)
+    for name, fn in sorted(globals().items()):
+        if name.startswith("make_") and callable(fn):
+            fn()
+
+
+if __name__ == "__main__":
+    main()
