@@ -6,8 +6,8 @@
  * IMAGE_BASE (0xE0000, the BIOS area; 128 KiB, zero past the input). The RSDP is at IMAGE_BASE,
  * or with FLAG_SEARCH it is found by acpi_find_rsdp_bios(), which also scans the EBDA: the image
  * is visible there too (an alias of its first KiB at the segment the BDA word names).
- * FLAG_FIX_CHECKSUMS makes the harness correct the checksum of the RSDP and of every table the
- * root tables name first, so that mutations get past the checksum and reach the parsers.
+ * Unless FLAG_RAW is set, the harness first corrects the checksums of the RSDP and of every table
+ * the root tables name, so that mutations get past the checksums and reach the parsers.
  *
  * Every map() call returns a fresh heap copy of exactly the bytes asked for, so ASan reports any
  * read the parser makes beyond what it mapped. Invariants: the result is ACPI_OK or a known error;
@@ -24,7 +24,7 @@
 #define IMAGE_BASE         0xe0000u
 #define IMAGE_SIZE         0x20000u
 #define EBDA_WINDOW        1024u
-#define FLAG_FIX_CHECKSUMS 0x01
+#define FLAG_RAW           0x01
 #define FLAG_SEARCH        0x02
 #define HEADER_BYTES       3
 
@@ -173,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size - HEADER_BYTES < IMAGE_SIZE ? size - HEADER_BYTES : IMAGE_SIZE;
 	memset(image, 0, sizeof(image));
 	memcpy(image, data + HEADER_BYTES, n);
-	if (flags & FLAG_FIX_CHECKSUMS)
+	if (!(flags & FLAG_RAW))
 		fix_checksums();
 
 	uint64_t rsdp = IMAGE_BASE;

@@ -2,8 +2,8 @@
 /* Fuzz target for the IVRS parser (iommu/ivrs.c): IVHD blocks of types 10h, 11h and 40h with
  * their device entries (select, range, alias, extended, special, ACPI_HID), IVMD blocks.
  *
- * Input: one flags byte, then the table. FLAG_FIX makes the harness set the header's Length to the
- * table's size and correct its checksum, so that mutations reach the block walk. The table is
+ * Input: one flags byte, then the table. Unless FLAG_RAW is set, the harness sets the header's
+ * Length to the table's size and corrects its checksum, so that mutations reach the block walk. The table is
  * parsed from a heap buffer of exactly its size (ASan catches a read past it).
  * Invariants: the result is IVRS_OK or a known error with a message; on success the counts are
  * within their arrays, every device range has first <= last, names an IOMMU that exists and has
@@ -17,7 +17,7 @@
 #include "kernel/acpi.h"
 #include "tests/fuzz/fuzz.h"
 
-#define FLAG_FIX 0x01
+#define FLAG_RAW 0x01
 
 static void check_info(const struct ivrs_info *r)
 {
@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!t)
 		abort();
 	memcpy(t, data + 1, length);
-	if ((data[0] & FLAG_FIX) && length >= sizeof(struct acpi_sdt_header)) {
+	if (!(data[0] & FLAG_RAW) && length >= sizeof(struct acpi_sdt_header)) {
 		t[4] = (uint8_t)length;
 		t[5] = (uint8_t)(length >> 8);
 		t[6] = (uint8_t)(length >> 16);

@@ -32,7 +32,7 @@ def checksum_fix(buf, start, length, at):
     buf[at] = (-sum(buf[start:start + length])) & 0xff
 
 
-# ---- acpi: flags, EBDA segment (2 bytes), then the image at 0xE0000 with the RSDP first -------
+# ---- acpi: flags (1: raw, 2: BIOS search), EBDA segment (2 bytes), the image at 0xE0000 ----
 ACPI_BASE = 0xE0000
 
 
@@ -86,10 +86,10 @@ def make_acpi():
     }
     for name, img in seeds.items():
         out("acpi", name, b"\x00\x00\x00" + img)
-        out("acpi", name + "-fix", b"\x01\x00\x00" + img)
+        out("acpi", name + "-raw", b"\x01\x00\x00" + img)
     # the BIOS search: the RSDP 16-byte aligned in the EBDA alias (segment 0x9fc0) or at 0xE0000
     out("acpi", "search-rom", b"\x02\x00\x00" + seeds["q35-ovmf-xsdt"])
-    out("acpi", "search-ebda", b"\x03\xc0\x9f" + seeds["pc-smp2"])
+    out("acpi", "search-ebda", b"\x02\xc0\x9f" + seeds["pc-smp2"])
     # the malformed tables of the unit tests, in place of their good twins
     bad = bytearray(seeds["q35-ovmf-xsdt"])
     madt = bytes(read("malformed", "madt-entry-past-end", "APIC.bin"))
@@ -99,7 +99,7 @@ def make_acpi():
         out("acpi", "madt-entry-past-end", b"\x00\x00\x00" + bytes(bad))
 
 
-# ---- ivrs: a flags byte (1: the harness fixes Length and checksum), then the IVRS table ------
+# ---- ivrs: a flags byte (1: raw, else the harness fixes Length and checksum), then the table --
 def ivhd(btype, devid, entries, efr=0):
     body = b"".join(entries)
     hlen = 24 if btype == 0x10 else 40
@@ -130,6 +130,7 @@ def ivrs_table(blocks, ivinfo=0x00203040):
 def make_ivrs():
     for folder in ("qemu-q35-iommu-seabios", "qemu-q35-iommu-ovmf"):
         out("ivrs", folder, b"\x00" + read(folder, "IVRS.bin"))
+        out("ivrs", folder + "-raw", b"\x01" + read(folder, "IVRS.bin"))
     entries = [dev4(0x01, 0, 0), dev4(0x02, 0x10), dev4(0x03, 0x100, 0xd7), dev4(0x04, 0x1ff),
                dev8(0x42, 0x208, 0, 0x200, 0), dev8(0x43, 0x300, 0, 0x2f8, 0),
                dev4(0x04, 0x3ff), dev8(0x46, 0x400, 0, 0, 0x80), dev8(0x47, 0x500, 0, 0, 0),
@@ -145,7 +146,7 @@ def make_ivrs():
     out("ivrs", "ivhd40-hid-ivmd", b"\x00" + ivrs_table(
         [ivhd(0x10, 0x18, entries[:3]), ivhd(0x11, 0x18, entries[:3], efr),
          ivhd(0x40, 0x18, entries + [hid], efr)] + ivmd))
-    out("ivrs", "two-iommus-fix", b"\x01" + ivrs_table(
+    out("ivrs", "two-iommus", b"\x00" + ivrs_table(
         [ivhd(0x11, 0x18, entries[:6], efr), ivhd(0x11, 0x20, entries[6:], 0)] + ivmd[:1]))
 
 
