@@ -30,8 +30,23 @@ EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso guests
 
+# `make help`: the `##` lines of this Makefile, one per target and per variable.
 help:
-	@sed -n 's/^## //p' README.md
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+# ---- settings fail closed ------------------------------------------------------------------
+# A variable given on make's command line that the goal does not use is a typo or a mix-up
+# (`make run GEUST=…`, `make bench AVIC=1`): refused before anything runs, with the list of the
+# goal's variables. The build variables (CC, QEMU, OVMF_*, FONT) are accepted by every goal.
+BUILD_VARS := CC QEMU OVMF_CODE OVMF_VARS FONT
+RUN_VARS := GUEST VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM
+BENCH_VARS := BENCH_REPEAT
+GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))
+refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)),\
+	$(error make $(1): $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)) is not a setting of make $(1),\
+	which takes $(or $(2),none of its own) (see make help))))
+$(call refuse_unused,run,$(RUN_VARS))
+$(call refuse_unused,bench,$(BENCH_VARS))
 
 # ---- dependencies --------------------------------------------------------------------------
 DEB_PACKAGES := gcc make binutils python3 gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common \
@@ -156,21 +171,34 @@ guests:
 -include tests/model/model.mk
 
 # ---- the two commands ------------------------------------------------------------------------
-## make run [GUEST=file.elf] [VCPUS=n] [MEM=64M] [ARGS="guest cmdline"] [OPTS="doorbell options"]
-##          [SMP=host CPUs] [TIMEOUT=s] [AVIC=1 [ERRATUM=1]]
-##              boot doorbell in QEMU with that guest; the status passes through. AVIC=1 uses the
-##              patched QEMU with AVIC (built by make qemu-avic), ERRATUM=1 turns erratum #1235 on
-## make test    every test: unit, fuzz, QEMU boot paths, guests under doorbell and under QEMU alone
-RUN_AVIC := $(if $(AVIC),--avic $(if $(ERRATUM),--erratum))
-run: deps all $(if $(AVIC),qemu-avic)
-	@$(PYTHON) tools/run.py --guest "$(GUEST)" --vcpus "$(or $(VCPUS),1)" --mem "$(or $(MEM),64M)" \
-		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(or $(SMP),2)" --timeout "$(or $(TIMEOUT),120)" \
-		$(RUN_AVIC); status=$$?; [ $$status -eq 1 ] # QEMU status 1: success (printed above)
+## make run          boot doorbell in QEMU with at most one guest; QEMU's status passes through
+##   GUEST=file.elf    the guest, a Multiboot v1/v2 ELF kernel (none: doorbell boots and exits)
+##   VCPUS=n           the guest's vCPUs, 1 to 16 (default 1)
+##   MEM=size          the guest's RAM, 2M to 3G (default 64M)
+##   ARGS="…"          the guest's command line
+##   OPTS="…"          doorbell's options (README "Command-line options"); a bad one stops the boot
+##   SMP=n             host CPUs QEMU gives doorbell, 1 to 16 (default 2)
+##   TIMEOUT=s         doorbell stops the VM after s seconds, status 251 (default 120)
+##   AVIC=1            the patched QEMU with AVIC (tools/qemu, built by make qemu-avic)
+##   ERRATUM=1         with AVIC=1: erratum #1235 on (avic-erratum-1235=on)
+## make test         every test: unit, fuzz, QEMU boot paths, guests, AVIC platform, model
+## make unit         the host unit tests (tests/unit)
+## make fuzz         the decoder fuzz target, deterministic mode
+## make model        the delivery-protocol model checker (docs/model.md)
+## make bench        the bench guest under soft, errata and standard (docs/bench.md)
+##   BENCH_REPEAT=n    runs of each configuration (default 5)
+## make qemu-avic    build (or copy from ~/.cache/doorbell-qemu) the AVIC-capable QEMU
+## make deps         install the Debian packages the build and tests need (as root)
+## make clean        remove build/
+## build variables (any goal): CC, QEMU, OVMF_CODE, OVMF_VARS, FONT
+run: deps all $(if $(filter 1,$(AVIC)),qemu-avic)
+	@$(PYTHON) tools/run.py --guest "$(GUEST)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
+		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(SMP)" --timeout "$(TIMEOUT)" \
+		--avic "$(AVIC)" --erratum "$(ERRATUM)"; status=$$?; [ $$status -eq 1 ] # QEMU status 1: success (printed above)
 
 test: deps all
 	@tests/run_all.sh
 
-## make bench   the bench guest under soft (stock QEMU), errata and standard (AVIC platform)
 bench: deps all qemu-avic
 	@$(PYTHON) tests/qemu/run.py tests/qemu/bench.py
 	@$(PYTHON) tools/bench_report.py

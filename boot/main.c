@@ -116,6 +116,11 @@ NORETURN void kernel_main(struct boot_info *info)
 	printk("\ndoorbell: booted by %s\n", info->loader);
 	qemu_detect();
 	config_parse(&kernel_config, info->cmdline);
+	if (config_refused(&kernel_config)) {
+		printk("doorbell: done, exit status %d\n", QEMU_EXIT_CONFIG);
+		qemu_exit(QEMU_EXIT_CONFIG);
+		panic_park();
+	}
 
 	memmap_normalize(&info->memmap);
 	if (!info->memmap.count)

@@ -15,12 +15,16 @@ struct kernel_config {
 	bool test_race_wake;   /* test-race=wake: widen the wake/block race (svm/vm/test_race.h) */
 	char policy[16];       /* policy=auto|errata|standard|soft */
 	uint64_t vm_timeout_s; /* timeout=S: stop VMs still running after S seconds, 0 = never */
-	unsigned unknown_options;
+	bool lenient;          /* lenient: report bad options and boot anyway */
+	unsigned bad_options;  /* unknown options and bad values */
 };
 
 extern struct kernel_config kernel_config;
 
 void config_parse(struct kernel_config *c, const char *cmdline);
+/* After config_parse(): true (having said why and what to do) when the command line had a bad
+ * option and no `lenient`, and the boot must stop before any VM runs. */
+bool config_refused(const struct kernel_config *c);
 /* Creates and runs the VMs named by the loader's modules; returns the QEMU exit value. */
 int kernel_run_vms(const struct acpi_info *acpi);
 

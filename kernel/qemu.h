@@ -11,6 +11,7 @@
  * is passed through unchanged (issue "QEMU-compatible guest platform"), so these stay above the
  * small codes test kernels use. */
 #define QEMU_EXIT_SUCCESS 0x00 /* every VM passed (or none ran): status 1 */
+#define QEMU_EXIT_CONFIG 0x7b /* doorbell refused its command line or policy: status 247 */
 #define QEMU_EXIT_VM_FAILED 0x7c /* a VM failed: status 249 */
 #define QEMU_EXIT_TIMEOUT 0x7d /* a VM exceeded its time limit: status 251 */
 #define QEMU_EXIT_GUEST_FAULT 0x7e /* a VM was stopped by a fatal fault: status 253 */

@@ -34,6 +34,7 @@ stage() {
 stage unit make --no-print-directory unit
 stage fuzz make --no-print-directory fuzz
 stage boot python3 tests/qemu/run.py tests/qemu/boot.py
+stage settings python3 tests/tools/settings.py
 if [ -f tests/qemu/guests.py ] && [ -d build/guests ]; then
 	stage guests python3 tests/qemu/run.py tests/qemu/guests.py
 fi

@@ -4,9 +4,12 @@ show the serial console on stdout. QEMU's exit status is passed through: a guest
 isa-debug-exit ends with (C << 1) | 1, exactly as under QEMU alone.
 
 usage: run.py [--guest FILE] [--vcpus N] [--mem SIZE] [--args "..."] [--opts "..."]
-              [--smp N] [--timeout S] [--qemu PATH] [--cpu MODEL] [--avic [--erratum]]"""
+              [--smp N] [--timeout S] [--qemu PATH] [--cpu MODEL] [--avic 1 [--erratum 1]]
+
+A bad or contradictory setting is refused before QEMU starts, with exit status 2."""
 import argparse
 import os
+import re
 import subprocess
 import sys
 
@@ -15,25 +18,91 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import run as runner  # noqa: E402  (tests/qemu/run.py: ISO building shared with the tests)
 
 
+def refuse(message):
+    """A bad or contradictory setting: say what to do, exit 2 before anything runs (QEMU's
+    status 1 means success, so a refusal must never look like one)."""
+    print(f"make run: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def number(name, value, default, lo, hi):
+    if value == "":
+        return default
+    if not re.fullmatch(r"\d+", value) or not lo <= int(value) <= hi:
+        refuse(f"{name}={value}: expected a whole number from {lo} to {hi}")
+    return int(value)
+
+
+def switch(name, value):
+    if value not in ("", "0", "1"):
+        refuse(f"{name}={value}: expected {name}=1 (or nothing)")
+    return value == "1"
+
+
+def settings(a):
+    """Checks every setting and fills in the defaults; refuses what doorbell would not run as
+    asked."""
+    a.avic, a.erratum = switch("AVIC", a.avic), switch("ERRATUM", a.erratum)
+    if a.erratum and not a.avic:
+        refuse("ERRATUM=1 needs AVIC=1: erratum #1235 exists only on the AVIC platform "
+               "(make run AVIC=1 ERRATUM=1)")
+    if not a.guest and (a.vcpus or a.mem or a.args):
+        refuse("VCPUS=, MEM= and ARGS= describe the guest: give GUEST=path/to/kernel.elf too")
+    if a.guest and not os.path.isfile(a.guest):
+        refuse(f"GUEST={a.guest}: no such file; give the path of a Multiboot ELF kernel, "
+               f"e.g. GUEST=build/guests/hello.elf")
+    a.vcpus = number("VCPUS", a.vcpus, 1, 1, 16)
+    a.smp = number("SMP", a.smp, 2, 1, 16)
+    if a.mem == "":
+        a.mem = "64M"
+    m = re.fullmatch(r"(\d+)([KMG]?)", a.mem, re.I)
+    size = int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2).upper()] if m else 0
+    if not 2 << 20 <= size <= 3 << 30:
+        refuse(f"MEM={a.mem}: expected a size from 2M to 3G, e.g. MEM=64M")
+    if a.timeout and re.search(r"(^|\s)timeout=", a.opts):
+        refuse("the timeout is given twice (TIMEOUT= and timeout= in OPTS): give it once")
+    if not re.search(r"(^|\s)timeout=", a.opts):
+        a.opts = f"timeout={number('TIMEOUT', a.timeout, 120, 0, 1000000)} {a.opts}".strip()
+
+
+def run_console(cmd):
+    """Runs QEMU with its serial console on our stdout, lines ending in LF: the serial driver
+    ends them in CRLF for terminals, which scripts reading `stats` lines must not see
+    (docs/stats.md)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out, held = sys.stdout.buffer, b""
+    while True:
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        data = re.sub(rb"\r+\n", b"\n", held + chunk)
+        kept = data.rstrip(b"\r")  # the CRs' LF may come with the next read
+        held = data[len(kept):]
+        out.write(kept)
+        out.flush()
+    out.write(held)
+    out.flush()
+    return proc.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--guest", default="")
-    ap.add_argument("--vcpus", default="1")
-    ap.add_argument("--mem", default="64M")
+    ap.add_argument("--vcpus", default="", help="1 to 16 (default 1)")
+    ap.add_argument("--mem", default="", help="2M to 3G (default 64M)")
     ap.add_argument("--args", default="")
     ap.add_argument("--opts", default="")
-    ap.add_argument("--smp", default="2")
-    ap.add_argument("--timeout", default="120", help="doorbell stops VMs after this many s")
+    ap.add_argument("--smp", default="", help="host CPUs, 1 to 16 (default 2)")
+    ap.add_argument("--timeout", default="", help="doorbell stops VMs after this many s (120)")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
     ap.add_argument("--cpu", default="EPYC-Rome,+svm")
-    ap.add_argument("--avic", action="store_true",
-                    help="the patched QEMU (tools/qemu) with AVIC: -cpu EPYC-Rome,+svm,+avic")
-    ap.add_argument("--erratum", action="store_true",
-                    help="with --avic: avic-erratum-1235=on (the lost wake-up of erratum #1235)")
+    ap.add_argument("--avic", default="",
+                    help="1: the patched QEMU (tools/qemu) with AVIC: -cpu EPYC-Rome,+svm,+avic")
+    ap.add_argument("--erratum", default="",
+                    help="1, with --avic 1: avic-erratum-1235=on (the lost wake-up of #1235)")
     a = ap.parse_args()
+    settings(a)
     extra = []
-    if a.erratum and not a.avic:
-        sys.exit("make run: ERRATUM=1 needs AVIC=1")
     if a.avic:
         a.qemu = os.path.join(runner.BUILD, "qemu", "qemu-system-x86_64")
         a.cpu = "EPYC-Rome,+svm,+avic" + (",avic-erratum-1235=on" if a.erratum else "")
@@ -41,24 +110,20 @@ def main():
         extra = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
     guests = []
     if a.guest:
-        if not os.path.exists(a.guest):
-            sys.exit(f"make run: GUEST={a.guest}: no such file")
         opts = f"vcpus={a.vcpus} mem={a.mem}"
         if a.args:
             opts += f' args="{a.args}"'
         guests.append((os.path.abspath(a.guest), opts))
     workdir = os.path.join(runner.BUILD, "run")
     os.makedirs(workdir, exist_ok=True)
-    cmdline = f"timeout={a.timeout} {a.opts}".strip()
-    test = dict(name="run", boot="grub-bios", machine="q35", smp=a.smp, cpu=a.cpu, mem=1024,
-                cmdline=cmdline, guests=[], qemu=a.qemu)
+    cmdline = a.opts
     iso = runner.make_iso(workdir, cmdline, guests)
-    cmd = [a.qemu, "-machine", "q35", "-m", "1024", "-smp", a.smp, "-cpu", a.cpu,
+    cmd = [a.qemu, "-machine", "q35", "-m", "1024", "-smp", str(a.smp), "-cpu", a.cpu,
            "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-net", "none", "-cdrom", iso] + extra
-    del test
-    status = subprocess.call(cmd, stderr=subprocess.DEVNULL)
+    status = run_console(cmd)
     meaning = {1: "doorbell finished, every VM passed (or the guest wrote 0)",
+               247: "doorbell refused its command line or policy (the reason is printed)",
                249: "a VM failed", 251: "a VM hung past the timeout",
                253: "a VM was stopped by a fatal fault", 255: "doorbell itself failed"}
     print(f"make run: QEMU exit status {status}: {meaning.get(status, 'the guest chose it')}",

@@ -195,8 +195,8 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-static const char *loader_check_segments(struct vm *vm, const struct loader_image *li,
-					 uint64_t size)
+/* The segments against the file: a cut file is "truncated", whatever else it lacks. */
+static const char *loader_check_file(const struct loader_image *li, uint64_t size)
 {
 	for (unsigned i = 0; i < li->count; i++) {
 		const struct loader_segment *p = &li->seg[i];
@@ -204,6 +204,16 @@ static const char *loader_check_segments(struct vm *vm, const struct loader_imag
 			return "bad segment: file size larger than memory size";
 		if (p->offset > size || p->filesz > size - p->offset)
 			return "truncated image: a segment's data lies outside the file";
+	}
+	return NULL;
+}
+
+/* The segments against the guest's memory layout (checked once the image is known to be a
+ * Multiboot kernel, so that any other ELF is refused for its missing header). */
+static const char *loader_check_placement(struct vm *vm, const struct loader_image *li)
+{
+	for (unsigned i = 0; i < li->count; i++) {
+		const struct loader_segment *p = &li->seg[i];
 		if (ranges_overlap(p->paddr, p->memsz, MB1_INFO_GPA, MB1_INFO_END - MB1_INFO_GPA))
 			return "segment overlaps the low memory reserved for the Multiboot information";
 		if (ranges_overlap(p->paddr, p->memsz, GUEST_ACPI_BASE,
@@ -330,12 +340,16 @@ const char *loader_load(struct vm *vm, const void *image, uint64_t size, const c
 	static struct loader_image li; /* boot-time only, one VM at a time */
 	const char *err = loader_parse_elf(img, size, &li);
 	if (!err)
-		err = loader_check_segments(vm, &li, size);
+		err = loader_check_file(&li, size);
 	if (err)
-		return err; /* segments first: a cut file is truncated, not header-less */
+		return err; /* the file first: a cut file is truncated, not header-less */
 	bool v2 = mb_has_header(img, size, true);
 	if (!v2 && !mb_has_header(img, size, false))
-		return "no Multiboot header (v1 in the first 8 KiB or v2 in the first 32 KiB)";
+		return "no Multiboot header (v1 in the first 8 KiB or v2 in the first 32 KiB): "
+		       "doorbell runs Multiboot kernels only";
+	err = loader_check_placement(vm, &li);
+	if (err)
+		return err;
 	/* Both versions enter in 32-bit protected mode: the entry must be a 32-bit address. */
 	if (li.entry >> 32 || !vm_gpa_to_hva(vm, li.entry, 1))
 		return "entry point outside guest RAM";

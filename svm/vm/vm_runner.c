@@ -219,7 +219,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	       svm_features.decode_assists ? "yes" : "no (RIP advanced by decoding)",
 	       svm_features.avic ? "yes" : "no");
 	if (!avic_choose_policy(kernel_config.policy))
-		return QEMU_EXIT_PANIC;
+		return QEMU_EXIT_CONFIG;
 	iommu_ga_init(avic_policy);
 	intremap_init();
 	vcpu_delivery_init();

@@ -30,9 +30,23 @@ TESTS = [
     dict(name="boot-cpus-option", boot="grub-bios", machine="pc", smp=4, cmdline="cpus=2",
          expect=[r"smp: all CPUs online: 2 of 4 in the MADT$",
                  r"smp: 2 CPU\(s\) left offline by cpus=2"], forbid=FORBID),
-    dict(name="boot-unknown-option", boot="grub-bios", machine="pc", smp=1,
-         cmdline="log=info frobnicate=1",
-         expect=[r"config: unknown option 'frobnicate' ignored", CLEAN]),
+    # a bad command line stops doorbell before any CPU or VM starts (status 247), every bad
+    # option named with what to write instead; `lenient` reports them and boots anyway
+    dict(name="boot-bad-options", boot="grub-bios", machine="pc", smp=2,
+         cmdline="log=info polcy=errata cpus=0 policy=erata",
+         status=247,
+         expect=[r"^config: 'polcy=errata': unknown option \(README \"Command-line options\"\)$",
+                 r"^config: 'cpus=0': expected a number of CPUs >= 1",
+                 r"^config: 'policy=erata': expected policy=auto, errata, standard or soft",
+                 r"^config: 3 bad option\(s\) on the command line: no VM is run; correct them, "
+                 r"or add 'lenient' to boot anyway without them$",
+                 r"^doorbell: done, exit status 123$"],
+         forbid=[r"smp: all CPUs online", r"panic"]),
+    dict(name="boot-lenient", boot="grub-bios", machine="pc", smp=1,
+         cmdline="log=info frobnicate=1 lenient",
+         expect=[r"^config: 'frobnicate=1': unknown option",
+                 r"^config: 1 bad option\(s\) ignored \(lenient\): this run is not the one the "
+                 r"command line describes$", CLEAN]),
     # A fault in the hypervisor: register dump, backtrace, failing QEMU status (0x7f << 1 | 1).
     dict(name="boot-fault", boot="grub-bios", machine="pc", smp=2, cmdline="test-fault=pf",
          status=255,

@@ -3,6 +3,7 @@
 # booted from the GRUB image. Each test checks the guest's own closing line, doorbell's report
 # of the VM's end, and QEMU's exit status. Read by tests/qemu/run.py.
 import os
+import struct
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BAD = os.path.join(ROOT, "build", "guests", "bad")
@@ -16,6 +17,15 @@ with open(os.path.join(BAD, "badmagic.elf"), "wb") as f:
     f.write(b"NOT-AN-ELF" + HELLO[10:])
 with open(os.path.join(BAD, "truncated.elf"), "wb") as f:
     f.write(HELLO[:200])
+# an ordinary ELF64 executable with no Multiboot header, loaded at 0 like a host program: refused
+# for the missing header, not for where its segment lies
+with open(os.path.join(BAD, "nomultiboot.elf"), "wb") as f:
+    code = b"\xf4" * 4096
+    ehdr = struct.pack("<4sBBBBB7xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0, 2, 0x3e, 1, 0x1000,
+                       64, 0, 0, 64, 56, 1, 64, 0, 0)
+    phdr = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, 64 + 56 + len(code), 64 + 56 + len(code),
+                       0x1000)
+    f.write(ehdr + phdr + code)
 
 FORBID = [r"panic", r"hypervisor exception", r"^\[[^]]+\] FAIL"]
 PASS_STATUS = 1
@@ -97,11 +107,14 @@ TESTS = [
     # malformed images are refused by name; the good VM still runs
     vm_test("malformed-images", [("build/guests/bad/badmagic.elf", ""),
                                  ("build/guests/bad/truncated.elf", ""),
+                                 ("build/guests/bad/nomultiboot.elf", ""),
                                  ("build/guests/hello.elf", 'args="greeting=hello answer=42"')],
             closing("hello", checks=6) + [
                 r"^vm badmagic.elf: cannot load badmagic.elf: bad magic: not an ELF file",
                 r"^vm truncated.elf: cannot load truncated.elf: truncated image",
-                r"^doorbell: 1 VM\(s\) ran, 2 could not start$"],
+                r"^vm nomultiboot.elf: cannot load nomultiboot.elf: no Multiboot header \(v1 in "
+                r"the first 8 KiB or v2 in the first 32 KiB\): doorbell runs Multiboot kernels only",
+                r"^doorbell: 1 VM\(s\) ran, 3 could not start$"],
             status=VM_FAILED),
     # a bad VM option is refused by name
     vm_test("bad-vm-option", [("build/guests/hello.elf", "vcpus=99"),

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""The user-facing entry points fail closed (issue 16): each bad or contradictory setting of
+`make run`, `make bench` and tools/run.py is refused with a message saying what to do and a
+non-zero status, before anything runs; doorbell itself refuses a bad command line (status 247);
+and `make run`'s console output has no CR, so `awk '$2==…'` works on its stats lines
+(docs/stats.md).
+
+usage: settings.py [--list] [--only NAME,...]; prints one line per case and closes with
+"settings: N passed, N failed"."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAKE = ["make", "--no-print-directory"]
+RUN = [sys.executable, "tools/run.py"]
+HELLO = "build/guests/hello.elf"
+
+# name, command, expected status (None: any non-zero), pattern the output must match, time limit
+CASES = [
+    ("make-run-no-such-guest", MAKE + ["run", "GUEST=no/such/file"], None,
+     r"make run: GUEST=no/such/file: no such file; give the path of a Multiboot ELF kernel", 300),
+    ("make-run-erratum-without-avic", MAKE + ["run", "ERRATUM=1"], None,
+     r"make run: ERRATUM=1 needs AVIC=1", 300),
+    ("make-run-unknown-variable", MAKE + ["run", "GEUST=" + HELLO], 2,
+     r"make run: GEUST is not a setting of make run, which takes GUEST VCPUS", 30),
+    ("make-bench-unknown-variable", MAKE + ["bench", "AVIC=1"], 2,
+     r"make bench: AVIC is not a setting of make bench, which takes BENCH_REPEAT", 30),
+    ("make-run-avic-not-a-switch", MAKE + ["run", "AVIC=yes"], None,
+     r"make run: AVIC=yes: expected AVIC=1 \(or nothing\)", 300),
+    ("run-vcpus-zero", RUN + ["--guest", HELLO, "--vcpus", "0"], 2,
+     r"make run: VCPUS=0: expected a whole number from 1 to 16", 30),
+    ("run-vcpus-without-guest", RUN + ["--vcpus", "2"], 2,
+     r"make run: VCPUS=, MEM= and ARGS= describe the guest: give GUEST=", 30),
+    ("run-mem-too-small", RUN + ["--guest", HELLO, "--mem", "1M"], 2,
+     r"make run: MEM=1M: expected a size from 2M to 3G", 30),
+    ("run-mem-bad-unit", RUN + ["--guest", HELLO, "--mem", "64X"], 2,
+     r"make run: MEM=64X: expected a size from 2M to 3G", 30),
+    ("run-smp-not-a-number", RUN + ["--smp", "two"], 2,
+     r"make run: SMP=two: expected a whole number from 1 to 16", 30),
+    ("run-timeout-twice", RUN + ["--timeout", "5", "--opts", "timeout=3"], 2,
+     r"make run: the timeout is given twice", 30),
+    # doorbell's own command line, through make run: it stops before running any VM
+    ("make-run-opts-typo", MAKE + ["run", "GUEST=" + HELLO, "OPTS=polcy=errata"], None,
+     r"config: 'polcy=errata': unknown option \(README \"Command-line options\"\)\n"
+     r"(.*\n)*config: 1 bad option\(s\) on the command line: no VM is run; correct them, or add "
+     r"'lenient'(.*\n)*make run: QEMU exit status 247", 300),
+]
+
+
+def stats_without_cr():
+    """`make run` with the hello guest: no CR anywhere in its output, and awk finds the total."""
+    p = subprocess.run(MAKE + ["run", "GUEST=" + HELLO, "ARGS=greeting=hello answer=42"], cwd=ROOT, capture_output=True,
+                       timeout=300)
+    problems = []
+    if p.returncode != 0:
+        problems.append(f"make run GUEST={HELLO}: status {p.returncode}")
+    crs = p.stdout.count(b"\r")
+    if crs:
+        problems.append(f"{crs} CR characters in make run's output")
+    awk = subprocess.run(["awk", '$1=="stats" && $2=="vm=hello.elf" && $4=="exit=total" '
+                          '&& $5 ~ /^count=[0-9]+$/ {n++} END {print n+0}'],
+                         input=p.stdout, capture_output=True)
+    if awk.stdout.strip() != b"1":
+        problems.append(f"awk found {awk.stdout.strip().decode()} total lines, expected 1")
+    return problems
+
+
+def run_case(cmd, status, pattern, limit):
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        return [f"not refused within {limit} s"]
+    out = p.stdout + p.stderr
+    problems = []
+    if (status is None and p.returncode == 0) or (status is not None and p.returncode != status):
+        problems.append(f"status {p.returncode}, expected {status or 'non-zero'}")
+    if not re.search(pattern, out, re.M):
+        problems.append(f"missing /{pattern}/ in: {out[-600:]!r}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--only")
+    a = ap.parse_args()
+    cases = [(n, lambda c=c, s=s, p=p, t=t: run_case(c, s, p, t)) for n, c, s, p, t in CASES]
+    cases.append(("make-run-stats-without-cr", stats_without_cr))
+    if a.only:
+        cases = [c for c in cases if c[0] in a.only.split(",")]
+    if a.list:
+        print("\n".join(n for n, _ in cases))
+        return 0
+    passed = failed = 0
+    for name, fn in cases:
+        problems = fn()
+        if problems:
+            failed += 1
+            print(f"FAIL {name}")
+            for p in problems:
+                print(f"     {p}")
+        else:
+            passed += 1
+            print(f"PASS {name}")
+        sys.stdout.flush()
+    print(f"settings: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
