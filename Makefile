@@ -40,7 +40,7 @@ help:
 # goal's variables. The build variables (CC, QEMU, OVMF_*, FONT) are accepted by every goal.
 BUILD_VARS := CC QEMU OVMF_CODE OVMF_VARS FONT
 RUN_VARS := GUEST VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM
-BENCH_VARS := BENCH_REPEAT
+BENCH_VARS :=
 GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))
 refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)),\
 	$(error make $(1): $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)) is not a setting of make $(1),\
@@ -157,9 +157,9 @@ fuzz-deps:
 		|| { echo "fuzz-deps: apt-get install$$missing failed: run it by hand as root"; exit 1; }; \
 	fi
 
-## make fuzz-long [FUZZ_SECONDS=600] [FUZZ_TARGETS="acpi ivrs ..."]
-##              libFuzzer campaign (clang, ASan+UBSan), one target after the other, FUZZ_SECONDS
-##              each; results in build/fuzz/campaign/summary.txt (docs/fuzzing.md)
+## make fuzz-long    libFuzzer campaigns, one target after the other (docs/fuzzing.md)
+##   FUZZ_SECONDS=s    seconds per target (default 600)
+##   FUZZ_TARGETS="…"  the targets (default all: acpi ivrs …)
 fuzz-long: fuzz-deps
 	@$(MAKE) --no-print-directory $(patsubst %,$(BUILD)/fuzz/libfuzzer/fuzz_%,$(FUZZ_TARGETS))
 	@tests/fuzz/campaign.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -183,10 +183,9 @@ guests:
 ##   ERRATUM=1         with AVIC=1: erratum #1235 on (avic-erratum-1235=on)
 ## make test         every test: unit, fuzz, QEMU boot paths, guests, AVIC platform, model
 ## make unit         the host unit tests (tests/unit)
-## make fuzz         the decoder fuzz target, deterministic mode
+## make fuzz         every fuzz target, deterministic replay (docs/fuzzing.md)
 ## make model        the delivery-protocol model checker (docs/model.md)
 ## make bench        the bench guest under soft, errata and standard (docs/bench.md)
-##   BENCH_REPEAT=n    runs of each configuration (default 5)
 ## make qemu-avic    build (or copy from ~/.cache/doorbell-qemu) the AVIC-capable QEMU
 ## make deps         install the Debian packages the build and tests need (as root)
 ## make clean        remove build/
