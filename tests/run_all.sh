@@ -48,6 +48,8 @@ if [ -f tests/platform/platform.mk ]; then
 		stage guests-avic python3 tests/qemu/run.py tests/qemu/guests_avic.py
 		stage erratum python3 tests/qemu/run.py tests/qemu/erratum.py
 		stage iommu python3 tests/qemu/run.py tests/qemu/iommu.py
+		# hostile guests next to a sibling VM, soft/errata/standard (docs/hostile.md)
+		stage hostile python3 tests/qemu/run.py tests/qemu/hostile.py
 	fi
 fi
 if [ -f tests/model/model.mk ]; then

@@ -268,14 +268,42 @@ uint64_t vapic_timer_deadline(const struct vapic *v)
 	return v->timer.deadline;
 }
 
+/* The bus tick of the next expiry after `now`, from the bookkeeping alone, or VAPIC_TIMER_NONE:
+ * stopped, run out (one-shot), or masked. A masked timer keeps counting (the current count is
+ * derived from `start`, SDM 11.5.1) but raises nothing, so it needs no host timer until it is
+ * unmasked; a fast masked periodic timer would otherwise keep the host CPU in its timer interrupt.
+ * A periodic timer fires at most once per timer_min_period bus ticks (as KVM's
+ * min_timer_period_us): TMICT=1 at divide 1 would ask for an interrupt every bus tick. */
+static void vapic_timer_arm(struct vapic *v, uint64_t now)
+{
+	const struct vapic_timer *t = &v->timer;
+	uint64_t divisor = vapic_timer_divisor(apic_reg_read(v->page, APIC_TDCR));
+	uint32_t tmict = apic_reg_read(v->page, APIC_TMICT);
+	uint64_t next;
+
+	v->timer.deadline = VAPIC_TIMER_NONE;
+	if (t->start_count == 0 || (apic_reg_read(v->page, APIC_LVT_TIMER) & APIC_LVT_MASKED))
+		return;
+	uint64_t elapsed = now > t->start ? (now - t->start) / divisor : 0;
+	if (elapsed < t->start_count) {
+		next = t->start + t->start_count * divisor;
+	} else {
+		if (!vapic_timer_periodic(v->page) || tmict == 0)
+			return;
+		uint64_t periods = (elapsed - t->start_count) / tmict + 1;
+		next = t->start + (t->start_count + periods * tmict) * divisor;
+	}
+	if (vapic_timer_periodic(v->page) && next - now < v->timer_min_period)
+		next = now + v->timer_min_period;
+	v->timer.deadline = next;
+}
+
 /* Restarts the bookkeeping at `now` with the counter at `count`. */
 static void vapic_timer_load(struct vapic *v, uint32_t count, uint64_t now)
 {
-	unsigned divisor = vapic_timer_divisor(apic_reg_read(v->page, APIC_TDCR));
-
 	v->timer.start = now;
 	v->timer.start_count = count;
-	v->timer.deadline = count ? now + (uint64_t)count * divisor : VAPIC_TIMER_NONE;
+	vapic_timer_arm(v, now);
 }
 
 bool vapic_timer_poll(struct vapic *v, uint64_t now)
@@ -288,9 +316,14 @@ bool vapic_timer_poll(struct vapic *v, uint64_t now)
 
 	if (deadline == VAPIC_TIMER_NONE || now < deadline)
 		return false;
-	/* A masked timer keeps counting but raises nothing (SDM 11.5.1). */
-	if (!(lvt & APIC_LVT_MASKED))
-		posted = vapic_deliver_fixed(v, (uint8_t)(lvt & APIC_VECTOR_MASK), false);
+	/* Masked since it was armed (software disable): nothing to raise, nothing to arm. */
+	if (lvt & APIC_LVT_MASKED) {
+		v->timer.deadline = VAPIC_TIMER_NONE;
+		return false;
+	}
+	posted = vapic_deliver_fixed(v, (uint8_t)(lvt & APIC_VECTOR_MASK), false);
+	if (period < v->timer_min_period)
+		period = v->timer_min_period;
 	if (vapic_timer_periodic(v->page) && period)
 		v->timer.deadline = deadline + ((now - deadline) / period + 1) * period;
 	else
@@ -471,6 +504,8 @@ static void vapic_write_timer_reg(struct vapic *v, unsigned offset, uint32_t val
 		apic_reg_write(v->page, offset, value);
 		if (offset == APIC_TDCR || vapic_timer_periodic(v->page) != was_periodic)
 			vapic_timer_load(v, count, now);
+		else
+			vapic_timer_arm(v, now); /* masked or unmasked: armed only while unmasked */
 	}
 	fx->timer_changed = true;
 }

@@ -21,6 +21,9 @@
 #include "avic/vlapic/apic_route.h"
 
 #define VAPIC_TIMER_NONE UINT64_MAX /* no timer interrupt is due */
+/* The shortest period doorbell gives a periodic guest timer (KVM's min_timer_period_us default):
+ * the host timer it needs is then at most 5000 interrupts a second. */
+#define VAPIC_TIMER_MIN_PERIOD_US 200
 
 /* Bookkeeping for the APIC timer. The counter value is not stored: at bus tick `now` it is derived
  * from the count it held at `start` (start_count) and the divisor. start_count is 0 when the timer
@@ -42,6 +45,9 @@ struct vapic {
 	 * (SDM 11.5.3). Updated atomically: a sender on another CPU may record a receive error. */
 	uint32_t esr_pending;
 	struct vapic_timer timer;
+	/* Shortest period of a periodic timer, in bus ticks (0: none); set by the owner, kept
+	 * across reset. */
+	uint64_t timer_min_period;
 };
 
 /* What a register or MSR write asks the caller to do. vapic_write(), vapic_msr_write() and

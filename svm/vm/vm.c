@@ -153,6 +153,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	v->vapic.page = (uint8_t *)(uintptr_t)apic_page;
 	memset(v->vapic.page, 0, PAGE_SIZE);
 	vapic_reset(&v->vapic, index, index == 0);
+	v->vapic.timer_min_period = VAPIC_TIMER_MIN_PERIOD_US * (tsc_hz / 1000000);
 	vmcb_init(v);
 	avic_vcpu_init(v);
 	/* home CPU: the lowest pinned CPU in round-robin order, or any CPU round robin */

@@ -605,14 +605,18 @@ static void test_timer_periodic(void)
 	vapic_accept(page, 0x41);
 	CHECK(vapic_timer_poll(&vapic, 45));
 	CHECK_EQ(vapic_timer_deadline(&vapic), 50);
-	/* Masked: keeps counting, posts nothing. */
+	/* Masked: keeps counting, posts nothing, and needs no host timer (no deadline). */
 	vapic_accept(page, 0x41);
 	vapic_write(&vapic, APIC_EOI, 0, 46, &fx);
 	vapic_write(&vapic, APIC_EOI, 0, 46, &fx);
 	vapic_write(&vapic, APIC_LVT_TIMER, 0x30041, 46, &fx);
-	CHECK_EQ(vapic_timer_deadline(&vapic), 50);
+	CHECK(fx.timer_changed);
+	CHECK_EQ(vapic_timer_deadline(&vapic), VAPIC_TIMER_NONE);
 	CHECK(!vapic_timer_poll(&vapic, 50));
 	CHECK_EQ(vapic_highest_irr(page), -1);
+	CHECK_EQ(vapic_read(&vapic, APIC_TMCCT, 52), 8);
+	/* Unmasked at 52: the next expiry of the running count, at 60. */
+	vapic_write(&vapic, APIC_LVT_TIMER, 0x20041, 52, &fx);
 	CHECK_EQ(vapic_timer_deadline(&vapic), 60);
 	/* Periodic -> one-shot mid-count: runs out from the current count and stops. */
 	vapic_write(&vapic, APIC_LVT_TIMER, 0x41, 53, &fx);
@@ -621,6 +625,49 @@ static void test_timer_periodic(void)
 	CHECK(vapic_timer_poll(&vapic, 60));
 	CHECK_EQ(vapic_timer_deadline(&vapic), VAPIC_TIMER_NONE);
 	CHECK_EQ(vapic_read(&vapic, APIC_TMCCT, 70), 0);
+}
+
+/* Finding 1 of issue 18: TDCR divide by 1, periodic, TMICT 1. Masked it arms nothing; unmasked it
+ * fires at most once per timer_min_period bus ticks, while the count itself runs as programmed. */
+static void test_timer_fast_periodic(void)
+{
+	fresh(0, false);
+	vapic.timer_min_period = 1000;
+	vapic_write(&vapic, APIC_TDCR, 0xB, 0, &fx);
+	vapic_write(&vapic, APIC_LVT_TIMER, 0x30040, 0, &fx); /* periodic, masked, vector 0x40 */
+	vapic_write(&vapic, APIC_TMICT, 1, 0, &fx);
+	CHECK(fx.timer_changed);
+	CHECK_EQ(vapic_timer_deadline(&vapic), VAPIC_TIMER_NONE);
+	for (uint64_t now = 1; now < 5000; now += 7)
+		CHECK(!vapic_timer_poll(&vapic, now));
+	CHECK_EQ(vapic_timer_deadline(&vapic), VAPIC_TIMER_NONE);
+	CHECK_EQ(vapic_read(&vapic, APIC_TMCCT, 5000), 1);
+	/* Unmasked at 5000: due no sooner than the minimum period. */
+	vapic_write(&vapic, APIC_LVT_TIMER, 0x20040, 5000, &fx);
+	CHECK_EQ(vapic_timer_deadline(&vapic), 6000);
+	CHECK(!vapic_timer_poll(&vapic, 5999));
+	CHECK(vapic_timer_poll(&vapic, 6000));
+	CHECK_EQ(vapic_timer_deadline(&vapic), 7000);
+	/* Late by 2.5 periods: one interrupt (the IRR bit is still set), the next on the grid. */
+	vapic_accept(page, 0x40);
+	CHECK(vapic_timer_poll(&vapic, 9500));
+	CHECK_EQ(vapic_timer_deadline(&vapic), 10000);
+	/* Re-armed by TMICT while periodic: the minimum applies to the first expiry too. */
+	vapic_write(&vapic, APIC_TMICT, 3, 20000, &fx);
+	CHECK_EQ(vapic_timer_deadline(&vapic), 21000);
+	/* A one-shot is not held back: it costs the guest a register write each time. */
+	vapic_write(&vapic, APIC_LVT_TIMER, 0x40, 20000, &fx);
+	vapic_write(&vapic, APIC_TMICT, 1, 30000, &fx);
+	CHECK_EQ(vapic_timer_deadline(&vapic), 30001);
+	/* Software disable masks the LVT: a deadline armed before raises nothing and is dropped. */
+	vapic_write(&vapic, APIC_LVT_TIMER, 0x20040, 30000, &fx);
+	vapic_write(&vapic, APIC_TMICT, 1, 30000, &fx);
+	vapic_accept(page, 0x40);
+	vapic_write(&vapic, APIC_EOI, 0, 30000, &fx);
+	vapic_write(&vapic, APIC_EOI, 0, 30000, &fx);
+	vapic_write(&vapic, APIC_SVR, 0, 30500, &fx);
+	CHECK(!vapic_timer_poll(&vapic, 31000));
+	CHECK_EQ(vapic_timer_deadline(&vapic), VAPIC_TIMER_NONE);
 }
 
 static void test_timer_divisor_change(void)
@@ -691,6 +738,7 @@ int main(void)
 	test_timer_divisors();
 	test_timer_oneshot();
 	test_timer_periodic();
+	test_timer_fast_periodic();
 	test_timer_divisor_change();
 	test_route_info();
 	return check_summary("vapic");

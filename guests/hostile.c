@@ -1,0 +1,196 @@
+/* Hostile single operations of issue 18, each run next to a well-behaved VM on the same host CPU
+ * (tests/qemu/hostile.py). case= picks one:
+ *
+ * - timer: the fast masked periodic APIC timer (TDCR divide by 1, LVT timer vector 0x40 periodic
+ *   masked, TMICT 1) while the guest spins; it must cost no more exits than plain spinning.
+ *   Unmasked, it must interrupt, at most once per doorbell's minimum period.
+ * - apic-narrow: byte, word and misaligned writes and REP MOVS/STOS to the xAPIC page, on trap-type
+ *   registers (AVIC exit 402h "fault" for them), and a misaligned write with a self-IPI pending
+ *   and IF=0: each must complete (the guest gets past it) with the value the software APIC gives.
+ * - db-loop: single-steps itself (EFLAGS.TF) for the whole run: a #DB after every instruction,
+ *   each of which doorbell intercepts (docs/guests.md, "Hostile guests") and reflects; the guest
+ *   counts that it saw every one.
+ *
+ * seconds= sets how long timer and db-loop run (default 2). */
+#include "guests/lib/apic.h"
+#include "guests/lib/doorbell.h"
+#include "guests/lib/idt.h"
+#include "guests/lib/printf.h"
+#include "guests/lib/runtime.h"
+#include "guests/lib/test.h"
+#include "guests/lib/tsc.h"
+#include "guests/lib/x86.h"
+
+const char guest_name[] = "hostile";
+
+#define US_PER_SECOND      1000000u
+#define TIMER_VECTOR       0x40
+#define SELF_IPI_VECTOR    0x50
+#define TDCR_DIVIDE_BY_1   0xb
+/* A spinning vCPU next to another VM exits for the scheduler's slices and the host timer: a few
+ * hundred a second. Before the fix the masked timer alone made 14 000 a second under soft. */
+#define MAX_SPIN_EXITS_PER_S 3000
+/* doorbell's VAPIC_TIMER_MIN_PERIOD_US (avic/vapic.h) */
+#define MIN_PERIOD_US        200
+#define UNMASKED_US          500000u
+#define EFLAGS_TF            BIT(8)
+
+static volatile uint32_t ticks;
+
+static void count_tick(struct trap_frame *f)
+{
+	(void)f;
+	ticks++;
+	apic_eoi();
+}
+
+static uint32_t exits(void)
+{
+	return (uint32_t)doorbell_hypercall(HC_EXIT_COUNT, 0, 0, 0);
+}
+
+/* The issue's for(;;): plain instructions (no PAUSE, which ends QEMU's translation block on its
+ * own), with a look at the TSC every million rounds so that the guest ends. */
+static void spin_us(uint64_t us)
+{
+	uint64_t end = tsc_deadline(us);
+	while (!tsc_expired(end))
+		for (uint32_t k = 0; k < 1000000; k++)
+			__asm__ volatile("" : "+r"(k));
+}
+
+static void case_timer(uint32_t seconds)
+{
+	apic_write(APIC_TIMER_DCR, TDCR_DIVIDE_BY_1);
+	apic_write(APIC_LVT_TIMER, TIMER_VECTOR | APIC_LVT_PERIODIC | APIC_LVT_MASKED);
+	apic_write(APIC_TIMER_ICR, 1);
+	printf("hostile: masked periodic timer at TMICT 1, divide 1; spinning %u s\n", seconds);
+	uint32_t e0 = exits();
+	uint64_t t0 = rdtsc();
+	spin_us((uint64_t)seconds * US_PER_SECOND);
+	uint64_t us = tsc_to_us(rdtsc() - t0);
+	uint32_t n = exits() - e0;
+	uint64_t rate = (uint64_t)n * US_PER_SECOND / (us ? us : 1);
+	printf("info: %u exits in %u ms (%u a second)\n", n, (uint32_t)(us / 1000), (uint32_t)rate);
+	test_check(rate <= MAX_SPIN_EXITS_PER_S, "masked fast timer: at most %u exits a second",
+	           MAX_SPIN_EXITS_PER_S);
+
+	idt_set_handler(TIMER_VECTOR, count_tick);
+	ticks = 0;
+	t0 = rdtsc();
+	apic_write(APIC_LVT_TIMER, TIMER_VECTOR | APIC_LVT_PERIODIC);
+	sti();
+	tsc_delay_us(UNMASKED_US);
+	cli();
+	apic_timer_stop();
+	us = tsc_to_us(rdtsc() - t0);
+	uint32_t max = (uint32_t)(us / MIN_PERIOD_US) + 2;
+	printf("info: unmasked: %u interrupts in %u ms\n", ticks, (uint32_t)(us / 1000));
+	test_check(ticks > 0, "unmasked fast timer: it interrupts");
+	test_check(ticks <= max, "unmasked fast timer: at most one interrupt per %u us (%u)",
+	           MIN_PERIOD_US, max);
+	idt_set_handler(TIMER_VECTOR, NULL);
+}
+
+static volatile uint32_t self_ipis;
+
+static void count_self_ipi(struct trap_frame *f)
+{
+	(void)f;
+	self_ipis++;
+	apic_eoi();
+}
+
+static void case_apic_narrow(void)
+{
+	volatile uint8_t *apic8 = (volatile uint8_t *)APIC_BASE_ADDR;
+	uint32_t src[2] = {0x2000 | SELF_IPI_VECTOR, 0};
+	uint32_t count;
+	void *dst;
+
+	printf("hostile: byte write to EOI (0xfee000b0)\n");
+	*(volatile uint8_t *)(apic8 + APIC_EOI) = 0;
+	test_check(true, "movb to EOI completed");
+
+	printf("hostile: byte write to the LVT timer (0xfee00320)\n");
+	*(volatile uint8_t *)(apic8 + APIC_LVT_TIMER) = TIMER_VECTOR;
+	test_check((apic_read(APIC_LVT_TIMER) & 0xff) == TIMER_VECTOR,
+	           "movb to the LVT timer completed, vector 0x%x", TIMER_VECTOR);
+
+	printf("hostile: word write to TDCR (0xfee003e0)\n");
+	*(volatile uint16_t *)(apic8 + APIC_TIMER_DCR) = TDCR_DIVIDE_BY_1;
+	test_check(apic_read(APIC_TIMER_DCR) == TDCR_DIVIDE_BY_1, "movw to TDCR completed");
+
+	printf("hostile: misaligned dword write to 0xfee00321\n");
+	*(volatile uint32_t *)(apic8 + APIC_LVT_TIMER + 1) = APIC_LVT_MASKED;
+	test_check(apic_read(APIC_LVT_TIMER) & APIC_LVT_MASKED,
+	           "movl to 0xfee00321 completed, the LVT timer masked");
+
+	printf("hostile: rep movsl of 2 dwords into the LVT error register (0xfee00370)\n");
+	src[0] = APIC_LVT_MASKED | 0x33;
+	dst = (void *)(APIC_BASE_ADDR + APIC_LVT_ERROR);
+	count = 2;
+	const void *s = src;
+	__asm__ volatile("cld; rep movsl" : "+D"(dst), "+S"(s), "+c"(count) : : "memory");
+	test_check(count == 0, "rep movsl into 0xfee00370 completed");
+
+	printf("hostile: rep stosl over 0xfee000c0-0xfee000c4\n");
+	dst = (void *)(APIC_BASE_ADDR + 0xc0);
+	count = 2;
+	__asm__ volatile("cld; rep stosl" : "+D"(dst), "+c"(count) : "a"(0) : "memory");
+	test_check(count == 0, "rep stosl over 0xfee000c0-c4 completed");
+
+	printf("hostile: self-IPI pending with IF=0, then a misaligned write to 0xfee000c4\n");
+	idt_set_handler(SELF_IPI_VECTOR, count_self_ipi);
+	self_ipis = 0;
+	cli();
+	apic_self_ipi(SELF_IPI_VECTOR);
+	*(volatile uint32_t *)(apic8 + 0xc4) = 0;
+	test_check(self_ipis == 0, "IF=0: the self-IPI waits");
+	sti();
+	tsc_delay_us(1000);
+	cli();
+	test_check(self_ipis == 1, "the self-IPI arrives once IF=1 (%u)", self_ipis);
+	idt_set_handler(SELF_IPI_VECTOR, NULL);
+}
+
+static volatile uint32_t steps;
+
+static void count_step(struct trap_frame *f)
+{
+	(void)f;
+	steps++;
+}
+
+/* EFLAGS.TF set by POPF: a #DB after every following instruction; the handler's IRET restores
+ * TF from the frame, so it goes on until the code below clears it. */
+static void case_db_loop(uint32_t seconds)
+{
+	idt_set_handler(VEC_DB, count_step);
+	steps = 0;
+	uint64_t end = tsc_deadline((uint64_t)seconds * US_PER_SECOND);
+	uint32_t rounds = 0;
+	printf("hostile: single-stepping for %u s\n", seconds);
+	__asm__ volatile("pushfl; orl %0, (%%esp); popfl" : : "i"(EFLAGS_TF) : "memory", "cc");
+	while (!tsc_expired(end))
+		rounds++;
+	__asm__ volatile("pushfl; andl %0, (%%esp); popfl" : : "i"(~EFLAGS_TF) : "memory", "cc");
+	idt_set_handler(VEC_DB, NULL);
+	printf("info: %u #DB in %u loop rounds\n", steps, rounds);
+	test_check(steps > rounds, "a #DB after every instruction (%u in %u rounds)", steps, rounds);
+	uint32_t n = exits();
+	test_check_doorbell(n >= steps, "doorbell intercepted every #DB (%u exits)", n);
+}
+
+void guest_main(const struct multiboot_info *mbi)
+{
+	uint32_t seconds = multiboot_cmdline_uint(mbi, "seconds", 2);
+	if (multiboot_cmdline_has(mbi, "case=timer"))
+		case_timer(seconds);
+	else if (multiboot_cmdline_has(mbi, "case=apic-narrow"))
+		case_apic_narrow();
+	else if (multiboot_cmdline_has(mbi, "case=db-loop"))
+		case_db_loop(seconds);
+	else
+		test_check(false, "case= names timer, apic-narrow or db-loop");
+}
