@@ -9,9 +9,6 @@
 #include "kernel/timer.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
-#include "svm/platform/platform.h"
-#include "svm/vm/vcpu.h"
-#include "svm/vm/vm.h"
 
 static struct sched_cpu *sched_of(unsigned cpu)
 {
@@ -25,15 +22,18 @@ static void sched_timer_interrupt(struct trap_frame *f)
 	uint64_t now = rdtsc();
 	if (now - s->slice_start_tsc >= SCHED_SLICE_US * (tsc_hz / 1000000))
 		s->need_resched = true;
-	/* vCPUs living here: post their due guest LAPIC timer interrupts, wake the halted, and
-	 * wake the blocked that a posted device interrupt missed (vcpu_poll_posted()). */
-	for (unsigned i = 0; i < s->homed_count; i++) {
-		vcpu_poll_timer(s->homed[i], now);
-		vcpu_poll_posted(s->homed[i]);
+	/* Every timer object of this CPU whose deadline has passed. A timer object is also fired on
+	 * every tick where its deadline is "none": owners use that to look at their state once a
+	 * slice at least (svm/vm/vcpu.c: a posted interrupt's late wake-up). */
+	for (unsigned i = 0; i < s->timer_count; i++) {
+		struct sched_timer *t = s->timer[i];
+		uint64_t d = t->deadline(t);
+		if (d <= now || d == SCHED_TIMER_NONE)
+			t->fire(t, now);
 	}
-	/* One-shot: the next event (slice end or the next guest timer) needs a new arming, or a
-	 * guest timer that fired before the slice ended would leave the slice without an end. */
-	sched_arm_timer();
+	/* One-shot: the next event (slice end or the next timer) needs a new arming, or a timer
+	 * that fired before the slice ended would leave the slice without an end. */
+	sched_timer_rearm();
 }
 
 static void sched_kick_interrupt(struct trap_frame *f)
@@ -53,32 +53,52 @@ void sched_init_cpu(void)
 	trap_set_handler(VECTOR_KICK, sched_kick_interrupt);
 }
 
-void sched_add_home(struct vcpu *v)
+void sched_entity_init(struct sched_entity *e, const struct sched_entity_ops *ops,
+		       unsigned home_cpu)
 {
-	struct sched_cpu *s = sched_of(v->home_cpu);
-	spin_lock(&s->lock);
-	if (s->homed_count < ARRAY_SIZE(s->homed))
-		s->homed[s->homed_count++] = v;
-	spin_unlock(&s->lock);
+	e->ops = ops;
+	e->runq_next = NULL;
+	e->home_cpu = home_cpu;
+	e->queued = false;
 }
 
-void sched_enqueue(struct vcpu *v)
+bool sched_timer_add(unsigned cpu, struct sched_timer *t)
 {
-	struct sched_cpu *s = sched_of(v->home_cpu);
+	struct sched_cpu *s = sched_of(cpu);
+	bool added = false;
 	uint64_t flags = irq_save();
 	spin_lock(&s->lock);
-	/* Exactly one party queues a vCPU: the CPU that preempts it, or whoever takes it out of
-	 * BLOCKED/WAIT_SIPI with a CAS (svm/vm/vcpu.c). A second entry would cut the list behind the
-	 * first one, and the vCPUs there would never run again. */
-	if (v->queued)
-		panic("sched: vCPU %u of VM %s queued twice", v->index, v->vm->name);
-	v->queued = true;
-	v->runq_next = NULL;
+	if (s->timer_count < ARRAY_SIZE(s->timer)) {
+		s->timer[s->timer_count] = t;
+		/* the timer interrupt reads the table without the lock: publish the entry first */
+		__atomic_store_n(&s->timer_count, s->timer_count + 1, __ATOMIC_RELEASE);
+		added = true;
+	}
+	spin_unlock(&s->lock);
+	irq_restore(flags);
+	return added;
+}
+
+void sched_enqueue(struct sched_entity *e)
+{
+	struct sched_cpu *s = sched_of(e->home_cpu);
+	uint64_t flags = irq_save();
+	spin_lock(&s->lock);
+	/* Exactly one party queues an entity: the CPU that preempts it, or whoever ends its wait
+	 * (for a vCPU: the CAS out of BLOCKED/WAIT_SIPI in svm/vm/vcpu.c). A second entry would cut
+	 * the list behind the first one, and the entities there would never run again. */
+	if (e->queued) {
+		char name[32];
+		e->ops->describe(e, name, sizeof(name));
+		panic("sched: %s queued twice", name);
+	}
+	e->queued = true;
+	e->runq_next = NULL;
 	if (s->tail)
-		s->tail->runq_next = v;
+		s->tail->runq_next = e;
 	else
-		s->head = v;
-	s->tail = v;
+		s->head = e;
+	s->tail = e;
 	/* Store (the queue), full barrier, load (idle); the idle CPU does the mirror image. The
 	 * lock does not order them: its acquire comes before the stores and x86 may satisfy a load
 	 * before earlier stores are visible, so without the fence both sides could miss each other
@@ -87,23 +107,23 @@ void sched_enqueue(struct vcpu *v)
 	bool idle = __atomic_load_n(&s->idle, __ATOMIC_RELAXED);
 	spin_unlock(&s->lock);
 	irq_restore(flags);
-	struct percpu *home = percpu_by_index[v->home_cpu];
+	struct percpu *home = percpu_by_index[e->home_cpu];
 	if (idle && home != this_cpu())
 		lapic_send_ipi(home->apic_id, VECTOR_KICK);
 }
 
-static struct vcpu *sched_dequeue(struct sched_cpu *s)
+static struct sched_entity *sched_dequeue(struct sched_cpu *s)
 {
 	spin_lock(&s->lock);
-	struct vcpu *v = s->head;
-	if (v) {
-		v->queued = false;
-		s->head = v->runq_next;
+	struct sched_entity *e = s->head;
+	if (e) {
+		e->queued = false;
+		s->head = e->runq_next;
 		if (!s->head)
 			s->tail = NULL;
 	}
 	spin_unlock(&s->lock);
-	return v;
+	return e;
 }
 
 void sched_print_queues(void)
@@ -111,33 +131,37 @@ void sched_print_queues(void)
 	for (unsigned cpu = 0; cpu < cpu_count; cpu++) {
 		struct percpu *p = percpu_by_index[cpu];
 		struct sched_cpu *s = p->sched;
-		struct vcpu *cur = p->current;
-		char queue[64];
+		char queue[64], cur[32] = "-/-1";
 		unsigned len = 0;
 		uint64_t flags = irq_save();
 		spin_lock(&s->lock);
-		for (struct vcpu *v = s->head; v && len + 8 < sizeof(queue); v = v->runq_next)
-			len += (unsigned)format(queue + len, sizeof(queue) - len, " %s/%u", v->vm->name,
-			                        v->index);
+		for (struct sched_entity *e = s->head; e && len + 8 < sizeof(queue); e = e->runq_next) {
+			char name[32];
+			e->ops->describe(e, name, sizeof(name));
+			len += (unsigned)format(queue + len, sizeof(queue) - len, " %s", name);
+		}
 		if (len >= sizeof(queue))
 			len = sizeof(queue) - 1;
+		struct sched_entity *c = __atomic_load_n(&s->current, __ATOMIC_ACQUIRE);
+		if (c)
+			c->ops->describe(c, cur, sizeof(cur));
 		spin_unlock(&s->lock);
 		irq_restore(flags);
 		queue[len] = 0;
-		printk("debug cpu=%u idle=%d need_resched=%d current=%s/%d queue:%s\n", cpu, s->idle,
-		       s->need_resched, cur ? cur->vm->name : "-", cur ? (int)cur->index : -1,
-		       len ? queue : " empty");
+		printk("debug cpu=%u idle=%d need_resched=%d current=%s queue:%s\n", cpu, s->idle,
+		       s->need_resched, cur, len ? queue : " empty");
 	}
 }
 
-void sched_arm_timer(void)
+void sched_timer_rearm(void)
 {
 	struct sched_cpu *s = this_cpu()->sched;
 	uint64_t now = rdtsc();
 	uint64_t tick = tsc_hz / 1000000;
 	uint64_t next = s->slice_start_tsc + SCHED_SLICE_US * tick;
-	for (unsigned i = 0; i < s->homed_count; i++) {
-		uint64_t d = vcpu_timer_deadline(s->homed[i]);
+	unsigned n = __atomic_load_n(&s->timer_count, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t d = s->timer[i]->deadline(s->timer[i]);
 		if (d < next)
 			next = d;
 	}
@@ -145,47 +169,88 @@ void sched_arm_timer(void)
 	lapic_timer_oneshot(timer_us_to_lapic_ticks(us ? us : 1), VECTOR_TIMER);
 }
 
-static void sched_run_until(uint64_t deadline_tsc, bool bsp)
+static void (*sched_housekeeping)(void);
+
+void sched_set_housekeeping(void (*fn)(void))
+{
+	sched_housekeeping = fn;
+}
+
+bool sched_should_yield(void)
+{
+	struct sched_cpu *s = this_cpu()->sched;
+	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE) &&
+	    this_cpu()->index != 0) {
+		/* The slice ended but nobody waits for this CPU: keep going, a new slice. CPU 0
+		 * always goes back to its loop, which runs the housekeeping and watches the
+		 * deadline. */
+		s->need_resched = false;
+		s->slice_start_tsc = rdtsc();
+		sched_timer_rearm();
+	}
+	return s->need_resched;
+}
+
+static void sched_run(struct sched_cpu *s, struct sched_entity *e)
+{
+	s->need_resched = false;
+	s->slice_start_tsc = rdtsc();
+	sched_timer_rearm();
+	__atomic_store_n(&s->current, e, __ATOMIC_RELEASE);
+	e->ops->switch_in(e);
+	enum sched_outcome outcome = e->ops->run(e);
+	e->ops->switch_out(e, outcome);
+	__atomic_store_n(&s->current, NULL, __ATOMIC_RELEASE);
+	/* Waiting and retired entities are queued by whoever ends the wait, or never. */
+	if (outcome == SCHED_PREEMPTED)
+		sched_enqueue(e);
+}
+
+static bool sched_forever(void)
+{
+	return true;
+}
+
+static void sched_run_until(uint64_t deadline_tsc, bool (*keep_going)(void), bool bsp)
 {
 	struct sched_cpu *s = this_cpu()->sched;
 	for (;;) {
 		if (bsp) {
-			if (!__atomic_load_n(&vms_live, __ATOMIC_ACQUIRE) || rdtsc() >= deadline_tsc)
+			if (!keep_going() || rdtsc() >= deadline_tsc)
 				return;
-			platform_flush_output();
+			if (sched_housekeeping)
+				sched_housekeeping();
 		}
-		struct vcpu *v = sched_dequeue(s);
-		if (!v) {
+		struct sched_entity *e = sched_dequeue(s);
+		if (!e) {
 			/* Idle: sleep until a kick, a guest timer or the flush tick. The queue is
 			 * re-checked with interrupts off after announcing idleness, so an enqueue
 			 * in between either sees idle (and kicks) or is seen here. */
 			s->slice_start_tsc = rdtsc();
 			s->idle = true;
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			if (!s->head && __atomic_load_n(&vms_live, __ATOMIC_ACQUIRE)) {
-				sched_arm_timer();
+			bool going = keep_going();
+			if (!s->head && going) {
+				sched_timer_rearm();
 				__asm__ volatile("sti; hlt; cli" ::: "memory");
-			} else if (!__atomic_load_n(&vms_live, __ATOMIC_ACQUIRE)) {
+			} else if (!going) {
 				__asm__ volatile("sti; hlt; cli" ::: "memory");
 			}
 			s->idle = false;
 			continue;
 		}
-		s->need_resched = false;
-		s->slice_start_tsc = rdtsc();
-		sched_arm_timer();
-		vcpu_run(v);
+		sched_run(s, e);
 	}
 }
 
 void sched_loop(void)
 {
-	sched_run_until(UINT64_MAX, false);
+	sched_run_until(UINT64_MAX, sched_forever, false);
 	for (;;)
 		halt();
 }
 
-void sched_loop_until(uint64_t deadline_tsc)
+void sched_loop_until(uint64_t deadline_tsc, bool (*keep_going)(void))
 {
-	sched_run_until(deadline_tsc, true);
+	sched_run_until(deadline_tsc, keep_going, true);
 }

@@ -23,5 +23,7 @@ typedef uint64_t gva_t;   /* guest virtual address */
 #define PACKED __attribute__((packed))
 #define NORETURN __attribute__((noreturn))
 #define UNUSED __attribute__((unused))
+/* The structure of type `type` whose member `member` is at ptr. */
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #endif

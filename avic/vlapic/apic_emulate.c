@@ -98,7 +98,7 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 	if (fx->eoi_vector >= 0 && fx->eoi_level)
 		platform_eoi(v->vm, (uint8_t)fx->eoi_vector);
 	if (fx->timer_changed)
-		sched_arm_timer();
+		vcpu_timer_changed(v);
 	if (fx->ldr_changed)
 		avic_logical_update(v, fx->old_ldr, fx->old_dfr);
 }

@@ -163,7 +163,7 @@ static bool bind_remapped_locked(struct intremap_table *t, unsigned index, struc
 		       index);
 		return false;
 	}
-	uint32_t dest = percpu_by_index[target->home_cpu]->apic_id;
+	uint32_t dest = percpu_by_index[target->sched.home_cpu]->apic_id;
 	__atomic_store_n(irte32_at(t, index), irte32_remapped(e->host_vector, (uint8_t)dest),
 	                 __ATOMIC_SEQ_CST);
 	return true;

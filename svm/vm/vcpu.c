@@ -3,6 +3,7 @@
 #include "avic/avic.h"
 #include "avic/vlapic/delivery.h"
 #include "svm/vm/intremap.h"
+#include "kernel/format.h"
 #include "kernel/lapic.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
@@ -133,7 +134,7 @@ bool vcpu_wake(struct vcpu *v)
 			break;
 	}
 	v->stats.event[EVENT_WAKE]++;
-	sched_enqueue(v);
+	sched_enqueue(&v->sched);
 	return true;
 }
 
@@ -152,7 +153,7 @@ void vcpu_kick_targets(struct vcpu *const *vcpus, uint64_t targets)
 	delivery_kick_targets(&vcpu_delivery, vcpus, targets, this_cpu()->apic_id);
 }
 
-void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc)
+static void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc)
 {
 	if (v->state == VCPU_STOPPED)
 		return;
@@ -167,7 +168,7 @@ void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc)
  * slice apart, also when that CPU idles): such an interrupt is late by a tick, not lost. Only
  * vCPUs with IRTEs: IPIs keep relying on the delivery protocol alone, which the erratum
  * experiments measure and tests/model checks without this tick. */
-void vcpu_poll_posted(struct vcpu *v)
+static void vcpu_poll_posted(struct vcpu *v)
 {
 	if (!__atomic_load_n(&v->intremap.used, __ATOMIC_ACQUIRE) ||
 	    __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) != VCPU_BLOCKED || !vcpu_has_wake_event(v))
@@ -176,9 +177,29 @@ void vcpu_poll_posted(struct vcpu *v)
 		v->stats.event[EVENT_POSTED_RESCUE]++;
 }
 
-uint64_t vcpu_timer_deadline(struct vcpu *v)
+/* The vCPU's timer object: its deadline is the guest LAPIC timer's; on every tick of its home
+ * CPU where the guest timer is idle, and whenever it is due, the guest timer is polled and a
+ * blocked vCPU with guest-mode IRTEs looked at (vcpu_poll_posted). */
+static uint64_t vcpu_timer_deadline(struct sched_timer *t)
 {
-	return v->state == VCPU_STOPPED ? VAPIC_TIMER_NONE : vapic_timer_deadline(&v->vapic);
+	struct vcpu *v = container_of(t, struct vcpu, timer);
+	if (v->state == VCPU_STOPPED)
+		return SCHED_TIMER_NONE;
+	uint64_t d = vapic_timer_deadline(&v->vapic);
+	return d == VAPIC_TIMER_NONE ? SCHED_TIMER_NONE : d;
+}
+
+static void vcpu_timer_fire(struct sched_timer *t, uint64_t now_tsc)
+{
+	struct vcpu *v = container_of(t, struct vcpu, timer);
+	vcpu_poll_timer(v, now_tsc);
+	vcpu_poll_posted(v);
+}
+
+void vcpu_timer_changed(struct vcpu *v)
+{
+	(void)v; /* the timer object reads its deadline from v's vAPIC: re-arming is enough */
+	sched_timer_rearm();
 }
 
 void vcpu_advance_rip(struct vcpu *v, unsigned len)
@@ -249,20 +270,13 @@ enum vcpu_leave {
 };
 
 /* At the top of each round. The vCPU is RUNNABLE here, and nobody but this CPU changes a
- * RUNNABLE vCPU's state (wakers and vm_stop() only move BLOCKED and WAIT_SIPI vCPUs). */
-static enum vcpu_leave vcpu_should_leave(struct vcpu *v, struct sched_cpu *s)
+ * RUNNABLE vCPU's state (wakers and vm_stop() only move BLOCKED and WAIT_SIPI vCPUs). The time
+ * slice is the scheduler's business (sched_should_yield). */
+static enum vcpu_leave vcpu_should_leave(struct vcpu *v)
 {
 	if (__atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
 		return LEAVE_STOP;
-	if (s->need_resched && !__atomic_load_n(&s->head, __ATOMIC_ACQUIRE) &&
-	    this_cpu()->index != 0) {
-		/* The slice ended but nobody waits for this CPU: keep going, a new slice. CPU 0
-		 * always goes back to its loop, which drains guest output and watches timeout=. */
-		s->need_resched = false;
-		s->slice_start_tsc = rdtsc();
-		sched_arm_timer();
-	}
-	return s->need_resched ? LEAVE_PREEMPT : LEAVE_NONE;
+	return sched_should_yield() ? LEAVE_PREEMPT : LEAVE_NONE;
 }
 
 /* Publishes BLOCKED or WAIT_SIPI. From this store on, a waker may queue the vCPU at any moment
@@ -283,13 +297,12 @@ static enum vcpu_leave vcpu_wait(struct vcpu *v, uint32_t state)
 	return LEAVE_WAIT; /* woken (and queued) meanwhile: that queue entry retires it */
 }
 
-void vcpu_run(struct vcpu *v)
+/* Runs v on this CPU until it blocks, its slice ends, or its VM stops. */
+static enum vcpu_leave vcpu_run(struct vcpu *v)
 {
-	struct sched_cpu *s = this_cpu()->sched;
 	uint64_t host_vmcb = svm_host_vmcb_pa();
 	enum vcpu_leave why;
-	vcpu_load(v);
-	while ((why = vcpu_should_leave(v, s)) == LEAVE_NONE) {
+	while ((why = vcpu_should_leave(v)) == LEAVE_NONE) {
 		if (apic_process_init_sipi(v)) {
 			why = vcpu_wait(v, VCPU_WAIT_SIPI);
 			break;
@@ -321,15 +334,62 @@ void vcpu_run(struct vcpu *v)
 		__asm__ volatile("sti; nop; cli" ::: "memory");
 		exit_dispatch(v);
 	}
+	return why;
+}
+
+/* The scheduler's view of a vCPU (kernel/sched.h). */
+static void vcpu_switch_in(struct sched_entity *e)
+{
+	vcpu_load(container_of(e, struct vcpu, sched));
+}
+
+static enum sched_outcome vcpu_sched_run(struct sched_entity *e)
+{
+	switch (vcpu_run(container_of(e, struct vcpu, sched))) {
+	case LEAVE_PREEMPT:
+		return SCHED_PREEMPTED;
+	case LEAVE_WAIT:
+		return SCHED_WAITING;
+	default:
+		return SCHED_RETIRED;
+	}
+}
+
+static void vcpu_switch_out(struct sched_entity *e, enum sched_outcome outcome)
+{
+	struct vcpu *v = container_of(e, struct vcpu, sched);
 	/* A waiting vCPU's put re-checks for a wake-up that raced with its sleep (delivery.c). The
 	 * state is not read again here: a waker may have made it RUNNABLE and queued it already. */
-	if (why == LEAVE_WAIT)
+	if (outcome == SCHED_WAITING)
 		test_race_delay(TEST_RACE_PUT);
-	vcpu_put(v, why == LEAVE_WAIT);
-	if (why == LEAVE_STOP) {
+	vcpu_put(v, outcome == SCHED_WAITING);
+	if (outcome == SCHED_RETIRED)
 		vm_vcpu_stopped(v);
-	} else if (why == LEAVE_PREEMPT) {
+	else if (outcome == SCHED_PREEMPTED)
 		v->stats.event[EVENT_PREEMPT]++;
-		sched_enqueue(v);
-	}
+}
+
+static void vcpu_describe(struct sched_entity *e, char *buf, size_t size)
+{
+	struct vcpu *v = container_of(e, struct vcpu, sched);
+	format(buf, size, "%s/%u", v->vm->name, v->index);
+}
+
+static const struct sched_entity_ops vcpu_sched_ops = {
+	.switch_in = vcpu_switch_in,
+	.run = vcpu_sched_run,
+	.switch_out = vcpu_switch_out,
+	.describe = vcpu_describe,
+};
+
+void vcpu_sched_init(struct vcpu *v, unsigned home_cpu)
+{
+	sched_entity_init(&v->sched, &vcpu_sched_ops, home_cpu);
+	v->timer.deadline = vcpu_timer_deadline;
+	v->timer.fire = vcpu_timer_fire;
+}
+
+bool vcpu_sched_start(struct vcpu *v)
+{
+	return sched_timer_add(v->sched.home_cpu, &v->timer);
 }

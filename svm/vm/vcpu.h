@@ -10,9 +10,14 @@
 
 struct vcpu;
 
-/* Runs v on this CPU until it blocks, its slice ends, or its VM stops; then puts it back in
- * line if it is still runnable. */
-void vcpu_run(struct vcpu *v);
+/* Makes v a scheduler entity on its home CPU (kernel/sched.h): the scheduler runs it with
+ * vcpu_load() -> the run loop -> vcpu_put(), and its guest LAPIC timer becomes a timer object on
+ * that CPU. Before the VM starts. */
+void vcpu_sched_init(struct vcpu *v, unsigned home_cpu);
+/* Registers v's timer object on its home CPU (false: that CPU has too many). */
+bool vcpu_sched_start(struct vcpu *v);
+/* After the guest changed its LAPIC timer (on v's home CPU): the host timer follows. */
+void vcpu_timer_changed(struct vcpu *v);
 void vcpu_load(struct vcpu *v);
 void vcpu_put(struct vcpu *v, bool blocking);
 
@@ -32,13 +37,6 @@ bool vcpu_wake(struct vcpu *v);
 /* True if a halted or waiting vCPU has something to resume for (NMI, a deliverable interrupt,
  * a start-up IPI). */
 bool vcpu_has_wake_event(struct vcpu *v);
-
-/* Guest LAPIC timer: post an interrupt if due (called by its home CPU's timer interrupt). */
-void vcpu_poll_timer(struct vcpu *v, uint64_t now_tsc);
-/* On each scheduler tick of the vCPU's home CPU: wakes it if it blocked with a posted device
- * interrupt pending that nobody woke it for (the IOMMU's IRTE read/IRR write window). */
-void vcpu_poll_posted(struct vcpu *v);
-uint64_t vcpu_timer_deadline(struct vcpu *v);
 
 /* Events for the vCPU itself, consumed before the next VMRUN. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

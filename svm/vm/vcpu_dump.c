@@ -49,7 +49,7 @@ static void dump_vcpu(const struct vcpu *v)
 	printk("debug vm=%s vcpu=%u state=%s halted=%d running_on=%d home_cpu=%u nmi_pending=%d "
 	       "nmi_masked=%d init_pending=%d sipi_pending=%d load_us_ago=%lu put_us_ago=%lu\n",
 	       vm, v->index, state < ARRAY_SIZE(state_names) ? state_names[state] : "?", v->halted,
-	       v->running_on, v->home_cpu, v->nmi_pending, v->nmi_masked, v->init_pending,
+	       v->running_on, v->sched.home_cpu, v->nmi_pending, v->nmi_masked, v->init_pending,
 	       v->sipi_pending, us_since(v->load_tsc, now), us_since(v->put_tsc, now));
 	dump_vectors(page, APIC_IRR, irr);
 	dump_vectors(page, APIC_ISR, isr);

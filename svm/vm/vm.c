@@ -7,6 +7,7 @@
 #include "kernel/lapic.h"
 #include "kernel/trap.h"
 #include "kernel/percpu.h"
+#include "kernel/qemu.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
@@ -162,7 +163,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 		while (!(vm->pin_mask & BIT(home)))
 			home = (home + 1) % cpu_count;
 	}
-	v->home_cpu = home;
+	vcpu_sched_init(v, home);
 	v->state = index == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 	v->wait_for_sipi = index != 0;
 	return v;
@@ -210,15 +211,27 @@ struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pi
 	return vm;
 }
 
+bool vm_any_live(void)
+{
+	return __atomic_load_n(&vms_live, __ATOMIC_ACQUIRE) != 0;
+}
+
 void vm_start(struct vm *vm)
 {
 	vm->vcpus_live = vm->vcpu_count;
 	vm->state = VM_RUNNING;
 	vm->start_tsc = rdtsc();
 	__atomic_fetch_add(&vms_live, 1, __ATOMIC_SEQ_CST);
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
-		sched_add_home(vm->vcpu[i]);
-	sched_enqueue(vm->vcpu[0]);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (!vcpu_sched_start(vm->vcpu[i])) {
+			/* its guest timer would never fire: not the VM that was asked for */
+			vm_stop(vm, QEMU_EXIT_VM_FAILED, false,
+				"vCPU %u: host CPU %u already serves %u vCPUs (pin the VMs to other CPUs with cpus=)",
+				i, vm->vcpu[i]->sched.home_cpu, SCHED_MAX_TIMERS);
+			break;
+		}
+	}
+	sched_enqueue(&vm->vcpu[0]->sched);
 }
 
 void vm_stop(struct vm *vm, int exit_value, bool from_guest, const char *fmt, ...)
@@ -248,7 +261,7 @@ void vm_stop(struct vm *vm, int exit_value, bool from_guest, const char *fmt, ..
 						    __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE))
 			;
 		if (s == VCPU_BLOCKED || s == VCPU_WAIT_SIPI)
-			sched_enqueue(v);
+			sched_enqueue(&v->sched);
 		else
 			vcpu_kick_exit(v);
 	}

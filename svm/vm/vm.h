@@ -8,6 +8,7 @@
 
 #include "avic/vlapic/vapic.h"
 #include "svm/vm/intremap.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "svm/exit_stats.h"
@@ -34,7 +35,6 @@ struct vm;
 struct vcpu {
 	struct vm *vm;
 	unsigned index;    /* 0 = bootstrap processor */
-	unsigned home_cpu; /* host CPU index whose run queue it is on (pinning or round robin) */
 	struct vmcb *vmcb; /* one page, identity mapped: its address is its physical address */
 	struct guest_regs regs;
 	struct vapic vapic; /* local APIC state: vapic.page is the AVIC-format backing page */
@@ -55,9 +55,11 @@ struct vcpu {
 	uint32_t asid;
 	uint64_t msr_efer;  /* the guest's view of EFER (without SVME) */
 	uint64_t mtrr_def_type;
-	struct vcpu *runq_next;
+	/* What the scheduler sees of it (kernel/sched.h): its home CPU (pinning or round robin)
+	 * and run-queue link, and its guest LAPIC timer as a timer object on that CPU. */
+	struct sched_entity sched;
+	struct sched_timer timer;
 	uint64_t load_tsc, put_tsc; /* TSC at the last vcpu_load() and vcpu_put() (diagnostics) */
-	bool queued; /* on its run queue (under that queue's lock): queueing it twice is a bug */
 	struct exit_stats stats;
 	struct intremap_vcpu intremap; /* guest-mode IRTEs that target this vCPU (iommu/) */
 };
@@ -117,5 +119,7 @@ bool vm_write_gpa(struct vm *vm, gpa_t gpa, const void *buf, size_t len);
 extern struct vm *vm_list[];
 extern unsigned vm_count;
 extern volatile uint32_t vms_live;
+/* True while some VM still runs (CPU 0's scheduler loop condition). */
+bool vm_any_live(void);
 
 #endif

@@ -244,13 +244,15 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		else
 			failed_to_start++;
 	}
+	/* CPU 0 drains the VMs' output between runs, never on an exit path */
+	sched_set_housekeeping(platform_flush_output);
 	for (unsigned i = 0; i < n; i++)
 		vm_start(vms[i]);
 
 	uint64_t deadline = kernel_config.vm_timeout_s ? rdtsc() + kernel_config.vm_timeout_s * tsc_hz
 						       : UINT64_MAX;
 	while (__atomic_load_n(&vms_live, __ATOMIC_ACQUIRE)) {
-		sched_loop_until(deadline);
+		sched_loop_until(deadline, vm_any_live);
 		if (rdtsc() >= deadline) {
 			for (unsigned i = 0; i < n; i++)
 				vm_stop(vms[i], QEMU_EXIT_TIMEOUT, false,
