@@ -3,7 +3,8 @@
  * Standalone (-DFUZZ_STANDALONE):  fuzz_<name> [-n ITERATIONS] [-s SEED] [-o FAILDIR] FILE|DIR...
  * replays every file given (folders: their files in name order), then ITERATIONS inputs made from
  * the xorshift64 PRNG started at SEED (default fuzz_target.iterations and a fixed seed): the
- * target's generator when it has one and the PRNG picks it, else 1-8 mutations of a replayed file.
+ * target's generator when it has one and the PRNG picks it, else 1-8 mutations of a replayed file
+ * (random bytes when there is none).
  * The same arguments give the same inputs on every host. Prints "fuzz_<name>: N passed, M failed"
  * (one per input) and exits non-zero if any failed; with -o, each failing input is written there
  * so that it can be kept as a regression file. */
@@ -274,10 +275,12 @@ int main(int argc, char **argv)
 		size_t size = SIZE_MAX;
 		if (fuzz_target.generate && (!file_count || prng() % 2))
 			size = fuzz_target.generate(buf, cap, prng);
-		if (size == SIZE_MAX) {
-			if (!file_count)
-				break;
+		if (size == SIZE_MAX && file_count) {
 			size = mutate(buf, cap);
+		} else if (size == SIZE_MAX) { /* nothing to mutate: random bytes */
+			size = (size_t)(prng() % (cap + 1));
+			for (size_t k = 0; k < size; k++)
+				buf[k] = (uint8_t)prng();
 		}
 		if (run_one(buf, size)) {
 			passed++;

@@ -150,6 +150,93 @@ def make_ivrs():
         [ivhd(0x11, 0x18, entries[:6], efr), ivhd(0x11, 0x20, entries[6:], 0)] + ivmd[:1]))
 
 
+# ---- apic_route: ICR, mode byte, vCPU count - 1, 12 bytes per vCPU -------------------------------
+def route_vcpu(apic_id, ldr, dfr_model, flags, ppr, arb):
+    return struct.pack("<IIBBBB", apic_id, ldr, dfr_model, flags, ppr, arb)
+
+
+def make_apic_route():
+    xapic = [route_vcpu(i, 1 << (24 + i), 0xff, 6, 0x10 * (i % 2), i) for i in range(4)]
+    cluster = [route_vcpu(i, (0x10 * (i // 2) | 1 << (i % 2)) << 24, 0x0f, 6, 0, i)
+               for i in range(4)]
+    x2 = [route_vcpu(i, (i // 16) << 16 | 1 << (i % 16), 0xff, 7, 0x20, i) for i in range(4)]
+    cases = {
+        "fixed-physical-1": (0x4030 | 1 << 56, 0 << 1, xapic),
+        "lowest-logical-flat": (0x4930 | 0x0f << 56, 1 << 1, xapic),
+        "nmi-cluster": (0x4c00 | 0x13 << 56, 2 << 1, cluster),
+        "init-deassert": (0x8500 | 0xff << 56, 0, xapic),
+        "sipi-others": (0xc4608, 0, xapic),
+        "x2apic-cluster": (0x4840 | 0x00000003 << 32, 1 | 0 << 1, x2),
+        "x2apic-broadcast": (0x4040 | 0xffffffff << 32, 1 | 3 << 1, x2),
+    }
+    for name, (icr, mode, vcpus) in cases.items():
+        out("apic_route", name, struct.pack("<QBB", icr, mode, len(vcpus) - 1) + b"".join(vcpus))
+
+
+# ---- vapic: vCPU count - 1, then operations (tests/fuzz/fuzz_vapic.c) -------------------------
+def mmio_w(cpu, reg, value):
+    return struct.pack("<BBI", cpu << 4 | 0, reg >> 4, value)
+
+
+def msr_w(cpu, msr, value):
+    return struct.pack("<BBQ", cpu << 4 | 2, msr - 0x800, value)
+
+
+def make_vapic():
+    enable = b"".join(mmio_w(c, 0xf0, 0x1ff) for c in range(4))
+    accept = lambda c: bytes([c << 4 | 6])
+    seeds = {
+        "fixed-ipi-eoi": enable + mmio_w(0, 0x310, 1 << 24) + mmio_w(0, 0x300, 0x4041)
+        + accept(1) + mmio_w(1, 0xb0, 0),
+        "timer-periodic": enable + mmio_w(0, 0x3e0, 0xb) + mmio_w(0, 0x320, 0x20040)
+        + mmio_w(0, 0x380, 100) + struct.pack("<BH", 7, 250) + accept(0)
+        + bytes([1, 0x39]) + mmio_w(0, 0xb0, 0) + struct.pack("<BH", 7, 1000),
+        "x2apic-ipi": enable + struct.pack("<BQB", 4, 0xfee00d00, 16)
+        + struct.pack("<BQB", 0x14, 0xfee00c00, 16) + msr_w(0, 0x830, 0x0000000100004050)
+        + msr_w(0, 0x83f, 0x60) + bytes([0x13, 0x02, 0x03, 0x0d]),
+        "lowest-logical": enable + b"".join(mmio_w(c, 0xe0, 0xffffffff) + mmio_w(c, 0xd0,
+                                                                                  1 << (24 + c))
+                                            for c in range(4))
+        + mmio_w(2, 0x80, 0x20) + mmio_w(0, 0x310, 0x0f << 24) + mmio_w(0, 0x300, 0x4951),
+        "illegal-vector-esr": enable + mmio_w(0, 0x370, 0xfe) + mmio_w(0, 0x300, 0x4005)
+        + mmio_w(0, 0x280, 0) + bytes([0x01, 0x28]) + bytes([0x15, 0x03, 0x00]),
+        "init-sipi": enable + mmio_w(0, 0x310, 3 << 24) + mmio_w(0, 0x300, 0xc4500)
+        + mmio_w(0, 0x300, 0xc4608) + bytes([0x38]),
+    }
+    for name, ops in seeds.items():
+        out("vapic", name, bytes([3]) + ops)
+
+
+# ---- irte: entry (16), APIC ID (4), vector, GA root (8), GA tag (4), host APIC ID (8), flags ----
+def make_irte():
+    guest_lo = 1 | 1 << 7 | 1 << 2 | 0x12340001 << 32
+    guest_hi = 0x41 | 0x12345000
+    cases = {
+        "guest-running": (guest_lo, guest_hi, 3, 0x41, 0x12345000, 0x12340001, 2, 0x10 | 4),
+        "guest-blocked": (guest_lo | 1 << 6, guest_hi, 3, 0x41, 0x12345000, 0x12340001, -1,
+                          0x10 | 4 | 8 | 2),
+        "remapped-logical": (1 | 1 << 6 | 0x01 << 8, 0x30, 0xff000001, 0x30, 0, 0, 1, 1),
+        "x2apic-destination": (guest_lo | 0xabcdef << 8, guest_hi | 0x7f << 56, 0x7fabcdef, 0xee,
+                               0xffffffffff000, 0xffffffff, 0x12345678, 4),
+        "stale-tag": (guest_lo, guest_hi, 0, 0x20, 0x1000, 0x99, 5, 4),
+    }
+    for name, (lo, hi, dest, vec, root, tag, host, flags) in cases.items():
+        out("irte", name, struct.pack("<QQIBQIqB", lo, hi, dest, vec, root, tag, host, flags))
+
+
+# ---- cmdline: the command line itself ----------------------------------------------------------
+def make_cmdline():
+    lines = {
+        "doorbell": b"log=debug cpus=2 policy=errata timeout=120 test-race=wake",
+        "vm-options": b"vcpus=4 mem=64M cpus=0,1-1 pci=00:03.0 replay=all name=ipi "
+                      b"args=\"-smp 2 x=y\"",
+        "grub-requoted": b"\"args=a b c\" mem=0x4000000 mem=4096K mem=1G pci=ff:1f.7",
+        "bad-values": b"mem=18446744073709551616 vcpus=0x pci=00:20.0 cpus=3-1 =x key= \t \"",
+    }
+    for name, line in lines.items():
+        out("cmdline", name, line)
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
