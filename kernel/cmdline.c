@@ -71,12 +71,25 @@ bool cmdline_parse_uint(const char *s, uint64_t *out)
 	return true;
 }
 
+static bool cmdline_is_hex_letter(char c)
+{
+	return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* The number is every digit (and for 0x/0X, hex letter) before the unit: the numbers
+ * cmdline_parse_uint() reads, 0X and upper-case hex digits included (the fuzz target cmdline
+ * found "mem=0X4000000" and "mem=0x400000C" refused while "cpus=" took them). */
 bool cmdline_parse_size(const char *s, uint64_t *out)
 {
 	char digits[24];
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
 	size_t n = 0;
-	while (s[n] && n < sizeof(digits) - 1 && ((s[n] >= '0' && s[n] <= '9') || s[n] == 'x' ||
-						  (n > 1 && s[1] == 'x' && s[n] >= 'a' && s[n] <= 'f'))) {
+	if (hex) {
+		digits[n++] = '0';
+		digits[n++] = 'x';
+	}
+	while (s[n] && n < sizeof(digits) - 1 &&
+	       ((s[n] >= '0' && s[n] <= '9') || (hex && cmdline_is_hex_letter(s[n])))) {
 		digits[n] = s[n];
 		n++;
 	}

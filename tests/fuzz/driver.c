@@ -292,6 +292,7 @@ int main(int argc, char **argv)
 	}
 	free(buf);
 	printf("fuzz_%s: %lu passed, %lu failed\n", fuzz_target.name, passed, failed);
+	fflush(stdout); /* before LeakSanitizer's exit, which skips stdio */
 	return failed != 0;
 }
 

@@ -48,6 +48,12 @@ int main(void)
 	CHECK(!cmdline_parse_size("M", &v));
 	CHECK(!cmdline_parse_size("64MB", &v));
 	CHECK(!cmdline_parse_size("99999999999999999999G", &v));
+	/* every number cmdline_parse_uint() takes (found by the fuzz target cmdline) */
+	CHECK(cmdline_parse_size("0X4000000", &v) && v == 0x4000000);
+	CHECK(cmdline_parse_size("0x400000C", &v) && v == 0x400000c);
+	CHECK(cmdline_parse_size("0xAbM", &v) && v == 0xabull << 20);
+	CHECK(!cmdline_parse_size("12AM", &v));
+	CHECK(!cmdline_parse_size("0x", &v));
 	CHECK(cmdline_parse_uint("0x1f", &v) && v == 31);
 	CHECK(cmdline_parse_uint("18446744073709551615", &v) && v == UINT64_MAX);
 	CHECK(!cmdline_parse_uint("18446744073709551616", &v));
