@@ -17,10 +17,26 @@
 #define CR0_CD BIT(30)
 #define CR0_PG BIT(31)
 
+#define CR4_VME BIT(0)
+#define CR4_PVI BIT(1)
+#define CR4_TSD BIT(2)
+#define CR4_DE BIT(3)
 #define CR4_PSE BIT(4)
 #define CR4_PAE BIT(5)
+#define CR4_MCE BIT(6)
 #define CR4_PGE BIT(7)
+#define CR4_PCE BIT(8)
 #define CR4_OSFXSR BIT(9)
+#define CR4_OSXMMEXCPT BIT(10)
+#define CR4_UMIP BIT(11)
+#define CR4_LA57 BIT(12)
+#define CR4_FSGSBASE BIT(16)
+#define CR4_PCIDE BIT(17)
+#define CR4_OSXSAVE BIT(18)
+#define CR4_SMEP BIT(20)
+#define CR4_SMAP BIT(21)
+#define CR4_PKE BIT(22)
+#define CR4_CET BIT(23)
 
 #define MSR_EFER 0xc0000080u
 #define EFER_SCE BIT(0)
@@ -28,6 +44,9 @@
 #define EFER_LMA BIT(10)
 #define EFER_NXE BIT(11)
 #define EFER_SVME BIT(12)
+#define EFER_LMSLE BIT(13)
+#define EFER_FFXSR BIT(14)
+#define EFER_TCE BIT(15)
 
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u

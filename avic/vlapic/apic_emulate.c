@@ -6,12 +6,12 @@
 #include "kernel/qemu.h"
 #include "kernel/sched.h"
 #include "kernel/x86.h"
+#include "svm/cpu/cpuid.h"
 #include "svm/emul/emulate.h"
 #include "svm/emul/guest_insn.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
 
-#define MAXPHYADDR 48
 
 static void apic_deliver_one(struct vcpu *t, const struct apic_icr *m)
 {
@@ -156,7 +156,7 @@ bool apic_emulate_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 			*value = vapic_base_read(&v->vapic);
 			return true;
 		}
-		st = vapic_base_write(&v->vapic, *value, MAXPHYADDR, &fx);
+		st = vapic_base_write(&v->vapic, *value, cpuid_maxphyaddr(), &fx);
 	} else if (!write) {
 		return vapic_msr_read(&v->vapic, msr, rdtsc(), value) == VAPIC_OK;
 	} else {

@@ -1,29 +1,36 @@
 #include "svm/cpu/msr.h"
 #include "avic/vlapic/apic_emulate.h"
+#include "kernel/string.h"
 #include "kernel/x86.h"
+#include "svm/cpu/cpuid.h"
 #include "svm/vm/vm.h"
 
 #define MSR_IA32_PLATFORM_ID 0x17
 #define MSR_IA32_BIOS_SIGN_ID 0x8b
-#define MSR_MTRRCAP 0xfe
 #define MSR_SYSENTER_CS 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_MISC_ENABLE 0x1a0
-#define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
 #define MSR_SFMASK 0xc0000084
 #define MSR_TSC_AUX 0xc0000103
+#define MSR_SYSCFG 0xc0010010
+#define MSR_HWCR 0xc0010015
 #define MSR_X2APIC_FIRST 0x800
 #define MSR_X2APIC_LAST 0x8ff
 
-/* EFER bits a guest may set: SCE, LME, LMA (read-only, set by the CPU), NXE, LMSLE, FFXSR */
-#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | BIT(13) | BIT(14))
-#define MTRR_DEF_TYPE_VALID 0xcffull /* E, FE, default type */
+/* HWCR (APM vol. 2, 3.2.10 and the family 17h PPR): TscFreqSel (bit 24) reads as 1 and ignores
+ * writes; TlbCacheDis, bit 6, IgnneEm and McStatusWrEn hold what is written; any other bit is #GP
+ * (KVM's set) */
+#define HWCR_TSCFREQSEL BIT(24)
+#define HWCR_WRITABLE (BIT(3) | BIT(6) | BIT(8) | BIT(18))
+/* SYSCFG: MtrrFixDramEn, MtrrFixDramModEn, MtrrVarDramEn, MtrrTom2En, Tom2ForceMemTypeWB; SMEE
+ * and the SEV bits are reserved for a CPU that does not offer memory encryption */
+#define SYSCFG_WRITABLE (0x1full << 18)
 
-static bool msr_vmcb_u64(uint64_t *field, bool write, uint64_t *value)
+static bool msr_field(uint64_t *field, bool write, uint64_t *value)
 {
 	if (write)
 		*field = *value;
@@ -32,20 +39,75 @@ static bool msr_vmcb_u64(uint64_t *field, bool write, uint64_t *value)
 	return true;
 }
 
+/* The EFER bits the guest's CPUID offers (APM vol. 2, 3.1.7); LMSLE never (CPUID
+ * Fn8000_0008_EBX[EferLmsleUnsupported] says so), SVME never (no nested SVM). */
+static uint64_t efer_valid_bits(void)
+{
+	uint64_t valid = 0;
+	if (cpuid_has(CPUID_F_SYSCALL))
+		valid |= EFER_SCE;
+	if (cpuid_has(CPUID_F_LM))
+		valid |= EFER_LME | EFER_LMA;
+	if (cpuid_has(CPUID_F_NX))
+		valid |= EFER_NXE;
+	if (cpuid_has(CPUID_F_FFXSR))
+		valid |= EFER_FFXSR;
+	if (cpuid_has(CPUID_F_TCE))
+		valid |= EFER_TCE;
+	return valid;
+}
+
+static bool msr_efer(struct vcpu *v, bool write, uint64_t *value)
+{
+	struct vmcb_save *s = &v->vmcb->save;
+	if (!write) {
+		/* VMRUN needs EFER.SVME in the guest's VMCB; the guest never sees it */
+		*value = s->efer & ~EFER_SVME;
+		return true;
+	}
+	if (*value & ~efer_valid_bits())
+		return false;
+	/* LME cannot change while paging is on (APM vol. 2, 14.6.1) */
+	if ((s->cr0 & CR0_PG) && ((*value ^ s->efer) & EFER_LME))
+		return false;
+	/* LMA is set by the CPU only: a written value is ignored */
+	s->efer = (*value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+	return true;
+}
+
+static bool msr_tsc_aux(struct vcpu *v, bool write, uint64_t *value)
+{
+	if (!cpuid_has(CPUID_F_RDTSCP) && !cpuid_has(CPUID_F_RDPID))
+		return false;
+	if (!write) {
+		*value = v->msrs.tsc_aux;
+		return true;
+	}
+	if (*value >> 32)
+		return false; /* bits 63:32 are reserved */
+	v->msrs.tsc_aux = *value;
+	msr_vcpu_load(v); /* this exit runs on the vCPU's CPU: RDTSCP sees it at once */
+	return true;
+}
+
+void msr_vcpu_reset(struct vcpu *v)
+{
+	memset(&v->msrs, 0, sizeof(v->msrs));
+	v->msrs.hwcr = HWCR_TSCFREQSEL;
+}
+
+void msr_vcpu_load(struct vcpu *v)
+{
+	if (cpuid_has(CPUID_F_RDTSCP) || cpuid_has(CPUID_F_RDPID))
+		wrmsr(MSR_TSC_AUX, v->msrs.tsc_aux);
+}
+
 bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	switch (msr) {
 	case MSR_EFER:
-		if (!write) {
-			/* VMRUN needs EFER.SVME in the guest's VMCB; the guest never sees it */
-			*value = s->efer & ~EFER_SVME;
-			return true;
-		}
-		if (*value & ~EFER_GUEST_WRITABLE)
-			return false;
-		s->efer = (*value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
-		return true;
+		return msr_efer(v, write, value);
 	case MSR_PAT:
 		/* with nested paging the guest's PAT is G_PAT (APM §15.25.8) */
 		if (write) {
@@ -55,7 +117,7 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 					return false;
 			}
 		}
-		return msr_vmcb_u64(&s->g_pat, write, value);
+		return msr_field(&s->g_pat, write, value);
 	case MSR_TSC:
 		if (write)
 			v->vmcb->control.tsc_offset = *value - rdtsc();
@@ -64,15 +126,18 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 		return true;
 	case MSR_APIC_BASE:
 		return apic_emulate_msr(v, msr, write, value);
-	case MSR_MTRRCAP:
+	case MSR_TSC_AUX:
+		return msr_tsc_aux(v, write, value);
+	case MSR_HWCR:
+		if (write && (*value & ~(HWCR_WRITABLE | HWCR_TSCFREQSEL)))
+			return false;
 		if (write)
+			*value = (*value & HWCR_WRITABLE) | HWCR_TSCFREQSEL;
+		return msr_field(&v->msrs.hwcr, write, value);
+	case MSR_SYSCFG:
+		if (write && (*value & ~SYSCFG_WRITABLE))
 			return false;
-		*value = 0; /* no fixed or variable-range MTRRs: memory types come from PAT */
-		return true;
-	case MSR_MTRR_DEF_TYPE:
-		if (write && (*value & ~MTRR_DEF_TYPE_VALID))
-			return false;
-		return msr_vmcb_u64(&v->mtrr_def_type, write, value);
+		return msr_field(&v->msrs.syscfg, write, value);
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID:
 	case MSR_MISC_ENABLE:
@@ -80,27 +145,32 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 			*value = 0;
 		return true; /* writes ignored, as KVM does for these */
 	case MSR_SYSENTER_CS:
-		return msr_vmcb_u64(&s->sysenter_cs, write, value);
+		return msr_field(&s->sysenter_cs, write, value);
 	case MSR_SYSENTER_ESP:
-		return msr_vmcb_u64(&s->sysenter_esp, write, value);
+		return msr_field(&s->sysenter_esp, write, value);
 	case MSR_SYSENTER_EIP:
-		return msr_vmcb_u64(&s->sysenter_eip, write, value);
+		return msr_field(&s->sysenter_eip, write, value);
 	case MSR_STAR:
-		return msr_vmcb_u64(&s->star, write, value);
+		return msr_field(&s->star, write, value);
 	case MSR_LSTAR:
-		return msr_vmcb_u64(&s->lstar, write, value);
+		return msr_field(&s->lstar, write, value);
 	case MSR_CSTAR:
-		return msr_vmcb_u64(&s->cstar, write, value);
+		return msr_field(&s->cstar, write, value);
 	case MSR_SFMASK:
-		return msr_vmcb_u64(&s->sfmask, write, value);
+		return msr_field(&s->sfmask, write, value);
 	case MSR_FS_BASE:
-		return msr_vmcb_u64(&s->fs.base, write, value);
+		return msr_field(&s->fs.base, write, value);
 	case MSR_GS_BASE:
-		return msr_vmcb_u64(&s->gs.base, write, value);
+		return msr_field(&s->gs.base, write, value);
 	case MSR_KERNEL_GS_BASE:
-		return msr_vmcb_u64(&s->kernel_gs_base, write, value);
+		return msr_field(&s->kernel_gs_base, write, value);
 	}
 	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
 		return apic_emulate_msr(v, msr, write, value);
-	return false;
+	bool handled = false, ok = msr_pmu_access(v, msr, write, value, &handled);
+	if (!handled)
+		ok = msr_mtrr_access(v, msr, write, value, &handled);
+	if (!handled)
+		ok = msr_mca_access(v, msr, write, value, &handled);
+	return handled && ok;
 }

@@ -1,13 +1,41 @@
 /* MSR accesses of a guest. Every MSR is intercepted (the permission map is all ones: deny by
- * default); the ones a guest may use are emulated or backed by the VMCB, any other raises #GP as
- * on a CPU without it. */
+ * default); the ones the guest's CPU model has (svm/cpuid.h, docs/cpuid.md) are emulated or backed
+ * by the VMCB, with #GP where the APM gives it (reserved bits, read-only MSRs); any other MSR
+ * raises #GP as on a CPU without it. */
 #ifndef SVM_MSR_H
 #define SVM_MSR_H
 
 #include "kernel/types.h"
 
+#define PMU_COUNTERS 6   /* core performance counters (PerfCtrExtCore); the legacy 4 alias 0-3 */
+#define MTRR_VAR_COUNT 8 /* variable-range MTRR pairs (MTRRcap.VCNT) */
+#define MTRR_FIXED_COUNT 11
+#define MCA_BANKS 10     /* machine-check banks (MCG_CAP.Count) */
+
+/* The per-vCPU MSR state that lives neither in the VMCB nor in the virtual APIC. */
+struct vcpu_msrs {
+	uint64_t perf_ctl[PMU_COUNTERS], perf_ctr[PMU_COUNTERS]; /* svm/msr_pmu.c */
+	uint64_t mtrr_var[2 * MTRR_VAR_COUNT];                    /* base, mask pairs */
+	uint64_t mtrr_fixed[MTRR_FIXED_COUNT];
+	uint64_t mtrr_def_type;
+	uint64_t hwcr, syscfg, tsc_aux;
+	uint64_t mcg_status, mcg_ctl;
+	uint64_t mc_bank[4 * MCA_BANKS]; /* CTL, STATUS, ADDR, MISC per bank */
+};
+
 struct vcpu;
 /* False: the guest gets #GP. */
 bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value);
+/* Power-on values (APM vol. 2, 14.1.3): at vCPU creation and INIT. */
+void msr_vcpu_reset(struct vcpu *v);
+/* Loads the guest's TSC_AUX into the CPU (RDTSCP and RDPID read it in guest mode). */
+void msr_vcpu_load(struct vcpu *v);
+
+/* The performance counters (svm/cpu/msr_pmu.c), MTRRs (svm/cpu/msr_mtrr.c) and machine-check MSRs
+ * (svm/cpu/msr_mca.c); each returns false for an MSR it does not own or for #GP, and sets *handled
+ * when it owns the MSR. */
+bool msr_pmu_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled);
+bool msr_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled);
+bool msr_mca_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled);
 
 #endif

@@ -10,6 +10,7 @@
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "svm/exit.h"
+#include "svm/cpu/msr.h"
 #include "svm/svm.h"
 #include "svm/vm/test_race.h"
 #include "svm/vm/vm.h"
@@ -107,6 +108,7 @@ void vcpu_load(struct vcpu *v)
 	 * meets AVIC's rule for multiprocessor VMs (TLB_CONTROL when another vCPU of the same VM
 	 * ran on this core, APM 15.29.2.3). */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	msr_vcpu_load(v);
 	delivery_load(&vcpu_delivery, v, cpu->apic_id);
 }
 

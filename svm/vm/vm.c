@@ -12,6 +12,7 @@
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
+#include "svm/cpu/cpuid.h"
 #include "svm/svm.h"
 #include "svm/vm/vcpu.h"
 
@@ -34,6 +35,7 @@ bool vm_init_global(void)
 {
 	if (iopm_pa)
 		return true;
+	cpuid_policy_init();
 	iopm_pa = frame_alloc_pages(IOPM_PAGES, PAGE_SIZE, 0);
 	msrpm_pa = frame_alloc_pages(MSRPM_PAGES, PAGE_SIZE, 0);
 	if (!iopm_pa || !msrpm_pa)
@@ -156,6 +158,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	vapic_reset(&v->vapic, index, index == 0);
 	v->vapic.timer_min_period = VAPIC_TIMER_MIN_PERIOD_US * (tsc_hz / 1000000);
 	vmcb_init(v);
+	msr_vcpu_reset(v);
 	avic_vcpu_init(v);
 	/* home CPU: the lowest pinned CPU in round-robin order, or any CPU round robin */
 	unsigned home = next_home_cpu++ % cpu_count;

@@ -12,6 +12,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "svm/exit_stats.h"
+#include "svm/cpu/msr.h"
 #include "svm/npt.h"
 #include "svm/vm/passthrough.h"
 #include "svm/platform/platform.h"
@@ -53,8 +54,7 @@ struct vcpu {
 	bool sipi_pending;  /* a start-up IPI was accepted: start at sipi_vector */
 	uint8_t sipi_vector;
 	uint32_t asid;
-	uint64_t msr_efer;  /* the guest's view of EFER (without SVME) */
-	uint64_t mtrr_def_type;
+	struct vcpu_msrs msrs; /* MSRs kept outside the VMCB and the APIC (svm/cpu/msr.h) */
 	/* What the scheduler sees of it (kernel/sched.h): its home CPU (pinning or round robin)
 	 * and run-queue link, and its guest LAPIC timer as a timer object on that CPU. */
 	struct sched_entity sched;

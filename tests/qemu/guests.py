@@ -57,6 +57,9 @@ TESTS = [
                                     r"^debug vm=cpuid_msr\.elf vcpu=0 isr=0{64}$",
                                     r"^debug vm=cpuid_msr\.elf vcpu=0 rip=0x[0-9a-f]+ rflags=",
                                     r"^debug cpu=1 idle=\d need_resched=\d current=\S+ queue: "]),
+    # the CPU model: MSRs the advertised CPUID has, CPUID that follows CR4 and APIC_BASE.EN
+    # (issue 17; docs/cpuid.md)
+    vm_test("cpu_model", [("build/guests/cpu_model.elf", "")], closing("cpu_model")),
     vm_test("exception", [("build/guests/exception.elf", "")],
             closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
     vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],

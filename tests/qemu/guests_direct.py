@@ -25,6 +25,8 @@ TESTS = [
     guest("hello", "greeting=hello answer=42", checks=6,
           expect=[r"^hello from a doorbell test guest$"]),
     guest("cpuid_msr", checks=27),
+    # issue 17: the reference for the CPU model doorbell advertises
+    guest("cpu_model", checks=21, expect=[r"^info: PerfCtrExtCore "]),
     guest("exception", checks=23, expect=[r"^info: all exceptions handled"]),
     guest("hlt_timer", checks=14),
     # Not expected to match a run under doorbell (which stops the VM): QEMU reads unassigned
