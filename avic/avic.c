@@ -9,6 +9,8 @@
 #include "kernel/qemu.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
+#include "svm/emul/effective_addr.h"
+#include "svm/emul/guest_insn.h"
 #include "svm/svm.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
@@ -200,18 +202,56 @@ static bool avic_noaccel_is_trap(unsigned offset)
 	}
 }
 
+/* The offset in the APIC page of the memory operand of the instruction at RIP (the page offset of
+ * the linear address equals that of the guest-physical one). */
+static unsigned avic_insn_page_offset(struct vcpu *v, const struct insn *insn)
+{
+	const struct vmcb_save *s = &v->vmcb->save;
+	const struct vmcb_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
+	enum insn_seg seg;
+	uint64_t ea = insn_write_address(insn, &v->regs, s->rip + insn->len, &seg);
+	uint64_t base = 0;
+	/* in 64-bit mode only FS and GS have a base (APM vol. 2, 4.12.2) */
+	if (seg <= INSN_SEG_GS && (insn->mode != CPU_MODE_LONG64 || seg >= INSN_SEG_FS))
+		base = segs[seg]->base;
+	return (unsigned)((base + ea) & (PAGE_SIZE - 1));
+}
+
+/* A write to a trap-type register (APM Table 15-22) traps only as an aligned 32-bit store: the
+ * register holds the value and RIP is past the instruction. Any other write to it (a byte or word,
+ * a misaligned dword, an element of MOVS/STOS that is not one) is not accelerated and faults
+ * before the access, RIP on the instruction (APM 15.29.3.1). EXITINFO1 names the register either
+ * way, so the instruction at RIP decides: a write into this register that could not have trapped
+ * means the fault. Re-entering a faulted instruction without emulating it repeats the exit forever
+ * (issue 18 finding 3). When a trapped write is followed by such a write to the same register,
+ * the second is emulated and the trap's own side effects are superseded by it. */
+static bool avic_noaccel_write_faulted(struct vcpu *v, unsigned reg, unsigned *offset)
+{
+	struct insn insn;
+	if (guest_insn_peek(v, &insn) || insn.op == INSN_OP_OTHER || !insn_writes_memory(&insn))
+		return false;
+	unsigned off = avic_insn_page_offset(v, &insn);
+	if ((off & ~0xfu) != reg || (insn.mem_size == 4 && !(off & 0xf)))
+		return false;
+	*offset = off;
+	return true;
+}
+
 void avic_exit_noaccel(struct vcpu *v)
 {
 	struct avic_noaccel n;
 	avic_table_noaccel_decode(v->vmcb->control.exit_info1, v->vmcb->control.exit_info2, &n);
 	v->stats.avic_noaccel[(n.offset >> 4) & 0xff]++;
-	if (n.write && avic_noaccel_is_trap(n.offset)) {
+	unsigned offset = n.offset;
+	if (n.write && avic_noaccel_is_trap(n.offset) &&
+	    !avic_noaccel_write_faulted(v, n.offset, &offset)) {
 		struct vapic_effects fx;
 		uint32_t value = apic_reg_read(v->vapic.page, n.offset);
 		vapic_write(&v->vapic, n.offset, value, rdtsc(), &fx);
 		apic_apply_effects(v, &fx);
 		return;
 	}
-	/* Fault: nothing happened yet; emulate the instruction on the same page. */
-	apic_emulate_mmio(v, AVIC_APIC_BAR + n.offset);
+	/* Fault: nothing happened yet; emulate the instruction on the same page (it advances RIP,
+	 * or one REP iteration, or stops the VM with the reason). */
+	apic_emulate_mmio(v, AVIC_APIC_BAR + offset);
 }

@@ -18,7 +18,7 @@ static enum cpu_mode guest_mode(const struct vmcb_save *s)
 	return (s->cs.attrib & SEG_ATTR_DB) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
 }
 
-int guest_insn_fetch(struct vcpu *v, struct insn *insn)
+static int guest_insn_read(struct vcpu *v, struct insn *insn, bool stop)
 {
 	const struct vmcb_save *s = &v->vmcb->save;
 	struct guest_paging p = {s->cr0, s->cr3, s->cr4, s->efer};
@@ -39,6 +39,8 @@ int guest_insn_fetch(struct vcpu *v, struct insn *insn)
 				      v->vm, &pf_error);
 	}
 	if (!got) {
+		if (!stop)
+			return -1;
 		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 			"vCPU %u: cannot fetch the instruction at RIP 0x%lx (linear 0x%lx)", v->index,
 			s->rip, linear);
@@ -46,10 +48,22 @@ int guest_insn_fetch(struct vcpu *v, struct insn *insn)
 	}
 	int err = decode_insn(bytes, got, mode, insn);
 	if (err) {
+		if (!stop)
+			return -1;
 		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 			"vCPU %u: cannot decode the instruction at RIP 0x%lx (%02x %02x %02x %02x)",
 			v->index, s->rip, bytes[0], bytes[1], bytes[2], bytes[3]);
 		return -1;
 	}
 	return 0;
+}
+
+int guest_insn_fetch(struct vcpu *v, struct insn *insn)
+{
+	return guest_insn_read(v, insn, true);
+}
+
+int guest_insn_peek(struct vcpu *v, struct insn *insn)
+{
+	return guest_insn_read(v, insn, false);
 }

@@ -9,5 +9,7 @@ struct vcpu;
 
 /* 0 on success; otherwise the VM has been stopped with the reason. */
 int guest_insn_fetch(struct vcpu *v, struct insn *insn);
+/* The same without stopping the VM: -1 when the bytes cannot be read or decoded. */
+int guest_insn_peek(struct vcpu *v, struct insn *insn);
 
 #endif

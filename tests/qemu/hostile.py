@@ -38,3 +38,15 @@ TESTS = []
 # finding 1: the fast masked periodic timer (before the fix: 14 000 exits a second under soft,
 # the host CPU never left guest mode under errata and standard)
 TESTS += hostile("timer", 3, seconds=3)
+# finding 3: narrow and misaligned writes to trap-type APIC registers, REP STOS over one, and a
+# misaligned write with a self-IPI pending and IF=0 (before: an endless 402h fault loop under AVIC,
+# the VM never ended)
+TESTS += hostile("apic-narrow", 7)
+# REP MOVS into the APIC page: stopped with the reason (before: the same loop under AVIC)
+TESTS += [on_policy(vm_test("apic-movs", [("build/guests/hostile.elf", 'cpus=0 args="case=apic-movs"'),
+                                          SIBLING],
+                            closing("busy") + [r"^vm hostile\.elf: ended: vCPU 0: unsupported "
+                                               r"instruction \(movs\) on the local APIC page"],
+                            status=scope["VM_FAILED"], forbid=[r"panic", r"hypervisor exception"],
+                            cmdline="timeout=60", timeout=120), p)
+          for p in POLICIES]
