@@ -104,6 +104,7 @@ void vcpu_load(struct vcpu *v)
 	cpu->current = v;
 	v->stats.event[EVENT_SCHED_IN]++;
 	v->load_tsc = rdtsc();
+	v->last_cpu = (int32_t)cpu->index;
 	/* A different vCPU (or VM) may have run here since: start with a clean TLB. This also
 	 * meets AVIC's rule for multiprocessor VMs (TLB_CONTROL when another vCPU of the same VM
 	 * ran on this core, APM 15.29.2.3). */

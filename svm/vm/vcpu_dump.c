@@ -2,6 +2,8 @@
  * printed may be a mix of moments, which is fine for their purpose (telling an interrupt that
  * waits in the IRR, in the ISR, in EVENTINJ or nowhere apart). Lines start with "debug vm=". */
 #include "svm/vm/vcpu_dump.h"
+#include "avic/avic.h"
+#include "avic/avic_table.h"
 #include "avic/vlapic/apic_regs.h"
 #include "avic/vlapic/vapic.h"
 #include "kernel/console.h"
@@ -46,11 +48,13 @@ static void dump_vcpu(const struct vcpu *v)
 	uint64_t now = rdtsc();
 	char irr[APIC_VECTOR_WORDS * 8 + 1], isr[sizeof(irr)], tmr[sizeof(irr)];
 
-	printk("debug vm=%s vcpu=%u state=%s halted=%d running_on=%d home_cpu=%u nmi_pending=%d "
-	       "nmi_masked=%d init_pending=%d sipi_pending=%d load_us_ago=%lu put_us_ago=%lu\n",
+	printk("debug vm=%s vcpu=%u state=%s halted=%d running_on=%d home_cpu=%u last_cpu=%d "
+	       "nmi_pending=%d nmi_masked=%d init_pending=%d sipi_pending=%d load_us_ago=%lu "
+	       "put_us_ago=%lu\n",
 	       vm, v->index, state < ARRAY_SIZE(state_names) ? state_names[state] : "?", v->halted,
-	       v->running_on, v->sched.home_cpu, v->nmi_pending, v->nmi_masked, v->init_pending,
-	       v->sipi_pending, us_since(v->load_tsc, now), us_since(v->put_tsc, now));
+	       v->running_on, v->sched.home_cpu, v->last_cpu, v->nmi_pending, v->nmi_masked,
+	       v->init_pending, v->sipi_pending, us_since(v->load_tsc, now),
+	       us_since(v->put_tsc, now));
 	dump_vectors(page, APIC_IRR, irr);
 	dump_vectors(page, APIC_ISR, isr);
 	dump_vectors(page, APIC_TMR, tmr);
@@ -68,6 +72,11 @@ static void dump_vcpu(const struct vcpu *v)
 	       (v->vmcb->save.rflags & RFLAGS_IF) != 0, (c->int_state & INT_SHADOW) != 0,
 	       c->event_inj, c->exit_int_info, (c->int_ctl & V_IRQ) != 0,
 	       (c->intercept_misc1 & INTERCEPT_VINTR) != 0, c->exit_code);
+	if (avic_enabled()) {
+		uint64_t e = *avic_physical_entry((struct vcpu *)v);
+		printk("debug vm=%s vcpu=%u avic_physical_entry=0x%lx is_running=%lu\n", vm,
+		       v->index, e, avic_physical_entry_get_is_running(e));
+	}
 	const struct exit_stats *s = &v->stats;
 	printk("debug vm=%s vcpu=%u exits=%lu intr=%lu vintr=%lu hlt=%lu npf=%lu wake=%lu "
 	       "block=%lu sched_in=%lu sched_out=%lu preempt=%lu kick_sent=%lu irq_injected=%lu\n",
@@ -85,5 +94,14 @@ void vcpu_dump_requested(struct vm *vm)
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		if (req & (1u << i))
 			dump_vcpu(vm->vcpu[i]);
+	sched_print_queues();
+}
+
+void vcpu_dump_all(struct vm *vm, const char *why)
+{
+	printk("debug vm=%s: %s: the state of its %u vCPU(s) before it is stopped\n", vm->name, why,
+	       vm->vcpu_count);
+	for (unsigned i = 0; i < vm->vcpu_count; i++)
+		dump_vcpu(vm->vcpu[i]);
 	sched_print_queues();
 }

@@ -9,4 +9,8 @@ struct vm;
  * of the host CPUs. Called by platform_flush_output(), on CPU 0's loop. */
 void vcpu_dump_requested(struct vm *vm);
 
+/* Prints every vCPU of vm (and the run queues), saying why: a VM that ran out of time is
+ * diagnosed before it is stopped (svm/vm/vm_runner.c). Not on the exit path. */
+void vcpu_dump_all(struct vm *vm, const char *why);
+
 #endif

@@ -60,6 +60,7 @@ struct vcpu {
 	struct sched_entity sched;
 	struct sched_timer timer;
 	uint64_t load_tsc, put_tsc; /* TSC at the last vcpu_load() and vcpu_put() (diagnostics) */
+	int32_t last_cpu;           /* host CPU index of the last vcpu_load(), -1: never ran */
 	struct exit_stats stats;
 	struct intremap_vcpu intremap; /* guest-mode IRTEs that target this vCPU (iommu/) */
 };

@@ -21,6 +21,7 @@
 #include "svm/svm.h"
 #include "svm/vm/test_race.h"
 #include "svm/vm/vcpu.h"
+#include "svm/vm/vcpu_dump.h"
 #include "svm/vm/vm.h"
 #include "svm/vm/intremap.h"
 #include "iommu/iommu.h"
@@ -254,10 +255,15 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	while (__atomic_load_n(&vms_live, __ATOMIC_ACQUIRE)) {
 		sched_loop_until(deadline, vm_any_live);
 		if (rdtsc() >= deadline) {
-			for (unsigned i = 0; i < n; i++)
+			/* A hang is diagnosed, not only ended: each live VM's vCPUs as they are */
+			for (unsigned i = 0; i < n; i++) {
+				if (__atomic_load_n(&vms[i]->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+					continue;
+				vcpu_dump_all(vms[i], "timeout");
 				vm_stop(vms[i], QEMU_EXIT_TIMEOUT, false,
 					"still running after the timeout of %lu s (timeout=)",
 					kernel_config.vm_timeout_s);
+			}
 			deadline = UINT64_MAX;
 		}
 	}

@@ -158,9 +158,17 @@ TESTS = [
              r"^\[doorbell.elf\] smp: all CPUs online: 2 of 2 in the MADT$",
              r"^vm doorbell.elf: ended: guest wrote 0x0 to isa-debug-exit"],
             forbid=[r"panic", r"hypervisor exception", r"unknown option"]),
-    # a guest that hangs past the timeout: status 251 and the reason
+    # a guest that hangs past the timeout: status 251, the reason, and first the state of each
+    # vCPU (run state, where it last ran, RIP, IRR/ISR) so that the hang can be diagnosed
     vm_test("timeout", [("build/guests/busy.elf", 'args="seconds=30"')],
-            [r"^vm busy.elf: ended: still running after the timeout of 3 s"],
+            [r"^debug vm=busy.elf: timeout: the state of its 1 vCPU\(s\) before it is stopped$\n"
+             r"^debug vm=busy\.elf vcpu=0 state=runnable halted=0 running_on=-?\d+ home_cpu=\d "
+             r"last_cpu=\d ",
+             r"^debug vm=busy\.elf vcpu=0 irr=[0-9a-f]{64}$",
+             r"^debug vm=busy\.elf vcpu=0 isr=[0-9a-f]{64}$",
+             r"^debug vm=busy\.elf vcpu=0 rip=0x[0-9a-f]+ rflags=",
+             r"^debug cpu=0 idle=\d need_resched=\d current=",
+             r"^vm busy.elf: ended: still running after the timeout of 3 s"],
             cmdline="timeout=3", status=251),
 ]
 
