@@ -6,8 +6,9 @@
  * target's generator when it has one and the PRNG picks it, else 1-8 mutations of a replayed file
  * (random bytes when there is none).
  * The same arguments give the same inputs on every host. Prints "fuzz_<name>: N passed, M failed"
- * (one per input) and exits non-zero if any failed; with -o, each failing input is written there
- * so that it can be kept as a regression file. */
+ * (one per input) and exits non-zero if any failed; with -o, each failing input (and the one a
+ * sanitizer report ended the run on, as fuzz_<name>-crash.bin) is written there, to be kept as a
+ * regression file. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sanitizer/common_interface_defs.h>
 
 #include "tests/fuzz/fuzz.h"
 
@@ -227,13 +229,16 @@ static bool run_one(const uint8_t *data, size_t size)
 	else
 		ok = false;
 	free(copy);
+	fail_data = NULL;
 	return ok;
 }
 
-static void save_failure(const char *dir, unsigned long n, const uint8_t *data, size_t size)
+static const char *fail_dir;
+
+static void save_failure(const char *dir, const char *n, const uint8_t *data, size_t size)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/fuzz_%s-%lu.bin", dir, fuzz_target.name, n);
+	snprintf(path, sizeof(path), "%s/fuzz_%s-%s.bin", dir, fuzz_target.name, n);
 	FILE *f = fopen(path, "wb");
 	if (f) {
 		fwrite(data, 1, size, f);
@@ -242,11 +247,17 @@ static void save_failure(const char *dir, unsigned long n, const uint8_t *data, 
 	}
 }
 
+/* A sanitizer report ends the process: keep the input that caused it. */
+static void save_on_death(void)
+{
+	if (fail_dir && fail_data)
+		save_failure(fail_dir, "crash", fail_data, fail_size);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long iterations = fuzz_target.iterations, passed = 0, failed = 0;
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
-	const char *fail_dir = NULL;
 	int i;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
@@ -259,6 +270,7 @@ int main(int argc, char **argv)
 			add_path(argv[i]);
 	}
 	prng_state = seed;
+	__sanitizer_set_death_callback(save_on_death);
 	for (size_t f = 0; f < file_count; f++) {
 		if (run_one(files[f].data, files[f].size)) {
 			passed++;
@@ -286,8 +298,11 @@ int main(int argc, char **argv)
 			passed++;
 			continue;
 		}
-		if (fail_dir && failed < 10)
-			save_failure(fail_dir, n, buf, size);
+		if (fail_dir && failed < 10) {
+			char num[32];
+			snprintf(num, sizeof(num), "%lu", n);
+			save_failure(fail_dir, num, buf, size);
+		}
 		failed++;
 	}
 	free(buf);

@@ -237,6 +237,101 @@ def make_cmdline():
         out("cmdline", name, line)
 
 
+# ---- loader: argument length, arguments, the image ----------------------------------------------
+MB1_MAGIC = 0x1BADB002
+MB2_MAGIC = 0xE85250D6
+
+
+def elf32(body, body_at, load_at=0x100000, bss=0x1000, extra_phdrs=()):
+    """An ELF32 i386 executable: header, program headers, then body at file offset body_at."""
+    phdrs = [(1, 0, load_at, load_at, 0, 0, 5, 0x1000)] + list(extra_phdrs)
+    size = body_at + len(body)
+    phdrs[0] = (1, 0, load_at, load_at, size, size + bss, 5, 0x1000)
+    eh = b"\x7fELF" + bytes([1, 1, 1]) + bytes(9) + struct.pack(
+        "<HHIIIIIHHHHHH", 2, 3, 1, load_at + body_at + 12, 52, 0, 0, 52, 32, len(phdrs), 40, 0, 0)
+    img = bytearray(eh + b"".join(struct.pack("<IIIIIIII", *p) for p in phdrs))
+    img += bytes(body_at - len(img))
+    return bytes(img + body)
+
+
+def elf64(body, body_at, load_at=0x100000, bss=0x1000):
+    size = body_at + len(body)
+    eh = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9) + struct.pack(
+        "<HHIQQQIHHHHHH", 2, 62, 1, load_at + body_at + 24, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    ph = struct.pack("<IIQQQQQQ", 1, 5, 0, load_at, load_at, size, size + bss, 0x1000)
+    img = bytearray(eh + ph)
+    img += bytes(body_at - len(img))
+    return bytes(img + body)
+
+
+def make_loader():
+    mb1 = struct.pack("<III", MB1_MAGIC, 0, (-MB1_MAGIC) & 0xffffffff) + b"\xf4" * 4
+    mb2_len = 24
+    mb2 = struct.pack("<IIII", MB2_MAGIC, 0, mb2_len, (-(MB2_MAGIC + mb2_len)) & 0xffffffff)
+    mb2 += struct.pack("<HHI", 0, 0, 8) + b"\xf4" * 8
+    args = b"console=ttyS0 \"x=a b\""
+    seeds = {
+        "elf32-mb1": elf32(mb1, 0x60),
+        "elf32-mb2": elf32(mb2, 0x60),
+        "elf64-mb2": elf64(mb2, 0x80),
+        "elf64-mb1": elf64(mb1, 0x80),
+        "elf32-two-segments": elf32(mb1, 0x80, extra_phdrs=[(1, 0, 0x180000, 0x180000, 0, 0x2000,
+                                                             6, 0x1000)]),
+        "elf32-note-and-load": elf32(mb1, 0x80, extra_phdrs=[(4, 0x60, 0, 0, 8, 8, 4, 4)]),
+    }
+    for name, img in seeds.items():
+        out("loader", name, bytes([0]) + img)
+    out("loader", "elf32-mb1-args", bytes([len(args)]) + args + seeds["elf32-mb1"])
+    out("loader", "elf64-mb2-args", bytes([len(args)]) + args + seeds["elf64-mb2"])
+
+
+# ---- emulate: control, fault offset (2), instruction length and bytes, registers ----------------
+def make_emulate():
+    forms = {
+        "mov-load": (3, b"\x8b\x03"), "mov-store-imm": (3, b"\xc7\x00\x44\x33\x22\x11"),
+        "movzx-byte": (3, b"\x0f\xb6\x4b\x01"), "movsxd": (3, b"\x48\x63\x07"),
+        "rep-movsd": (2, b"\xf3\xa5"), "rep-stosb-df": (2 | 4, b"\xf3\xaa"),
+        "add-store": (3, b"\x01\x18"), "cmp-imm": (2, b"\x83\x3d\x00\x00\xe0\xfe\x05"),
+        "test-ah": (1, b"\x84\x20"), "xchg-rex": (3, b"\x4c\x87\x00"),
+        "moffs-a1": (2, b"\xa1\x30\x00\xe0\xfe"), "sbb-load-16": (3, b"\x66\x1b\x07"),
+        "read-fails": (3 | 8, b"\x8b\x03"), "write-fails": (3 | 16, b"\x89\x03"),
+    }
+    regs = struct.pack("<16Q", 0x1122334455667788, 3, 0xdeadbeef, 0xfee00030, 0x8000, 0,
+                       0x100, 0x200, *range(8, 16))
+    for name, (ctl, insn) in forms.items():
+        out("emulate", name, struct.pack("<BHB", ctl, 0x30, len(insn)) + insn + regs)
+
+
+# ---- multiboot2: the boot information block (total_size is set by the harness) ----------------
+def mb2_tag(t, payload):
+    body = struct.pack("<II", t, 8 + len(payload)) + payload
+    return body + bytes(-len(body) % 8)
+
+
+def make_multiboot2():
+    rsdp = read("qemu-q35-iommu-ovmf", "RSDP.bin")
+    rsdp_v1 = read("qemu-pc-smp2", "RSDP.bin")
+    mmap = struct.pack("<II", 24, 0) + b"".join(
+        struct.pack("<QQII", b, l, t, 0) for b, l, t in
+        ((0, 0x9fc00, 1), (0x9fc00, 0x400, 2), (0x100000, 0x7ee0000, 1), (0xfffc0000, 0x40000, 2)))
+    fb = struct.pack("<QIIIBBH", 0xfd000000, 4096, 1024, 768, 32, 1, 0)
+    tags = [
+        mb2_tag(1, b"log=debug policy=soft\x00"),
+        mb2_tag(2, b"GRUB 2.06\x00"),
+        mb2_tag(3, struct.pack("<II", 0x200000, 0x210000) + b"guest.elf vcpus=2 mem=64M\x00"),
+        mb2_tag(3, struct.pack("<II", 0x210000, 0x220000) + b"ipi.elf\x00"),
+        mb2_tag(4, struct.pack("<II", 639, 130048)),
+        mb2_tag(6, mmap),
+        mb2_tag(8, fb),
+        mb2_tag(14, rsdp_v1),
+        mb2_tag(15, rsdp),
+        mb2_tag(0, b""),
+    ]
+    out("multiboot2", "grub-like", bytes(8) + b"".join(tags))
+    out("multiboot2", "cmdline-only", bytes(8) + tags[0] + tags[-1])
+    out("multiboot2", "modules-mmap", bytes(8) + tags[2] + tags[3] + tags[5] + tags[-1])
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)

@@ -1,0 +1,133 @@
+// sources: svm/vm/loader.c kernel/format.c
+/* Fuzz target for the guest image loader (svm/vm/loader.c): the ELF32/ELF64 header and program
+ * headers, the Multiboot v1 and v2 header search, the segment checks and copies, and the boot
+ * information it writes for the guest. The image is a boot module: whatever file the user (or an
+ * attacker who can change the boot medium) gave doorbell.
+ *
+ * Input: the length of the guest's arguments (1 byte), the arguments, then the image. The VM is a
+ * fake with 2 MiB of RAM (heap, exactly that size, so ASan catches a write beyond it) and one vCPU;
+ * vm_gpa_to_hva(), vm_read_gpa() and vm_write_gpa() are this file's, with vm.c's contract.
+ * Invariants: an image is refused with a non-empty message or loaded; when loaded, the entry point
+ * lies in RAM, EAX holds the Multiboot boot magic and EBX the information block, whose contents
+ * are well-formed: for Multiboot2 a total size within its 4 KiB area and a tag list that ends with
+ * an end tag inside it; for Multiboot v1 a NUL-terminated command line inside its area. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "svm/cpu/regs.h"
+#include "svm/vm/loader.h"
+#include "svm/vm/vm.h"
+#include "svm/vmcb.h"
+#include "tests/fuzz/fuzz.h"
+
+#define RAM_SIZE (2ull << 20)
+#define INFO_GPA 0x9000u
+#define INFO_END 0xa000u
+#define MB1_MAGIC 0x2badb002u
+#define MB2_MAGIC 0x36d76289u
+
+static uint8_t *ram;
+static struct vm vm;
+static struct vcpu vcpu;
+static struct vmcb vmcb;
+
+void *vm_gpa_to_hva(struct vm *v, gpa_t gpa, uint64_t len)
+{
+	if (gpa >= v->mem_size || len > v->mem_size - gpa)
+		return NULL;
+	return ram + gpa;
+}
+
+bool vm_read_gpa(void *ctx, gpa_t gpa, void *buf, size_t len)
+{
+	void *p = vm_gpa_to_hva(ctx, gpa, len);
+	if (p)
+		memcpy(buf, p, len);
+	return p != NULL;
+}
+
+bool vm_write_gpa(struct vm *v, gpa_t gpa, const void *buf, size_t len)
+{
+	void *p = vm_gpa_to_hva(v, gpa, len);
+	if (p)
+		memcpy(p, buf, len);
+	return p != NULL;
+}
+
+static void check_mb2_info(void)
+{
+	uint32_t total = fuzz_le32(ram + INFO_GPA);
+	FUZZ_CHECK(total >= 16 && total <= INFO_END - INFO_GPA,
+	           "Multiboot2 information of %u bytes", total);
+	uint32_t off = 8;
+	for (;;) {
+		FUZZ_CHECK(off + 8 <= total, "Multiboot2 tags run past total_size %u", total);
+		uint32_t type = fuzz_le32(ram + INFO_GPA + off), tsize = fuzz_le32(ram + INFO_GPA + off + 4);
+		FUZZ_CHECK(tsize >= 8 && tsize <= total - off, "Multiboot2 tag %u of size %u at %u",
+		           type, tsize, off);
+		if (type == 0)
+			break;
+		off += (tsize + 7) & ~7u;
+	}
+}
+
+static void check_mb1_info(void)
+{
+	uint32_t cmdline = fuzz_le32(ram + INFO_GPA + 0x10);
+	FUZZ_CHECK(cmdline >= INFO_GPA && cmdline < INFO_END, "command line at %#x", cmdline);
+	FUZZ_CHECK(memchr(ram + cmdline, 0, INFO_END - cmdline) != NULL,
+	           "command line not terminated");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!ram) {
+		ram = malloc(RAM_SIZE);
+		if (!ram)
+			abort();
+	}
+	if (size < 1)
+		return 0;
+	size_t alen = data[0] < size - 1 ? data[0] : size - 1;
+	char args[256];
+	memcpy(args, data + 1, alen);
+	args[alen] = 0;
+	size_t isize = size - 1 - alen;
+	uint8_t *image = malloc(isize ? isize : 1);
+	if (!image)
+		abort();
+	memcpy(image, data + 1 + alen, isize);
+
+	memset(&vm, 0, sizeof(vm));
+	memset(&vcpu, 0, sizeof(vcpu));
+	memset(&vmcb, 0, sizeof(vmcb));
+	memset(ram + INFO_GPA, 0xcc, INFO_END - INFO_GPA);
+	vm.mem_size = RAM_SIZE;
+	vm.vcpu[0] = &vcpu;
+	vm.vcpu_count = 1;
+	vcpu.vmcb = &vmcb;
+
+	const char *err = loader_load(&vm, image, isize, "kernel.elf", args);
+	free(image);
+	if (err) {
+		FUZZ_CHECK(err[0] != 0, "empty error message");
+		return 0;
+	}
+	uint64_t eax = vcpu.regs.gpr[GPR_RAX];
+	FUZZ_CHECK(vmcb.save.rip < RAM_SIZE, "entry %#llx outside RAM",
+	           (unsigned long long)vmcb.save.rip);
+	FUZZ_CHECK(eax == MB1_MAGIC || eax == MB2_MAGIC, "EAX %#llx", (unsigned long long)eax);
+	FUZZ_CHECK(vcpu.regs.gpr[GPR_RBX] == INFO_GPA, "EBX %#llx",
+	           (unsigned long long)vcpu.regs.gpr[GPR_RBX]);
+	if (eax == MB2_MAGIC)
+		check_mb2_info();
+	else
+		check_mb1_info();
+	return 0;
+}
+
+const struct fuzz_target fuzz_target = {
+	.name = "loader",
+	.iterations = 20000,
+	.max_len = 1024,
+};
