@@ -23,7 +23,7 @@ KERNEL_S := $(sort $(shell find kernel svm avic iommu -name '*.S')) boot/trampol
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S)) \
 	$(BUILD)/obj/font.o
 ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_entry.o \
-	$(BUILD)/obj/boot/multiboot2.o $(KERNEL_OBJ)
+	$(BUILD)/obj/boot/multiboot2.o $(BUILD)/obj/boot/multiboot2_info.o $(KERNEL_OBJ)
 EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
 
 .PHONY: all deps run test unit fuzz fuzz-deps fuzz-long bench clean help guests
@@ -132,7 +132,7 @@ FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 600
 FUZZ_DEPS := tests/fuzz/driver.c tests/fuzz/fuzz.h
 FUZZ_CLANG ?= clang
-FUZZ_LF_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -I. -g -O1 \
+FUZZ_LF_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -I. -g -O1 -mcx16 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 
