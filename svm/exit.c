@@ -9,6 +9,9 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
+#include "svm/cpu/guest_state.h"
+#include "svm/emul/cr_insn.h"
+#include "svm/emul/guest_insn.h"
 #include "svm/vm/hypercall.h"
 #include "svm/cpu/msr.h"
 #include "svm/platform/platform.h"
@@ -22,6 +25,9 @@
 #define INSN_LEN_MSR 2
 #define INSN_LEN_HLT 1
 #define INSN_LEN_VMMCALL 3
+#define CR_EXIT_MOV BIT(63)     /* EXITINFO1 of a CR access: MOV CRn (decode assists) */
+#define CR_EXIT_GPR_MASK 0xfull /* its general register */
+#define SEG_ATTR_L BIT(9)
 
 typedef void (*exit_handler_fn)(struct vcpu *v);
 
@@ -90,6 +96,45 @@ static void exit_ioio(struct vcpu *v)
 	/* EXITINFO2 holds the RIP of the next instruction for IOIO (APM §15.10.2) */
 	v->vmcb->save.rip = v->vmcb->control.exit_info2;
 	v->vmcb->control.int_state &= ~INT_SHADOW;
+}
+
+/* MOV to CR0/CR4, CLTS, LMSW (APM vol. 2, 15.9): the write the guest's CPU would accept, else #GP.
+ * With decode assists EXITINFO1 names the source register of a MOV; else the instruction is
+ * fetched and decoded. */
+static void exit_cr_write(struct vcpu *v)
+{
+	unsigned cr = (unsigned)(v->vmcb->control.exit_code - VMEXIT_CR0_WRITE);
+	uint64_t info = v->vmcb->control.exit_info1, value;
+	struct insn insn;
+	if (svm_features.decode_assists && (info & CR_EXIT_MOV) && svm_features.nrips) {
+		value = v->regs.gpr[info & CR_EXIT_GPR_MASK];
+		if (!(v->vmcb->save.efer & EFER_LMA) || !(v->vmcb->save.cs.attrib & SEG_ATTR_L))
+			value = (uint32_t)value;
+		insn.len = 0; /* nRIP below */
+	} else {
+		if (guest_insn_fetch(v, &insn))
+			return;
+		enum cr_insn_result r = cr_insn_value(v, &insn, cr, &value);
+		if (r == CR_INSN_FAULT) {
+			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+				"vCPU %u: LMSW at RIP 0x%lx: its memory operand is not in guest RAM",
+				v->index, v->vmcb->save.rip);
+			return;
+		}
+		if (r != CR_INSN_OK) {
+			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
+				"vCPU %u: CR%u write exit at RIP 0x%lx, but the instruction there "
+				"(opcode 0x%x) writes no CR%u",
+				v->index, cr, v->vmcb->save.rip, insn.opcode, cr);
+			return;
+		}
+	}
+	bool ok = cr == 0 ? guest_cr0_write(v, value) : guest_cr4_write(v, value);
+	if (!ok) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	exit_skip(v, insn.len);
 }
 
 static void exit_hlt(struct vcpu *v)
@@ -180,9 +225,14 @@ static void exit_npf(struct vcpu *v)
 static void exit_unexpected(struct vcpu *v)
 {
 	uint32_t code = (uint32_t)v->vmcb->control.exit_code;
-	if (code == VMEXIT_INVALID)
+	if (code == VMEXIT_INVALID) {
+		const char *why = guest_state_invalid_reason(v->vmcb);
 		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
-			"vCPU %u: VMRUN failed with VMEXIT_INVALID (illegal guest state)", v->index);
+			"vCPU %u: VMRUN failed with VMEXIT_INVALID (illegal guest state: %s) at RIP "
+			"0x%lx",
+			v->index, why ? why : "no consistency check of APM 15.5.1 names it",
+			v->vmcb->save.rip);
+	}
 	else
 		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 			"vCPU %u: unexpected exit code 0x%x at RIP 0x%lx", v->index, code,
@@ -194,6 +244,8 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_NMI] = exit_nothing,
 	[VMEXIT_SMI] = exit_nothing,
 	[VMEXIT_VINTR] = exit_nothing,
+	[VMEXIT_CR0_WRITE] = exit_cr_write,
+	[VMEXIT_CR4_WRITE] = exit_cr_write,
 	[VMEXIT_CPUID] = exit_cpuid,
 	[VMEXIT_IRET] = exit_iret,
 	[VMEXIT_HLT] = exit_hlt,

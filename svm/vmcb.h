@@ -192,6 +192,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define EVENT_VALID BIT(31)
 
 /* Exit codes (APM Appendix C) */
+#define VMEXIT_CR0_WRITE 0x010
+#define VMEXIT_CR4_WRITE 0x014
 #define VMEXIT_EXCP_BASE 0x040
 #define VMEXIT_INTR 0x060
 #define VMEXIT_NMI 0x061

@@ -51,6 +51,8 @@ static void vmcb_init(struct vcpu *v)
 	struct vmcb_control *c = &vmcb->control;
 	memset(vmcb, 0, sizeof(*vmcb));
 	c->intercept_exceptions = 0;
+	/* CR0 and CR4 writes: checked against the guest's CPUID and the APM (svm/cpu/guest_state.h) */
+	c->intercept_cr_write = BIT(0) | BIT(4);
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID |
 			     INTERCEPT_HLT | INTERCEPT_INVLPGA_ | INTERCEPT_IOIO_PROT |
 			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
