@@ -43,7 +43,12 @@ void cmdline_each(const char *line, cmdline_fn fn, void *ctx)
 	}
 }
 
-bool cmdline_parse_uint(const char *s, uint64_t *out)
+/* Reads the decimal or 0x/0X-prefixed number at s, as many digits of its base as there are (no
+ * length limit: leading zeros are fine). Returns where it stopped, or NULL when there is no
+ * digit or the value does not fit 64 bits. Shared by numbers and sizes, so that a size takes
+ * every number a number does (the fuzz target cmdline found mem=0X4000000, mem=0x400000C and a
+ * size with 33 digits, leading zeros, refused while cpus= took them). */
+static const char *cmdline_number(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
 	unsigned base = 10;
@@ -51,9 +56,8 @@ bool cmdline_parse_uint(const char *s, uint64_t *out)
 		base = 16;
 		s += 2;
 	}
-	if (!*s)
-		return false;
-	for (; *s; s++) {
+	const char *start = s;
+	for (;; s++) {
 		unsigned d;
 		if (*s >= '0' && *s <= '9')
 			d = *s - '0';
@@ -62,42 +66,34 @@ bool cmdline_parse_uint(const char *s, uint64_t *out)
 		else if (base == 16 && *s >= 'A' && *s <= 'F')
 			d = *s - 'A' + 10;
 		else
-			return false;
+			break;
 		if (v > (UINT64_MAX - d) / base)
-			return false;
+			return NULL;
 		v = v * base + d;
 	}
+	if (s == start)
+		return NULL;
+	*out = v;
+	return s;
+}
+
+bool cmdline_parse_uint(const char *s, uint64_t *out)
+{
+	uint64_t v;
+	const char *end = cmdline_number(s, &v);
+	if (!end || *end)
+		return false;
 	*out = v;
 	return true;
 }
 
-static bool cmdline_is_hex_letter(char c)
-{
-	return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* The number is every digit (and for 0x/0X, hex letter) before the unit: the numbers
- * cmdline_parse_uint() reads, 0X and upper-case hex digits included (the fuzz target cmdline
- * found "mem=0X4000000" and "mem=0x400000C" refused while "cpus=" took them). */
 bool cmdline_parse_size(const char *s, uint64_t *out)
 {
-	char digits[24];
-	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-	size_t n = 0;
-	if (hex) {
-		digits[n++] = '0';
-		digits[n++] = 'x';
-	}
-	while (s[n] && n < sizeof(digits) - 1 &&
-	       ((s[n] >= '0' && s[n] <= '9') || (hex && cmdline_is_hex_letter(s[n])))) {
-		digits[n] = s[n];
-		n++;
-	}
-	digits[n] = 0;
 	uint64_t v, shift = 0;
-	if (!cmdline_parse_uint(digits, &v))
+	const char *end = cmdline_number(s, &v);
+	if (!end)
 		return false;
-	switch (s[n]) {
+	switch (*end) {
 	case 0:
 		break;
 	case 'k': case 'K': shift = 10; break;
@@ -106,7 +102,7 @@ bool cmdline_parse_size(const char *s, uint64_t *out)
 	default:
 		return false;
 	}
-	if (s[n] && s[n + 1])
+	if (*end && end[1])
 		return false;
 	if (shift && v > (UINT64_MAX >> shift))
 		return false;

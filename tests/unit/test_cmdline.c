@@ -54,6 +54,7 @@ int main(void)
 	CHECK(cmdline_parse_size("0xAbM", &v) && v == 0xabull << 20);
 	CHECK(!cmdline_parse_size("12AM", &v));
 	CHECK(!cmdline_parse_size("0x", &v));
+	CHECK(cmdline_parse_size("000000000000000000000000000000064M", &v) && v == 64ull << 20);
 	CHECK(cmdline_parse_uint("0x1f", &v) && v == 31);
 	CHECK(cmdline_parse_uint("18446744073709551615", &v) && v == UINT64_MAX);
 	CHECK(!cmdline_parse_uint("18446744073709551616", &v));
