@@ -55,7 +55,10 @@
 #define MSR_PAT 0x277u
 #define MSR_TSC 0x10u
 
+#define RFLAGS_TF BIT(8)
 #define RFLAGS_IF BIT(9)
+#define DR6_BS BIT(14)
+#define VECTOR_DB 1
 
 static inline uint8_t inb(uint16_t port)
 {

@@ -35,11 +35,7 @@ typedef void (*exit_handler_fn)(struct vcpu *v);
 static void exit_skip(struct vcpu *v, unsigned len)
 {
 	uint64_t next = v->vmcb->control.next_rip;
-	if (svm_features.nrips && next)
-		v->vmcb->save.rip = next;
-	else
-		v->vmcb->save.rip += len;
-	v->vmcb->control.int_state &= ~INT_SHADOW;
+	vcpu_complete_insn(v, svm_features.nrips && next ? next : v->vmcb->save.rip + len);
 }
 
 static void exit_nothing(struct vcpu *v)
@@ -94,8 +90,7 @@ static void exit_ioio(struct vcpu *v)
 	if (in)
 		v->regs.gpr[GPR_RAX] = (v->regs.gpr[GPR_RAX] & ~mask) | (value & mask);
 	/* EXITINFO2 holds the RIP of the next instruction for IOIO (APM §15.10.2) */
-	v->vmcb->save.rip = v->vmcb->control.exit_info2;
-	v->vmcb->control.int_state &= ~INT_SHADOW;
+	vcpu_complete_insn(v, v->vmcb->control.exit_info2);
 }
 
 /* MOV to CR0/CR4, CLTS, LMSW (APM vol. 2, 15.9): the write the guest's CPU would accept, else #GP.
@@ -140,7 +135,8 @@ static void exit_cr_write(struct vcpu *v)
 static void exit_hlt(struct vcpu *v)
 {
 	exit_skip(v, INSN_LEN_HLT);
-	v->halted = true; /* vcpu_run blocks it unless an event is deliverable */
+	/* vcpu_run blocks it unless an event is deliverable; a single-step #DB after HLT is one */
+	v->halted = !(v->vmcb->control.event_inj & EVENT_VALID);
 }
 
 static void exit_vmmcall(struct vcpu *v)

@@ -205,10 +205,23 @@ void vcpu_timer_changed(struct vcpu *v)
 	sched_timer_rearm();
 }
 
+void vcpu_complete_insn(struct vcpu *v, uint64_t next_rip)
+{
+	struct vmcb *vmcb = v->vmcb;
+	vmcb->save.rip = next_rip;
+	/* the instruction in an STI or MOV SS shadow has completed: the shadow ends with it */
+	vmcb->control.int_state &= ~INT_SHADOW;
+	/* Single-step: with TF set at its start, a completed instruction is followed by a #DB trap
+	 * with DR6.BS (APM vol. 2, 13.1.3.4), which the CPU would have raised had it executed it. */
+	if ((vmcb->save.rflags & RFLAGS_TF) && !(vmcb->control.event_inj & EVENT_VALID)) {
+		vmcb->save.dr6 |= DR6_BS;
+		vcpu_inject_exception(v, VECTOR_DB, false, 0);
+	}
+}
+
 void vcpu_advance_rip(struct vcpu *v, unsigned len)
 {
-	v->vmcb->save.rip += len;
-	v->vmcb->control.int_state &= ~INT_SHADOW;
+	vcpu_complete_insn(v, v->vmcb->save.rip + len);
 }
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)

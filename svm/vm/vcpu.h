@@ -41,6 +41,9 @@ bool vcpu_has_wake_event(struct vcpu *v);
 /* Events for the vCPU itself, consumed before the next VMRUN. */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_nmi(struct vcpu *v);
+/* An intercepted instruction doorbell emulated has completed: RIP moves to next_rip, its interrupt
+ * shadow ends, and with RFLAGS.TF set the single-step #DB follows as on the CPU. */
+void vcpu_complete_insn(struct vcpu *v, uint64_t next_rip);
 void vcpu_advance_rip(struct vcpu *v, unsigned len);
 
 #endif

@@ -60,6 +60,8 @@ TESTS = [
     # the CPU model: MSRs the advertised CPUID has, CPUID that follows CR4 and APIC_BASE.EN
     # (issue 17; docs/cpuid.md)
     vm_test("cpu_model", [("build/guests/cpu_model.elf", "")], closing("cpu_model")),
+    # single-step (TF) over the instructions doorbell emulates: one #DB after each, DR6.BS
+    vm_test("single_step", [("build/guests/single_step.elf", "")], closing("single_step")),
     vm_test("exception", [("build/guests/exception.elf", "")],
             closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
     vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],
