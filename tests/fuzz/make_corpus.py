@@ -332,6 +332,18 @@ def make_multiboot2():
     out("multiboot2", "modules-mmap", bytes(8) + tags[2] + tags[3] + tags[5] + tags[-1])
 
 
+# ---- config: doorbell's own command line -------------------------------------------------------
+def make_config():
+    lines = {
+        "all-good": b"log=debug cpus=2 policy=errata timeout=120 iommu-test=edu-irq "
+                    b"test-race=wake test-fault=ud",
+        "bad-lenient": b"policy=fast cpus=0 timeout=x lenient unknown=1 test-fault",
+        "quoted": b"\"policy=soft\" log=\"warn\" cpus=0x10",
+    }
+    for name, line in lines.items():
+        out("config", name, line)
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
