@@ -9,9 +9,11 @@
  *   and IF=0: each must complete (the guest gets past it) with the value the software APIC gives.
  * - apic-movs: REP MOVS into the xAPIC page, which doorbell does not emulate: the VM is stopped
  *   with that reason (before: an endless 402h fault loop under AVIC).
+ * - v86: an interrupt in virtual-8086 mode without a TSS of the guest's own (doorbell's initial
+ *   TR): delivered through the TSS's ring-0 stack.
  * - db-loop: single-steps itself (EFLAGS.TF) for the whole run: a #DB after every instruction,
- *   each of which doorbell intercepts (docs/guests.md, "Hostile guests") and reflects; the guest
- *   counts that it saw every one.
+ *   each of which doorbell intercepts (docs/hostile.md) and reflects; the guest counts that it
+ *   saw every one.
  *
  * seconds= sets how long timer and db-loop run (default 2). */
 #include "guests/lib/apic.h"
@@ -161,6 +163,80 @@ static void case_apic_movs(void)
 	test_check(false, "rep movsl into the APIC page completed (doorbell stops the VM instead)");
 }
 
+/* Virtual-8086 mode with the TR doorbell gives every guest (a 32-bit busy TSS at base 0, as a
+ * loaded TR would be; APM Table 14-1 gives the same busy type at reset): the guest writes SS0:ESP0
+ * into that TSS (linear 8 and 4), IRETs to v86 code that executes INT 0x21 with IOPL 0, which
+ * raises #GP(0), delivered through the TSS's ring-0 stack to v86_gp_entry. QEMU 7.2 aborted the
+ * whole machine instead ("invalid tss type": it accepted only the available type). */
+#define V86_CODE      0x7000u /* linear address of the v86 code (low RAM, below 1 MiB) */
+#define V86_STACK_TOP 0x7c00u
+#define EFLAGS_VM     BIT(17)
+#define V86_FRAME     40 /* error code and 9 dwords: EIP CS EFLAGS ESP SS ES DS FS GS */
+
+static uint8_t v86_ring0_stack[4096] __attribute__((aligned(16)));
+extern const char v86_gp_entry[];
+void v86_gp_taken(const uint32_t *frame);
+
+/* DS and ES are null after an interrupt from v86 mode (SDM vol. 3, 20.3.1.1): reload them. */
+__asm__(".globl v86_gp_entry\n"
+        "v86_gp_entry:\n"
+        "	movl $0x10, %eax\n"
+        "	movl %eax, %ds\n"
+        "	movl %eax, %es\n"
+        "	pushl %esp\n"
+        "	call v86_gp_taken\n"
+        "1:	hlt\n"
+        "	jmp 1b\n");
+
+void v86_gp_taken(const uint32_t *frame)
+{
+	uint32_t top = (uint32_t)(uintptr_t)(v86_ring0_stack + sizeof(v86_ring0_stack));
+	test_check((uint32_t)(uintptr_t)frame == top - V86_FRAME,
+	           "#GP from v86 mode on the TSS's ring-0 stack (frame at 0x%x)",
+	           (uint32_t)(uintptr_t)frame);
+	test_check(frame[0] == 0, "#GP error code 0 (0x%x)", frame[0]);
+	test_check(frame[1] == 0, "EIP of INT 0x21 in the v86 code segment (0x%x)", frame[1]);
+	test_check(frame[3] & EFLAGS_VM, "EFLAGS.VM set in the frame (0x%x)", frame[3]);
+	test_done();
+}
+
+static void case_v86(void)
+{
+	uint32_t *low = (uint32_t *)(uintptr_t)0;
+	__asm__ volatile("" : "+r"(low)); /* linear 0 is RAM here, not a null pointer */
+	uint32_t top = (uint32_t)(uintptr_t)(v86_ring0_stack + sizeof(v86_ring0_stack));
+	volatile uint8_t *code = (volatile uint8_t *)(uintptr_t)V86_CODE;
+	struct { uint16_t limit; uint32_t base; } __attribute__((packed)) idtr;
+
+	((volatile uint32_t *)low)[1] = top;     /* TSS ESP0 */
+	((volatile uint32_t *)low)[2] = 0x10;    /* TSS SS0: the flat data segment */
+	code[0] = 0xcd;                          /* int $0x21 */
+	code[1] = 0x21;
+	code[2] = 0xeb;                          /* jmp . */
+	code[3] = 0xfe;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	volatile uint32_t *gate = (volatile uint32_t *)(uintptr_t)(idtr.base + 8 * VEC_GP);
+	uint32_t entry = (uint32_t)(uintptr_t)v86_gp_entry;
+	gate[0] = (0x08u << 16) | (entry & 0xffff);   /* BOOT_CS */
+	gate[1] = (entry & 0xffff0000u) | 0x8e00u;   /* present 32-bit interrupt gate, DPL 0 */
+	printf("hostile: entering virtual-8086 mode at %x:0 (no TSS loaded by the guest)\n",
+	       V86_CODE >> 4);
+	__asm__ volatile("pushl $0\n" /* GS */
+	                 "pushl $0\n" /* FS */
+	                 "pushl $0\n" /* DS */
+	                 "pushl $0\n" /* ES */
+	                 "pushl $0\n" /* SS */
+	                 "pushl %0\n" /* ESP */
+	                 "pushl %1\n" /* EFLAGS: VM, IOPL 0, IF 0 */
+	                 "pushl %2\n" /* CS */
+	                 "pushl $0\n" /* EIP */
+	                 "iret"
+	                 :
+	                 : "i"(V86_STACK_TOP), "i"(EFLAGS_VM | 2), "i"(V86_CODE >> 4)
+	                 : "memory");
+	test_check(false, "IRET to v86 mode returned");
+}
+
 static volatile uint32_t steps;
 
 static void count_step(struct trap_frame *f)
@@ -198,6 +274,8 @@ void guest_main(const struct multiboot_info *mbi)
 		case_apic_narrow();
 	else if (multiboot_cmdline_has(mbi, "case=apic-movs"))
 		case_apic_movs();
+	else if (multiboot_cmdline_has(mbi, "case=v86"))
+		case_v86();
 	else if (multiboot_cmdline_has(mbi, "case=db-loop"))
 		case_db_loop(seconds);
 	else

@@ -21,6 +21,9 @@
 
 #define VECTOR_UD 6
 #define VECTOR_GP 13
+#define VECTOR_DB 1
+#define VECTOR_AC 17
+#define VECTOR_MC 18
 #define INSN_LEN_CPUID 2
 #define INSN_LEN_MSR 2
 #define INSN_LEN_HLT 1
@@ -218,6 +221,30 @@ static void exit_npf(struct vcpu *v)
 		gpa, v->vmcb->save.rip);
 }
 
+/* #AC and #DB are intercepted so that a guest whose delivery of one raises the same exception
+ * again (an #AC on a misaligned stack at CPL 3, a #DB breakpoint on the IDT or the stack it
+ * pushes to) cannot hold the CPU in microcode without an instruction boundary, where interrupts
+ * would be taken (CVE-2015-5307, CVE-2015-8104; KVM intercepts both for this). Each delivery is
+ * now an exit, and the exception is reflected: #AC with error code 0 (APM vol. 2, 8.2.18), #DB
+ * with the DR6 the CPU stored in the VMCB (APM 15.12). An exception that interrupted the delivery
+ * of another event is dropped: that event is delivered again (vcpu_inject), and the access that
+ * raised the exception repeats with it. */
+static void exit_reflect(struct vcpu *v)
+{
+	unsigned vector = (unsigned)v->vmcb->control.exit_code - VMEXIT_EXCP_BASE;
+	if (v->vmcb->control.exit_int_info & EVENT_VALID)
+		return;
+	vcpu_inject_exception(v, (uint8_t)vector, vector == VECTOR_AC, 0);
+}
+
+/* A host machine check in guest mode (APM 15.12, 9.3): the host's own #MC handler takes it, not
+ * the guest's IDT. */
+static void exit_machine_check(struct vcpu *v)
+{
+	(void)v;
+	__asm__ volatile("int $18");
+}
+
 static void exit_unexpected(struct vcpu *v)
 {
 	uint32_t code = (uint32_t)v->vmcb->control.exit_code;
@@ -236,6 +263,9 @@ static void exit_unexpected(struct vcpu *v)
 }
 
 static const exit_handler_fn exit_table[EXIT_SLOTS] = {
+	[VMEXIT_EXCP_BASE + VECTOR_DB] = exit_reflect,
+	[VMEXIT_EXCP_BASE + VECTOR_AC] = exit_reflect,
+	[VMEXIT_EXCP_BASE + VECTOR_MC] = exit_machine_check,
 	[VMEXIT_INTR] = exit_nothing,
 	[VMEXIT_NMI] = exit_nothing,
 	[VMEXIT_SMI] = exit_nothing,

@@ -50,7 +50,8 @@ static void vmcb_init(struct vcpu *v)
 	struct vmcb *vmcb = v->vmcb;
 	struct vmcb_control *c = &vmcb->control;
 	memset(vmcb, 0, sizeof(*vmcb));
-	c->intercept_exceptions = 0;
+	/* #DB and #AC: svm/exit.c exit_reflect (a delivery loop must exit); #MC: the host's */
+	c->intercept_exceptions = BIT(1) | BIT(17) | BIT(18);
 	/* CR0 and CR4 writes: checked against the guest's CPUID and the APM (svm/cpu/guest_state.h) */
 	c->intercept_cr_write = BIT(0) | BIT(4);
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID |

@@ -50,3 +50,7 @@ TESTS += [on_policy(vm_test("apic-movs", [("build/guests/hostile.elf", 'cpus=0 a
                             status=scope["VM_FAILED"], forbid=[r"panic", r"hypervisor exception"],
                             cmdline="timeout=60", timeout=120), p)
           for p in POLICIES]
+# issue 15 item 4: a #DB after every instruction, each intercepted and reflected (before: no
+# exception_1 exits at all, the guest's #DB never left guest mode)
+TESTS += hostile("db-loop", r"\d+", extra=[r"^\[hostile\.elf\] PASS: \[doorbell\] doorbell intercepted every #DB",
+                                      r"^stats vm=hostile\.elf vcpu=0 exit=exception_1 count=\d+$"])
