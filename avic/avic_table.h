@@ -2,44 +2,12 @@
  * APIC ID table entries, the VMCB physical-table pointer, and the EXITINFO layouts of
  * #VMEXIT AVIC_INCOMPLETE_IPI (401h) and AVIC_NOACCEL (402h).
  *
- * Every bit layout is written down once, as a field list (name, lowest bit, width); the get/set
- * accessors are generated from that list, seL4 style, so no shift or mask is written twice. A
- * field is either a number (get returns it shifted down) or an address (get and set keep it in
- * place, the low bits being the alignment). */
+ * Every bit layout is written down once, as a field list (kernel/bitfield.h). */
 #ifndef AVIC_AVIC_TABLE_H
 #define AVIC_AVIC_TABLE_H
 
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
-
-/* Accessors for one field of a `word_t` word: prefix_get_name(w) and prefix_set_name(w, value).
- * A value wider than the field is truncated to it, never spilled into the neighbours. */
-#define AVIC_TABLE_MASK(word_t, lo, width) ((word_t)((((word_t)1 << ((width)-1)) << 1) - 1) << (lo))
-
-#define AVIC_TABLE_NUMBER_FIELD(word_t, prefix, name, lo, width)                                   \
-	static inline word_t prefix##_get_##name(word_t w)                                         \
-	{                                                                                          \
-		return (w & AVIC_TABLE_MASK(word_t, lo, width)) >> (lo);                           \
-	}                                                                                          \
-	static inline word_t prefix##_set_##name(word_t w, word_t value)                           \
-	{                                                                                          \
-		return (w & ~AVIC_TABLE_MASK(word_t, lo, width)) |                                 \
-		       ((value << (lo)) & AVIC_TABLE_MASK(word_t, lo, width));                     \
-	}
-
-#define AVIC_TABLE_ADDRESS_FIELD(word_t, prefix, name, lo, width)                                  \
-	static inline word_t prefix##_get_##name(word_t w)                                         \
-	{                                                                                          \
-		return w & AVIC_TABLE_MASK(word_t, lo, width);                                     \
-	}                                                                                          \
-	static inline word_t prefix##_set_##name(word_t w, word_t address)                         \
-	{                                                                                          \
-		return (w & ~AVIC_TABLE_MASK(word_t, lo, width)) |                                 \
-		       (address & AVIC_TABLE_MASK(word_t, lo, width));                             \
-	}
-
-/* One field list entry F(word type, accessor prefix, name, lowest bit, width, NUMBER|ADDRESS). */
-#define AVIC_TABLE_FIELD(word_t, prefix, name, lo, width, kind)                                    \
-	AVIC_TABLE_##kind##_FIELD(word_t, prefix, name, lo, width)
 
 /* ---- physical APIC ID table (APM 15.29.3.3, Table 15-23) ----------------------------------
  * One 64-bit entry per guest physical APIC ID. Bits 61:52 are reserved, SBZ. */
@@ -48,9 +16,9 @@
 	F(uint64_t, avic_physical_entry, backing_page, 12, 40, ADDRESS) /* HPA bits 51:12 */       \
 	F(uint64_t, avic_physical_entry, is_running, 62, 1, NUMBER)                                \
 	F(uint64_t, avic_physical_entry, valid, 63, 1, NUMBER)
-AVIC_PHYSICAL_ENTRY_FIELDS(AVIC_TABLE_FIELD)
+AVIC_PHYSICAL_ENTRY_FIELDS(BITFIELD)
 
-#define AVIC_PHYSICAL_ENTRY_RESERVED AVIC_TABLE_MASK(uint64_t, 52, 10)
+#define AVIC_PHYSICAL_ENTRY_RESERVED BITFIELD_MASK(uint64_t, 52, 10)
 #define AVIC_PHYSICAL_ENTRY_BYTES    8
 /* In xAVIC mode guest APIC IDs 0-254 have entries; 0FFh is the broadcast destination. */
 #define AVIC_PHYSICAL_MAX_ID_XAVIC 0xFE
@@ -61,9 +29,9 @@ AVIC_PHYSICAL_ENTRY_FIELDS(AVIC_TABLE_FIELD)
 #define AVIC_LOGICAL_ENTRY_FIELDS(F)                                                               \
 	F(uint32_t, avic_logical_entry, guest_physical_apic_id, 0, 8, NUMBER)                      \
 	F(uint32_t, avic_logical_entry, valid, 31, 1, NUMBER)
-AVIC_LOGICAL_ENTRY_FIELDS(AVIC_TABLE_FIELD)
+AVIC_LOGICAL_ENTRY_FIELDS(BITFIELD)
 
-#define AVIC_LOGICAL_ENTRY_RESERVED AVIC_TABLE_MASK(uint32_t, 8, 23)
+#define AVIC_LOGICAL_ENTRY_RESERVED BITFIELD_MASK(uint32_t, 8, 23)
 #define AVIC_LOGICAL_ENTRY_BYTES    4
 #define AVIC_LOGICAL_TABLE_ENTRIES  (4096 / AVIC_LOGICAL_ENTRY_BYTES)
 
@@ -74,7 +42,7 @@ AVIC_LOGICAL_ENTRY_FIELDS(AVIC_TABLE_FIELD)
 #define AVIC_PHYSICAL_TABLE_POINTER_FIELDS(F)                                                      \
 	F(uint64_t, avic_physical_table_pointer, max_index, 0, 12, NUMBER)                         \
 	F(uint64_t, avic_physical_table_pointer, table, 12, 40, ADDRESS)
-AVIC_PHYSICAL_TABLE_POINTER_FIELDS(AVIC_TABLE_FIELD)
+AVIC_PHYSICAL_TABLE_POINTER_FIELDS(BITFIELD)
 
 #define AVIC_PHYSICAL_MAX_INDEX_XAVIC 0xFFu /* VMRUN fails above this in xAVIC mode */
 
@@ -100,7 +68,7 @@ bool avic_table_physical_pointer(uint64_t table, unsigned max_index, uint64_t *o
 #define AVIC_INCOMPLETE_IPI_INFO2_FIELDS(F)                                                        \
 	F(uint64_t, avic_incomplete_ipi_info2, index, 0, 12, NUMBER)                               \
 	F(uint64_t, avic_incomplete_ipi_info2, id, 32, 32, NUMBER)
-AVIC_INCOMPLETE_IPI_INFO2_FIELDS(AVIC_TABLE_FIELD)
+AVIC_INCOMPLETE_IPI_INFO2_FIELDS(BITFIELD)
 
 struct avic_incomplete_ipi {
 	uint64_t icr;   /* ICR_HI:ICR_LO as written (apic_icr_decode() reads it) */
@@ -117,10 +85,10 @@ void avic_table_incomplete_ipi_decode(uint64_t exitinfo1, uint64_t exitinfo2,
 #define AVIC_NOACCEL_INFO1_FIELDS(F)                                                               \
 	F(uint64_t, avic_noaccel_info1, offset, 4, 8, ADDRESS) /* the byte offset, in place */     \
 	F(uint64_t, avic_noaccel_info1, write, 32, 1, NUMBER)
-AVIC_NOACCEL_INFO1_FIELDS(AVIC_TABLE_FIELD)
+AVIC_NOACCEL_INFO1_FIELDS(BITFIELD)
 
 #define AVIC_NOACCEL_INFO2_FIELDS(F) F(uint64_t, avic_noaccel_info2, isr_vector, 0, 8, NUMBER)
-AVIC_NOACCEL_INFO2_FIELDS(AVIC_TABLE_FIELD)
+AVIC_NOACCEL_INFO2_FIELDS(BITFIELD)
 
 struct avic_noaccel {
 	uint32_t offset; /* byte offset of the register in the APIC page (16-byte aligned) */

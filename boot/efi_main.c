@@ -6,7 +6,7 @@
  * ones linked in. */
 #include <efi.h>
 
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "kernel/string.h"
 
 #define EFI_CONFIG_PATH L"\\doorbell.cfg"

@@ -1,5 +1,5 @@
 /* kernel_main: from the one struct boot_info to every CPU online and the VMs running. */
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "kernel/acpi.h"
 #include "kernel/cmdline.h"
 #include "kernel/config.h"

@@ -1,7 +1,7 @@
 /* Multiboot2 boot path: turns the boot information GRUB hands over (Multiboot2 specification §3.6,
  * parsed by boot/multiboot2_info.c) into struct boot_info. Runs on the boot stack of
  * multiboot2_entry.S, identity mapped. */
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "boot/multiboot2_info.h"
 #include "kernel/string.h"
 

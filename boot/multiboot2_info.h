@@ -3,7 +3,7 @@
 #ifndef BOOT_MULTIBOOT2_INFO_H
 #define BOOT_MULTIBOOT2_INFO_H
 
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 
 /* Adds what the information block at 'mbi' (total_size bytes, its first field) says to *info:
  * command line, modules, memory map entries, framebuffer, RSDP address. */

@@ -4,7 +4,7 @@
 #ifndef IOMMU_COMMAND_H
 #define IOMMU_COMMAND_H
 
-#include "avic/avic_table.h"
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
 
 struct iommu_command {
@@ -30,7 +30,7 @@ _Static_assert(sizeof(struct iommu_command) == 16, "a command is 128 bits");
 	F(uint64_t, iommu_command_q0, store_address, 3, 49, ADDRESS) /* COMPLETION_WAIT 51:3 */    \
 	F(uint64_t, iommu_command_q0, domain_id, 32, 16, NUMBER)     /* INVALIDATE_IOMMU_PAGES */  \
 	F(uint64_t, iommu_command_q0, opcode, 60, 4, NUMBER)
-IOMMU_COMMAND_Q0_FIELDS(AVIC_TABLE_FIELD)
+IOMMU_COMMAND_Q0_FIELDS(BITFIELD)
 
 /* INVALIDATE_IOMMU_PAGES operand quadword. */
 #define IOMMU_COMMAND_Q1_FIELDS(F)                                                                 \
@@ -38,7 +38,7 @@ IOMMU_COMMAND_Q0_FIELDS(AVIC_TABLE_FIELD)
 	F(uint64_t, iommu_command_q1, pde, 1, 1, NUMBER)  /* also cached page directory entries */ \
 	F(uint64_t, iommu_command_q1, gn, 2, 1, NUMBER)   /* guest (PASID) addresses */            \
 	F(uint64_t, iommu_command_q1, address, 12, 52, ADDRESS)
-IOMMU_COMMAND_Q1_FIELDS(AVIC_TABLE_FIELD)
+IOMMU_COMMAND_Q1_FIELDS(BITFIELD)
 
 /* With S=1 this address means "every page of the domain" (§2.4.3: the lowest clear bit above
  * bit 12 gives the range size; only bit 63 clear means the whole address space). */

@@ -3,7 +3,7 @@
 #ifndef IOMMU_DTE_H
 #define IOMMU_DTE_H
 
-#include "avic/avic_table.h"
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
 
 struct dte {
@@ -24,7 +24,7 @@ _Static_assert(sizeof(struct dte) == 32, "a device table entry is 256 bits");
 	F(uint64_t, dte_q0, page_table_root, 12, 40, ADDRESS)                                      \
 	F(uint64_t, dte_q0, ir, 61, 1, NUMBER) /* DMA reads allowed */                             \
 	F(uint64_t, dte_q0, iw, 62, 1, NUMBER) /* DMA writes allowed */
-DTE_Q0_FIELDS(AVIC_TABLE_FIELD)
+DTE_Q0_FIELDS(BITFIELD)
 
 /* Bits 127:64. */
 #define DTE_Q1_FIELDS(F)                                                                           \
@@ -33,7 +33,7 @@ DTE_Q0_FIELDS(AVIC_TABLE_FIELD)
 	F(uint64_t, dte_q1, sa, 34, 1, NUMBER)        /* suppress all IO_PAGE_FAULT events */      \
 	F(uint64_t, dte_q1, ex, 39, 1, NUMBER)        /* exclusion range applies */                \
 	F(uint64_t, dte_q1, sys_mgt, 40, 2, NUMBER)
-DTE_Q1_FIELDS(AVIC_TABLE_FIELD)
+DTE_Q1_FIELDS(BITFIELD)
 
 /* Bits 191:128: interrupt remapping. */
 #define DTE_Q2_FIELDS(F)                                                                           \
@@ -47,7 +47,7 @@ DTE_Q1_FIELDS(AVIC_TABLE_FIELD)
 	F(uint64_t, dte_q2, int_ctl, 60, 2, NUMBER)                                                \
 	F(uint64_t, dte_q2, lint0_pass, 62, 1, NUMBER)                                             \
 	F(uint64_t, dte_q2, lint1_pass, 63, 1, NUMBER)
-DTE_Q2_FIELDS(AVIC_TABLE_FIELD)
+DTE_Q2_FIELDS(BITFIELD)
 
 /* IntCtl: what happens to fixed and arbitrated interrupts (§2.2.2.1, Table 7). */
 #define DTE_INT_CTL_ABORT    0 /* target abort: the interrupt is dropped */

@@ -4,7 +4,7 @@
 #ifndef IOMMU_EVENT_LOG_H
 #define IOMMU_EVENT_LOG_H
 
-#include "avic/avic_table.h"
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
 
 #define EVENT_LOG_ENTRY_BYTES 16
@@ -27,7 +27,7 @@
 	F(uint64_t, event_q0, domain_id, 32, 16, NUMBER) /* IO_PAGE_FAULT, PAGE_TAB_HW_ERROR */    \
 	F(uint64_t, event_q0, flags, 48, 12, NUMBER)                                               \
 	F(uint64_t, event_q0, code, 60, 4, NUMBER)
-EVENT_Q0_FIELDS(AVIC_TABLE_FIELD)
+EVENT_Q0_FIELDS(BITFIELD)
 
 /* Flag bits (bits 59:48 of the entry, numbered from 48) of IO_PAGE_FAULT and the other
  * request events (§2.5.3, Table 47). */

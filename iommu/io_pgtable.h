@@ -9,7 +9,7 @@
 #ifndef IOMMU_IO_PGTABLE_H
 #define IOMMU_IO_PGTABLE_H
 
-#include "avic/avic_table.h"
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
 
 /* One 64-bit entry, PDE or PTE. NextLevel 0 marks a leaf (a page of the size of the level it is
@@ -21,7 +21,7 @@
 	F(uint64_t, io_pte, address, 12, 40, ADDRESS) /* next table or page, bits 51:12 */       \
 	F(uint64_t, io_pte, ir, 61, 1, NUMBER)        /* reads allowed */                        \
 	F(uint64_t, io_pte, iw, 62, 1, NUMBER)        /* writes allowed */
-IO_PTE_FIELDS(AVIC_TABLE_FIELD)
+IO_PTE_FIELDS(BITFIELD)
 
 #define IO_PGTABLE_LEVELS 3 /* the DTE Mode */
 #define IO_PGTABLE_LIMIT  (1ull << (12 + 9 * IO_PGTABLE_LEVELS)) /* 512 GiB */

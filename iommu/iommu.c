@@ -6,7 +6,7 @@
 #include "iommu/iommu_regs.h"
 #include "iommu/ivrs.h"
 #include "iommu/iommu_test.h"
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "kernel/acpi.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
@@ -520,11 +520,11 @@ static bool ga_enable(struct iommu *u)
 	return true;
 }
 
-void iommu_ga_init(enum avic_policy policy)
+void iommu_ga_init(bool vapic_pages)
 {
 	if (!iommu_count)
 		return;
-	if (policy == AVIC_POLICY_SOFT) {
+	if (!vapic_pages) {
 		printk("iommu: GA off: the soft policy has no AVIC backing pages to post into\n");
 		return;
 	}

@@ -5,7 +5,6 @@
 #ifndef IOMMU_IOMMU_H
 #define IOMMU_IOMMU_H
 
-#include "avic/avic_policy.h"
 #include "iommu/dte.h"
 #include "iommu/irte.h"
 #include "kernel/types.h"
@@ -20,9 +19,10 @@ void iommu_init(const struct acpi_info *acpi);
 /* True once at least one IOMMU is enabled. */
 bool iommu_present(void);
 
-/* Under the errata or standard policy, and when every IOMMU reports GASup and GAMSup (vAPIC):
+/* When the interrupt policy gives vCPUs AVIC backing pages to post into (errata, standard)
+ * and every IOMMU reports GASup and GAMSup (vAPIC):
  * GAEn, a GA log with its interrupt, GAMEn. Otherwise a message why not. */
-void iommu_ga_init(enum avic_policy policy);
+void iommu_ga_init(bool vapic_pages);
 bool iommu_ga_enabled(void);
 
 /* COMPLETION_WAIT on every IOMMU: true when all earlier commands have completed, false (with a

@@ -9,7 +9,7 @@
 #ifndef IOMMU_IRTE_H
 #define IOMMU_IRTE_H
 
-#include "avic/avic_table.h"
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
 
 /* One IRTE: bits 63:0 and 127:64. Hardware reads it as one 128-bit unit, so it is written whole
@@ -32,14 +32,14 @@ _Static_assert(sizeof(struct irte) == 16, "an IRTE is 128 bits");
 	F(uint64_t, irte_lo, ga_log_intr, 2, 1, NUMBER) /* vAPIC: GA log entry when not running */ \
 	F(uint64_t, irte_lo, is_run, 6, 1, NUMBER)      /* vAPIC: vCPU running on Destination */   \
 	F(uint64_t, irte_lo, ga_tag, 32, 32, NUMBER)    /* vAPIC: opaque, copied to the GA log */
-IRTE_LO_FIELDS(AVIC_TABLE_FIELD)
+IRTE_LO_FIELDS(BITFIELD)
 
 /* Bits 127:64. */
 #define IRTE_HI_FIELDS(F)                                                                          \
 	F(uint64_t, irte_hi, vector, 0, 8, NUMBER)          /* vAPIC: the guest's vector */        \
 	F(uint64_t, irte_hi, ga_root, 12, 40, ADDRESS)      /* vAPIC: backing page HPA 51:12 */    \
 	F(uint64_t, irte_hi, destination_hi, 56, 8, NUMBER) /* APIC ID bits 31:24 (XTEn) */
-IRTE_HI_FIELDS(AVIC_TABLE_FIELD)
+IRTE_HI_FIELDS(BITFIELD)
 
 /* IntType values of the remapped format (same encoding as MSI delivery modes). */
 #define IRTE_INT_TYPE_FIXED      0
@@ -88,7 +88,7 @@ void irte_store(struct irte *entry, struct irte e);
 	F(uint32_t, irte32, dm, 6, 1, NUMBER)                                                      \
 	F(uint32_t, irte32, destination, 8, 8, NUMBER)                                             \
 	F(uint32_t, irte32, vector, 16, 8, NUMBER)
-IRTE32_FIELDS(AVIC_TABLE_FIELD)
+IRTE32_FIELDS(BITFIELD)
 
 /* A valid 32-bit remapped entry: fixed 'vector' to the host APIC 'destination' (physical). */
 uint32_t irte32_remapped(uint8_t vector, uint8_t destination);

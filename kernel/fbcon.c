@@ -1,5 +1,5 @@
 #include "kernel/fbcon.h"
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "kernel/string.h"
 
 #define FBCON_FG 0x00c0c0c0u

@@ -1,7 +1,7 @@
 /* Runs the VMs the loader handed over as modules: parses each module's VM options, creates and
  * loads the VM (a bad image or option stops only that VM from starting), runs the scheduler on
  * every CPU until all VMs have ended, and prints each VM's result and exit counters. */
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "kernel/cmdline.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
@@ -221,7 +221,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	       svm_features.avic ? "yes" : "no");
 	if (!avic_choose_policy(kernel_config.policy))
 		return QEMU_EXIT_CONFIG;
-	iommu_ga_init(avic_policy);
+	iommu_ga_init(avic_policy != AVIC_POLICY_SOFT);
 	intremap_init();
 	vcpu_delivery_init();
 	svm_enable_cpu();

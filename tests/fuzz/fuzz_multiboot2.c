@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/boot_info.h"
+#include "kernel/boot_info.h"
 #include "boot/multiboot2_info.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -1,7 +1,7 @@
 /* The one structure both entry paths (Multiboot2 via GRUB, and the GNU-EFI application) fill in
  * and hand to kernel_main(). Everything the kernel learns from the firmware or the loader is here. */
-#ifndef BOOT_BOOT_INFO_H
-#define BOOT_BOOT_INFO_H
+#ifndef KERNEL_BOOT_INFO_H
+#define KERNEL_BOOT_INFO_H
 
 #include "kernel/types.h"
 #include "kernel/memmap.h"
