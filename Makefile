@@ -17,18 +17,27 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-stack-protector -fno-stac
 	-O2 -g -Wall -Wextra -Werror -I. -I$(BUILD)
 EFI_CFLAGS := $(KCFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI -I/usr/include/efi -I/usr/include/efi/x86_64
 
-# Every C and assembly file under the hypervisor's floors (boot/ adds its start-up, boot/main.c).
-KERNEL_C := $(sort $(shell find kernel svm avic iommu -name '*.c')) boot/main.c
+# Every C and assembly file under the hypervisor's floors; boot/ adds its start-up (main.c, config.c).
+KERNEL_C := $(sort $(shell find kernel svm avic iommu -name '*.c')) boot/main.c boot/config.c
 KERNEL_S := $(sort $(shell find kernel svm avic iommu -name '*.S')) boot/trampoline.S
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S)) \
 	$(BUILD)/obj/font.o
 ELF_OBJ := $(BUILD)/obj/boot/multiboot2_header.o $(BUILD)/obj/boot/multiboot2_entry.o \
 	$(BUILD)/obj/boot/multiboot2.o $(BUILD)/obj/boot/multiboot2_info.o $(KERNEL_OBJ)
 EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(KERNEL_OBJ)
+# The test image (build/doorbell-test.elf/.efi): the same objects with the test hooks of
+# tests/hooks/ in place of svm/vm/test_hooks_none.c (svm/vm/test_hooks.h). Only make test's
+# stages that need a test-only option boot it; the image users boot has no test code.
+HOOKS_C := $(sort $(wildcard tests/hooks/*.c))
+TEST_KERNEL_OBJ := $(filter-out $(BUILD)/obj/svm/vm/test_hooks_none.o,$(KERNEL_OBJ)) \
+	$(patsubst %.c,$(BUILD)/obj/%.o,$(HOOKS_C))
+TEST_ELF_OBJ := $(filter-out $(KERNEL_OBJ),$(ELF_OBJ)) $(TEST_KERNEL_OBJ)
+TEST_EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(TEST_KERNEL_OBJ)
 
 .PHONY: all deps run test unit fuzz fuzz-deps fuzz-long bench clean help guests
 .SECONDEXPANSION:
-all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso guests
+all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso \
+	$(BUILD)/doorbell-test.elf $(BUILD)/doorbell-test.efi guests
 
 # `make help`: the `##` lines of this Makefile, one per target and per variable.
 help:
@@ -89,11 +98,19 @@ $(BUILD)/doorbell.elf: $(ELF_OBJ) linker.ld
 	ld -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld -o $@ $(ELF_OBJ)
 	grub-file --is-x86-multiboot2 $@
 
-$(BUILD)/doorbell.so: $(EFI_OBJ)
-	ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined -z noexecstack -T /usr/lib/elf_x86_64_efi.lds \
-		/usr/lib/crt0-efi-x86_64.o $(EFI_OBJ) -o $@ -L/usr/lib -lgnuefi -lefi
+$(BUILD)/doorbell-test.elf: $(TEST_ELF_OBJ) linker.ld
+	ld -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld -o $@ $(TEST_ELF_OBJ)
+	grub-file --is-x86-multiboot2 $@
 
-$(BUILD)/doorbell.efi: $(BUILD)/doorbell.so
+EFI_LINK = ld -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined -z noexecstack \
+	-T /usr/lib/elf_x86_64_efi.lds /usr/lib/crt0-efi-x86_64.o $(1) -o $@ -L/usr/lib -lgnuefi -lefi
+$(BUILD)/doorbell.so: $(EFI_OBJ)
+	$(call EFI_LINK,$(EFI_OBJ))
+
+$(BUILD)/doorbell-test.so: $(TEST_EFI_OBJ)
+	$(call EFI_LINK,$(TEST_EFI_OBJ))
+
+$(BUILD)/doorbell.efi $(BUILD)/doorbell-test.efi: $(BUILD)/%.efi: $(BUILD)/%.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc \
 		--target=efi-app-x86_64 --subsystem=10 $< $@
 

@@ -1,5 +1,5 @@
 #include "avic/avic.h"
-#include "avic/vlapic/apic_emulate.h"
+#include "svm/vm/apic_emulate.h"
 #include "avic/vlapic/apic_regs.h"
 #include "avic/vlapic/apic_route.h"
 #include "avic/avic_table.h"

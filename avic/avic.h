@@ -1,3 +1,6 @@
+/* Floor 7, avic/ (docs/architecture.md "Floors").
+ * Owns: AVIC hardware: physical/logical APIC ID tables, backing pages, policy, the AVIC exits.
+ * May use: avic/vlapic/ and kernel/. */
 /* The AVIC driver (AMD APM vol. 2 §15.29): per-VM physical and logical APIC ID tables and the
  * APIC access page, per-vCPU VMCB fields, the physical-table entry on every schedule-in and -out
  * (by policy, avic/avic_policy.h), the doorbell, and the two AVIC exits. The backing page is the

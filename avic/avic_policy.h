@@ -1,4 +1,4 @@
-/* The interrupt delivery policy (docs/design.md, "policy="), and what each policy writes into the
+/* The interrupt delivery policy (docs/avic.md, "Policies"), and what each policy writes into the
  * AVIC physical APIC ID table entry of a vCPU when it is scheduled in and out.
  *
  * errata   - AVIC, IsRunning never set: every IPI to another vCPU exits with AVIC_INCOMPLETE_IPI

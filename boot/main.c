@@ -1,8 +1,11 @@
+/* Floor 10, boot/ (docs/architecture.md "Floors").
+ * Owns: entry paths (Multiboot2, UEFI), the command line, the start-up sequence.
+ * May use: everything: it is the top. */
 /* kernel_main: from the one struct boot_info to every CPU online and the VMs running. */
 #include "kernel/boot_info.h"
 #include "kernel/acpi.h"
 #include "kernel/cmdline.h"
-#include "kernel/config.h"
+#include "boot/config.h"
 #include "kernel/console.h"
 #include "kernel/fbcon.h"
 #include "kernel/frame.h"
@@ -17,6 +20,8 @@
 #include "kernel/x86.h"
 #include "kernel/sched.h"
 #include "iommu/iommu.h"
+#include "svm/vm/test_hooks.h"
+#include "svm/vm/vm_runner.h"
 
 #define LOW_MEMORY_END 0x100000ull
 #define BSP_STACK_PAGES 16
@@ -83,16 +88,6 @@ static void acpi_summary(void)
 		       acpi.mcfg_entry[i].base);
 	if (!acpi.mcfg)
 		printk("ACPI: no MCFG (PCI configuration through ports 0xcf8/0xcfc)\n");
-}
-
-/* Test-only: the fault-handling path must print a register dump and fail the run. */
-static void test_fault(const char *kind)
-{
-	printk("test-fault: forcing a '%s' fault\n", kind);
-	if (!strcmp(kind, "ud"))
-		__asm__ volatile("ud2");
-	volatile uint64_t *bad = (volatile uint64_t *)0xdead0000000ull;
-	*bad = 1;
 }
 
 static NORETURN void kernel_main_on_stack(void *unused);
@@ -167,8 +162,9 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	       lapic_timer_hz / 1000);
 	acpi_summary();
 
-	if (kernel_config.test_fault[0])
-		test_fault(kernel_config.test_fault);
+	const struct test_hooks *hooks = test_hooks();
+	if (hooks)
+		hooks->before_vms();
 
 	smp_ap_main = kernel_ap_main;
 	uint64_t trampoline = info->trampoline ? info->trampoline : trampoline_pick(&info->memmap);
@@ -178,6 +174,8 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	printk("smp: all CPUs online: %u of %u in the MADT\n", online, acpi.cpu_enabled_count);
 
 	iommu_init(&acpi);
+	if (hooks)
+		hooks->after_iommu_init();
 	int status = kernel_run_vms(&acpi);
 	printk("doorbell: done, exit status %d\n", status);
 	qemu_exit((uint32_t)status);

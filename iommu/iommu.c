@@ -5,10 +5,8 @@
 #include "iommu/event_log.h"
 #include "iommu/iommu_regs.h"
 #include "iommu/ivrs.h"
-#include "iommu/iommu_test.h"
 #include "kernel/boot_info.h"
 #include "kernel/acpi.h"
-#include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"
 #include "kernel/lapic.h"
@@ -477,7 +475,6 @@ void iommu_init(const struct acpi_info *acpi)
 	}
 	report_blocking();
 	iommu_poll();
-	iommu_test_run(kernel_config.iommu_test);
 }
 
 /* ---- guest virtual APIC (GA) mode (reference §4.4, §4.5) ------------------------------------ */

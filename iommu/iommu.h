@@ -1,3 +1,6 @@
+/* Floor 2, iommu/ (docs/architecture.md "Floors").
+ * Owns: the AMD IOMMU driver: device table, commands, event and GA logs, IRTE formats.
+ * May use: kernel/ only; knows device IDs, IRTEs and tags, never a vCPU. */
 /* The AMD IOMMU driver: brings up every IOMMU the IVRS describes with one device table in which
  * every device ID is blocked (no DMA, no interrupts) until assigned, a command buffer and an event
  * log; decodes and prints events; with the AVIC policies and GA support, guest virtual APIC

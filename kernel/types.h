@@ -1,3 +1,7 @@
+/* Floor 1, kernel/ (docs/architecture.md "Floors").
+ * Owns: the host kernel: console, memory, paging, ACPI tables, LAPIC, timers, SMP, scheduler,
+ *       traps.
+ * May use: nothing above it; every other floor uses it. */
 /* Basic types for freestanding code. Only the compiler's freestanding headers are used, so every
  * file that includes this builds both for the hypervisor and for the host unit tests. */
 #ifndef KERNEL_TYPES_H

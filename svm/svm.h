@@ -1,3 +1,6 @@
+/* Floor 8, svm/ (docs/architecture.md "Floors").
+ * Owns: SVM hardware: VMCB, world switch, NPT, exit dispatch and statistics.
+ * May use: every floor below it. */
 /* SVM on the host CPUs: feature checks, enabling, the world switch. */
 #ifndef SVM_SVM_H
 #define SVM_SVM_H

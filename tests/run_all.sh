@@ -31,6 +31,7 @@ stage() {
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 }
+stage layers python3 tools/check_layers.py
 stage unit make --no-print-directory unit
 stage fuzz make --no-print-directory fuzz
 stage boot python3 tests/qemu/run.py tests/qemu/boot.py

@@ -1,5 +1,5 @@
 /* Interrupt delivery and blocking: the protocol that makes lost wake-ups impossible
- * (docs/design.md, "Where a vCPU runs"), written once and run by both the hypervisor and the
+ * (docs/architecture.md, "VMs and vCPUs"), written once and run by both the hypervisor and the
  * model checker (tests/model/).
  *
  *   post:  set the IRR bit in the target's APIC page (atomic), full barrier, read the target's

@@ -180,8 +180,8 @@ void vapic_accept(uint8_t *page, uint8_t vector)
 
 /* The TMR bit is written before the IRR bit, so that whoever sees the IRR bit (the CPU accepting
  * it, AVIC) also sees the trigger mode that EOI will report. The IRR update is a locked RMW, a full
- * barrier: the caller may read the target's running state right after (design.md, "Where a vCPU
- * runs"). */
+ * barrier: the caller may read the target's running state right after (docs/architecture.md,
+ * "VMs and vCPUs"). */
 bool vapic_set_irr(uint8_t *page, uint8_t vector, bool level_trigger)
 {
 	if (level_trigger)

@@ -1,7 +1,10 @@
+/* Floor 3, avic/vlapic/ (docs/architecture.md "Floors").
+ * Owns: the virtual local APIC (one register page per vCPU), IPI routing, the delivery protocol.
+ * May use: kernel/ (and AVIC's policy enum); effects go up as data. */
 /* The virtual local APIC: register semantics on the one register page per vCPU.
  *
- * All architectural state lives in the page (avic/vlapic/apic_regs.h layout, the AVIC backing page);
- * struct vapic holds only what is not a register: the initial APIC ID, the IA32_APIC_BASE MSR,
+ * All architectural state lives in the page (avic/vlapic/apic_regs.h layout, the AVIC backing
+ * page); struct vapic holds only what is not a register: the initial APIC ID, the IA32_APIC_BASE MSR,
  * the hidden ESR accumulator and timer bookkeeping. Nothing here knows about vCPU or VM objects:
  * callers pass the page owner's struct vapic and act on the struct vapic_effects a write reports.
  *

@@ -1,6 +1,6 @@
 /* The guest's CPUID: the policy table (docs/cpuid.md) and the state-dependent bits. */
 #include "svm/cpu/cpuid.h"
-#include "svm/vm/hypercall.h"
+#include "svm/cpu/hypercall.h"
 #include "svm/vm/vm.h"
 
 #define CPUID_ANY_SUB 0xffffffffu

@@ -1,7 +1,10 @@
+/* Floor 4, svm/cpu/ (docs/architecture.md "Floors").
+ * Owns: the virtual CPU's identity: CPUID policy, MSRs, guest registers, hypercall numbers.
+ * May use: the floors below; per-vCPU state through the VM object. */
 /* What CPUID tells a guest: a policy table derived once at boot from the host's CPUID by the rules
  * of docs/cpuid.md (passed, masked, synthesized), plus the bits that follow the vCPU's own state
  * at each CPUID (APIC ID and topology, OSXSAVE, OSPKE, APIC enable) and doorbell's own leaves at
- * 0x40000000 (svm/hypercall.h). The MSR and control-register checks ask the same table what the
+ * 0x40000000 (svm/cpu/hypercall.h). The MSR and control-register checks ask the same table what the
  * guest's CPU has (cpuid_has), so that a guest sees one consistent CPU model. */
 #ifndef SVM_CPUID_H
 #define SVM_CPUID_H

@@ -1,5 +1,5 @@
 #include "svm/cpu/msr.h"
-#include "avic/vlapic/apic_emulate.h"
+#include "svm/vm/apic_emulate.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"

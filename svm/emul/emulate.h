@@ -1,8 +1,11 @@
+/* Floor 5, svm/emul/ (docs/architecture.md "Floors").
+ * Owns: the instruction decoder, the MMIO emulator, the guest page walk.
+ * May use: svm/cpu/ and below. */
 /* Emulation of one decoded instruction whose memory operand is MMIO.
  *
  * On a nested page fault for an address that no RAM backs, the exit handler fetches the faulting
- * instruction (svm/emul/guest_walk.h), decodes it (svm/emul/decode.h) and calls emulate_mmio(), which
- * performs the device access through the caller's callbacks and updates the guest registers and
+ * instruction (svm/emul/guest_walk.h), decodes it (svm/emul/decode.h) and calls emulate_mmio(),
+ * which performs the device access through the caller's callbacks and updates the guest registers and
  * arithmetic flags as the instruction would (SDM vol. 2 for each instruction).
  *
  * Contract:

@@ -8,7 +8,7 @@
 #include "kernel/x86.h"
 #include "svm/platform/guest_acpi.h"
 #include "svm/vm/vm.h"
-#include "avic/vlapic/apic_emulate.h"
+#include "svm/vm/apic_emulate.h"
 #include "svm/emul/emulate.h"
 #include "svm/emul/guest_insn.h"
 #include "svm/vm/vcpu.h"

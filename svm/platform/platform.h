@@ -1,3 +1,6 @@
+/* Floor 6, svm/platform/ (docs/architecture.md "Floors").
+ * Owns: the virtual platform's devices: UART, PIT, IOAPIC, legacy ports, vPCI, guest ACPI.
+ * May use: svm/emul/, avic/vlapic/, kernel/. */
 /* The virtual platform a guest sees besides its CPUs and local APICs: the devices a bare-metal
  * test kernel written for QEMU's -kernel expects (../shared/docs/platform.md "Guests that users
  * bring"). Port I/O goes through platform_io(); every port nobody claims reads all-ones and drops

@@ -1,7 +1,6 @@
 /* Interrupt remapping tables of assigned devices, bindings of their entries to vCPUs, the GA log
  * wake-up and the host vectors of the GA-off path (svm/vm/intremap.h). */
 #include "svm/vm/intremap.h"
-#include "iommu/intremap_test.h"
 #include "avic/vlapic/vapic.h"
 #include "iommu/dte.h"
 #include "iommu/iommu.h"
@@ -278,5 +277,4 @@ void intremap_init(void)
 	iommu_set_ga_log_handler(intremap_ga_log_entry);
 	for (unsigned v = HOST_VECTOR_FIRST; v < HOST_VECTOR_END; v++)
 		trap_set_handler((uint8_t)v, remapped_irq);
-	intremap_test_bench();
 }

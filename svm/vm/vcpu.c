@@ -1,5 +1,5 @@
 #include "svm/vm/vcpu.h"
-#include "avic/vlapic/apic_emulate.h"
+#include "svm/vm/apic_emulate.h"
 #include "avic/avic.h"
 #include "avic/vlapic/delivery.h"
 #include "svm/vm/intremap.h"
@@ -12,7 +12,7 @@
 #include "svm/exit.h"
 #include "svm/cpu/msr.h"
 #include "svm/svm.h"
-#include "svm/vm/test_race.h"
+#include "svm/vm/test_hooks.h"
 #include "svm/vm/vm.h"
 
 bool vcpu_has_wake_event(struct vcpu *v)

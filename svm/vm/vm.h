@@ -1,3 +1,7 @@
+/* Floor 9, svm/vm/ (docs/architecture.md "Floors").
+ * Owns: VMs and vCPUs: objects, run loop, scheduling entity, loader, runner, IRTE binding.
+ * May use: every floor below it. Floors below still reach its VM object
+ *          (tools/layers_allowed.txt). */
 /* VMs and vCPUs: the objects, their lifecycle, and where each vCPU runs.
  *
  * Lifecycle: vm_create() -> vm_start() (vCPUs queued on their CPUs) -> running -> vm_stop()
@@ -45,7 +49,7 @@ struct vcpu {
 	volatile int32_t running_on;
 	bool nmi_pending, nmi_masked;
 	bool halted;       /* in HLT: resumes only through a deliverable event */
-	/* INIT/SIPI (avic/vlapic/apic_emulate.c). Under start_lock: senders decide whether a SIPI is
+	/* INIT/SIPI (svm/vm/apic_emulate.c). Under start_lock: senders decide whether a SIPI is
 	 * accepted and the vCPU consumes INIT and SIPI, so a SIPI can never restart an AP that
 	 * already started. The vCPU reads its own wait_for_sipi without the lock. */
 	struct spinlock start_lock;

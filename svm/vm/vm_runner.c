@@ -19,7 +19,8 @@
 #include "avic/avic.h"
 #include "svm/platform/platform.h"
 #include "svm/svm.h"
-#include "svm/vm/test_race.h"
+#include "svm/vm/test_hooks.h"
+#include "svm/vm/vm_runner.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vcpu_dump.h"
 #include "svm/vm/vm.h"
@@ -223,6 +224,8 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		return QEMU_EXIT_CONFIG;
 	iommu_ga_init(avic_policy != AVIC_POLICY_SOFT);
 	intremap_init();
+	if (test_hooks())
+		test_hooks()->after_intremap_init();
 	vcpu_delivery_init();
 	svm_enable_cpu();
 	sched_init_cpu();
@@ -290,6 +293,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		pr_err("doorbell: VMs destroyed but %ld pages were not returned\n",
 		       (long)(free_before - free_after));
 	printk("doorbell: %u VM(s) ran, %u could not start\n", n, failed_to_start);
-	test_race_report();
+	if (test_hooks())
+		test_hooks()->after_vms();
 	return status;
 }

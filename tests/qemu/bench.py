@@ -10,7 +10,7 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 EXPECT = [r"^\[bench.elf\] bench: cpuid \d+ cycles$", r"^\[bench.elf\] bench: hlt_wake \d+ cycles$",
           r"^\[bench.elf\] bench: ipi_running \d+ cycles$",
           r"^\[bench.elf\] bench: ipi_halted \d+ cycles$", r"^\[bench.elf\] guest-bench: \d+ passed, 0 failed$",
-          # measured by the hypervisor at boot (iommu-test=irte-bench, iommu/intremap_test.c)
+          # measured by the hypervisor at boot (iommu-test=irte-bench, tests/hooks/intremap_test.c)
           r"^bench: irte_update \d+ cycles$"]
 
 

@@ -47,6 +47,13 @@ TESTS = [
          expect=[r"^config: 'frobnicate=1': unknown option",
                  r"^config: 1 bad option\(s\) ignored \(lenient\): this run is not the one the "
                  r"command line describes$", CLEAN]),
+    # The image users boot has no test hooks (svm/vm/test_hooks.h): a test-only option is
+    # refused like any bad option, and no VM runs.
+    dict(name="boot-product-has-no-test-hooks", boot="grub-bios", machine="pc", smp=1,
+         image="doorbell", cmdline="test-fault=pf", status=247,
+         expect=[r"^config: 'test-fault=pf': a test-only option: this image has no test hooks",
+                 r"^doorbell: done, exit status 123$"],
+         forbid=[r"test-fault: forcing", r"hypervisor exception"]),
     # A fault in the hypervisor: register dump, backtrace, failing QEMU status (0x7f << 1 | 1).
     dict(name="boot-fault", boot="grub-bios", machine="pc", smp=2, cmdline="test-fault=pf",
          status=255,

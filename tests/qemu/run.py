@@ -5,7 +5,8 @@ Each test boots doorbell in QEMU by one of three paths (uefi: OVMF + doorbell.ef
 built with mtools; grub-bios / grub-efi: the GRUB rescue ISO), optionally with guest images as
 modules, under a time limit; or (boot="kernel") runs one guest directly under QEMU with -kernel,
 without doorbell, as the reference to compare with. It then checks the serial log against the test's expectations and
-QEMU's exit status (isa-debug-exit: status = value << 1 | 1).
+QEMU's exit status (isa-debug-exit: status = value << 1 | 1). A test whose doorbell command line has
+a test-only option (iommu-test=, test-race=, test-fault) boots the test image, build/doorbell-test.*.
 
 usage: run.py [--only NAME[,NAME...]] [--list] [--timing FILE] SUITE.py
 
@@ -30,7 +31,20 @@ def sh(*cmd, **kw):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
 
 
-def make_esp(workdir, cmdline, guests):
+# The options only the test image answers (svm/vm/test_hooks.h): a test that uses one boots
+# build/doorbell-test.elf or .efi, every other test the image users boot.
+TEST_ONLY_OPTIONS = ("iommu-test=", "test-race=", "test-fault")
+
+
+def image_name(cmdline, image=None):
+    """The test's own image= if it names one, else the test image for a test-only option."""
+    if image:
+        return image
+    test_only = any(w.startswith(TEST_ONLY_OPTIONS) for w in cmdline.split())
+    return "doorbell-test" if test_only else "doorbell"
+
+
+def make_esp(workdir, cmdline, guests, image=None):
     """A FAT ESP image with doorbell.efi as the removable-media boot file and a doorbell.cfg."""
     img = os.path.join(workdir, "esp.img")
     if os.path.exists(img):
@@ -39,7 +53,8 @@ def make_esp(workdir, cmdline, guests):
         f.truncate(64 << 20)
     sh("mformat", "-i", img, "-F", "::")
     sh("mmd", "-i", img, "::/EFI", "::/EFI/BOOT", "::/guests")
-    sh("mcopy", "-i", img, os.path.join(BUILD, "doorbell.efi"), "::/EFI/BOOT/BOOTX64.EFI")
+    sh("mcopy", "-i", img, os.path.join(BUILD, image_name(cmdline, image) + ".efi"),
+       "::/EFI/BOOT/BOOTX64.EFI")
     cfg = ["# written by tests/qemu/run.py", f"cmdline {cmdline}"]
     for path, opts in guests:
         name = os.path.basename(path)
@@ -52,13 +67,14 @@ def make_esp(workdir, cmdline, guests):
     return img
 
 
-def make_iso(workdir, cmdline, guests):
+def make_iso(workdir, cmdline, guests, image=None):
     """A GRUB rescue image (BIOS and EFI) booting doorbell.elf with the guests as modules."""
     tree = os.path.join(workdir, "iso")
     shutil.rmtree(tree, ignore_errors=True)
     os.makedirs(os.path.join(tree, "boot", "grub"))
     os.makedirs(os.path.join(tree, "guests"))
-    shutil.copy(os.path.join(BUILD, "doorbell.elf"), os.path.join(tree, "boot"))
+    shutil.copy(os.path.join(BUILD, image_name(cmdline, image) + ".elf"),
+                os.path.join(tree, "boot", "doorbell.elf"))
     lines = ["set timeout=0", "serial --unit=0 --speed=115200",
              "terminal_input serial console", "terminal_output serial console",
              'menuentry "doorbell" {', f"  multiboot2 /boot/doorbell.elf {cmdline}".rstrip()]
@@ -89,9 +105,9 @@ def qemu_command(test, workdir):
         cmd += ["-drive", f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
                 "-drive", f"if=pflash,format=raw,file={vars_copy}"]
     if boot == "uefi":
-        cmd += ["-drive", f"format=raw,file={make_esp(workdir, cmdline, guests)}"]
+        cmd += ["-drive", f"format=raw,file={make_esp(workdir, cmdline, guests, test.get('image'))}"]
     elif boot in ("grub-bios", "grub-efi"):
-        cmd += ["-cdrom", make_iso(workdir, cmdline, guests)]
+        cmd += ["-cdrom", make_iso(workdir, cmdline, guests, test.get('image'))]
     elif boot == "kernel":
         # the guest alone, directly under QEMU (no doorbell): the reference behaviour
         path, opts = guests[0]

@@ -1,5 +1,5 @@
 // sources: avic/avic_policy.c avic/avic_table.c
-/* Policy choice (docs/design.md "policy=", erratum #1235 on families 17h/18h), the table entry
+/* Policy choice (docs/avic.md "Policies", erratum #1235 on families 17h/18h), the table entry
  * each policy writes on schedule-in/out (APM Table 15-23 bit positions), and the action for each
  * AVIC_INCOMPLETE_IPI cause (APM 15.29.6.1, Table 15-27). */
 #include "avic/avic_policy.h"

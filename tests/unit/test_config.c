@@ -1,11 +1,21 @@
-// sources: kernel/config.c kernel/cmdline.c kernel/string.c avic/avic_policy.c avic/avic_table.c
+// sources: boot/config.c kernel/cmdline.c kernel/string.c avic/avic_policy.c avic/avic_table.c
 /* doorbell's command line fails closed: every unknown option or bad value is reported with what
  * to write instead, and config_refused() stops the boot unless `lenient` is given. */
 #include "tests/unit/check.h"
-#include "kernel/config.h"
+#include "boot/config.h"
+#include "svm/vm/test_hooks.h"
 #include "kernel/console.h"
 #include <stdarg.h>
 #include <string.h>
+
+/* The test image has hooks, the image users boot has none (svm/vm/test_hooks.h). */
+static bool test_image;
+
+const struct test_hooks *test_hooks(void)
+{
+	static const struct test_hooks hooks;
+	return test_image ? &hooks : NULL;
+}
 
 /* The console, as the config code sees it: everything printed goes into one buffer. */
 enum log_level console_level = LOG_INFO;
@@ -58,6 +68,16 @@ static bool parse(struct kernel_config *c, const char *line)
 int main(void)
 {
 	struct kernel_config c;
+	/* the image users boot has no test hooks: a test-only option is refused, saying why */
+	CHECK(parse(&c, "iommu-test=irte-bench"));
+	CHECK_EQ(c.bad_options, 1);
+	CHECK(strstr(out, "'iommu-test=irte-bench': a test-only option: this image has no test hooks") !=
+	      NULL);
+	CHECK(parse(&c, "test-race=wake"));
+	CHECK(parse(&c, "test-fault=ud"));
+	CHECK(!c.test_race_wake && !c.test_fault[0]);
+	test_image = true;
+
 	/* good options are applied and accepted */
 	CHECK(!parse(&c, "log=info cpus=2 timeout=30 policy=errata iommu-test=irte-bench"));
 	CHECK_EQ(c.bad_options, 0);

@@ -1,4 +1,4 @@
-#include "svm/vm/test_race.h"
+#include "tests/hooks/test_race.h"
 #include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/timer.h"
@@ -17,7 +17,7 @@ static const struct {
 static uint64_t test_race_delayed[TEST_RACE_POINTS];
 
 /* The TSC's low bits are the randomness: the calls come at no regular rhythm. */
-void test_race_delay(enum test_race_point p)
+void test_race_point_delay(enum test_race_point p)
 {
 	if (!kernel_config.test_race_wake)
 		return;

@@ -1,11 +1,12 @@
 /* The hypervisor's command line (README "Command-line options"). Every option is checked here;
  * a bad one is reported with what to write instead, and config_refused() then stops the boot
  * before any VM runs unless the command line says `lenient`. */
-#include "kernel/config.h"
+#include "boot/config.h"
 #include "avic/avic_policy.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/string.h"
+#include "svm/vm/test_hooks.h"
 
 static bool one_of(const char *value, const char *const *names, unsigned n)
 {
@@ -39,6 +40,10 @@ static const char *config_option_error(struct kernel_config *c, const char *key,
 		if (!cmdline_parse_uint(value, &n) || n > 1000000)
 			return "expected seconds, e.g. timeout=120 (0 = never)";
 		c->vm_timeout_s = n;
+	} else if ((!strcmp(key, "iommu-test") || !strcmp(key, "test-race") ||
+		    !strcmp(key, "test-fault")) && !test_hooks()) {
+		return "a test-only option: this image has no test hooks (make test boots "
+		       "build/doorbell-test.elf or .efi, which has them)";
 	} else if (!strcmp(key, "iommu-test")) {
 		if (!one_of(value, iommu_tests, ARRAY_SIZE(iommu_tests)))
 			return "expected iommu-test=edu-dma, edu-irq or irte-bench";

@@ -12,7 +12,7 @@
 
 struct vcpu;
 
-/* op (RBX) and its arguments (RCX, RDX), as in svm/vm/hypercall.h: HC_DEVICE_IRQ_BIND (target vCPU
+/* op (RBX) and its arguments (RCX, RDX), as in svm/cpu/hypercall.h: HC_DEVICE_IRQ_BIND (target vCPU
  * index, guest vector), HC_DEVICE_IRQ_RAISE, HC_DEVICE_IRQ_COUNTER (which). Prints nothing: the
  * guest reports what it learns. */
 long intremap_test_hypercall(struct vcpu *v, uint64_t op, uint64_t a, uint64_t b);

@@ -1,6 +1,6 @@
-/* Test only: a guest counts edu interrupts remapped to one of its vCPUs (iommu/intremap_test.h). */
-#include "iommu/intremap_test.h"
-#include "iommu/edu.h"
+/* Test only: a guest counts edu interrupts remapped to one of its vCPUs (tests/hooks/intremap_test.h). */
+#include "tests/hooks/intremap_test.h"
+#include "tests/hooks/edu.h"
 #include "svm/vm/intremap.h"
 #include "iommu/iommu.h"
 #include "iommu/irte.h"
@@ -9,7 +9,7 @@
 #include "kernel/pci.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
-#include "svm/vm/hypercall.h"
+#include "svm/cpu/hypercall.h"
 #include "svm/vm/vm.h"
 
 #define EDU_IRQ_STATUS_BIT 1u

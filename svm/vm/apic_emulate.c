@@ -1,4 +1,4 @@
-#include "avic/vlapic/apic_emulate.h"
+#include "svm/vm/apic_emulate.h"
 #include "avic/vlapic/apic_regs.h"
 #include "avic/vlapic/apic_route.h"
 #include "avic/avic.h"

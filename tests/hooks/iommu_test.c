@@ -1,6 +1,6 @@
-/* Test only: edu DMA against the blocking device table (iommu/iommu_test.h). */
-#include "iommu/iommu_test.h"
-#include "iommu/edu.h"
+/* Test only: edu DMA against the blocking device table (tests/hooks/iommu_test.h). */
+#include "tests/hooks/iommu_test.h"
+#include "tests/hooks/edu.h"
 #include "iommu/iommu.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"

@@ -1,8 +1,8 @@
 /* The software side of the virtual local APIC, shared by every policy: register accesses that
  * trap (xAPIC MMIO through NPT, x2APIC MSRs) and IPI delivery. The `soft` policy uses it for
  * everything; the AVIC policies for the accesses and IPIs the hardware leaves to software. */
-#ifndef AVIC_APIC_EMULATE_H
-#define AVIC_APIC_EMULATE_H
+#ifndef SVM_VM_APIC_EMULATE_H
+#define SVM_VM_APIC_EMULATE_H
 
 #include "kernel/types.h"
 

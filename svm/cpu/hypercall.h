@@ -7,8 +7,8 @@
  *
  * VMMCALL (0F 01 D9): RAX = call number, arguments in RBX, RCX, RDX; result in RAX (negative =
  * error). Any other register is preserved. A call from CPL > 0 fails with HC_E_PERM. */
-#ifndef SVM_HYPERCALL_H
-#define SVM_HYPERCALL_H
+#ifndef SVM_CPU_HYPERCALL_H
+#define SVM_CPU_HYPERCALL_H
 
 #define DOORBELL_CPUID_BASE 0x40000000u
 #define DOORBELL_CPUID_INFO 0x40000001u
@@ -24,7 +24,7 @@ enum hypercall {
 	HC_EXIT_COUNT = 3,  /* -> the calling vCPU's total VM exits so far (for benchmarks) */
 	HC_TSC_HZ = 4,      /* -> host TSC frequency in Hz (the guest's TSC runs at the same rate) */
 	HC_DEBUG_VCPU = 5,  /* RBX = vCPU index: doorbell prints that vCPU's interrupt state */
-	/* Test only (iommu-test=edu-irq, iommu/intremap_test.h): RBX = op, RCX, RDX = arguments */
+	/* Test only (iommu-test=edu-irq, tests/hooks/intremap_test.h): RBX = op, RCX, RDX = arguments */
 	HC_TEST_DEVICE_IRQ = 6,
 };
 
