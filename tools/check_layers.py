@@ -10,8 +10,9 @@ exists (so the list stays true). `make test` runs it (stage layers).
 docs/architecture.md carries the picture of the floors that --doc prints, between the markers
 <!-- floors --> and <!-- /floors -->; the check fails when that picture is not the current one.
 
-usage: check_layers.py [--doc | --graph]
-  --doc    the floors picture for docs/architecture.md
+usage: check_layers.py [--doc | --update-doc | --graph]
+  --doc         the floors picture for docs/architecture.md
+  --update-doc  write it there
   --graph  the folder graph as Graphviz dot"""
 import os
 import re
@@ -152,6 +153,13 @@ def main():
     if "--doc" in sys.argv:
         print(picture())
         return 0
+    if "--update-doc" in sys.argv:
+        text = open(ARCHITECTURE, encoding="utf-8").read()
+        text = re.sub(r"<!-- floors -->\n.*?\n<!-- /floors -->",
+                      lambda m: "<!-- floors -->\n" + picture() + "\n<!-- /floors -->", text,
+                      flags=re.S)
+        open(ARCHITECTURE, "w", encoding="utf-8").write(text)
+        return 0
     known = allowed()
     new = [p for p in up if p not in known]
     stale = [p for p in known if p not in up]
@@ -173,7 +181,7 @@ def main():
         failed += 1
     if not doc_is_current():
         print("FAIL docs/architecture.md: the floors picture between <!-- floors --> and "
-              "<!-- /floors --> is not the current one: paste `tools/check_layers.py --doc`")
+              "<!-- /floors --> is not the current one: run `tools/check_layers.py --update-doc`")
         failed += 1
     print(f"layers: {seen - failed} passed, {failed} failed")
     return 1 if failed else 0
