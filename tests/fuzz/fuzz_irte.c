@@ -122,6 +122,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 const struct fuzz_target fuzz_target = {
 	.name = "irte",
-	.iterations = 100000,
+	.iterations = 300000,
 	.max_len = 64,
 };

@@ -118,6 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 const struct fuzz_target fuzz_target = {
 	.name = "ivrs",
-	.iterations = 40000,
+	.iterations = 100000,
 	.max_len = 1024,
 };

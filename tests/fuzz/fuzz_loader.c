@@ -128,6 +128,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 const struct fuzz_target fuzz_target = {
 	.name = "loader",
-	.iterations = 20000,
+	.iterations = 100000,
 	.max_len = 1024,
 };

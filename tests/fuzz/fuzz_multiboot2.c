@@ -54,6 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 const struct fuzz_target fuzz_target = {
 	.name = "multiboot2",
-	.iterations = 30000,
+	.iterations = 200000,
 	.max_len = 2048,
 };
