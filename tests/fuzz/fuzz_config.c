@@ -1,5 +1,5 @@
-// sources: kernel/config.c kernel/cmdline.c kernel/string.c avic/avic_policy.c avic/avic_table.c
-/* Fuzz target for doorbell's own command line (kernel/config.c over kernel/cmdline.c): what the
+// sources: boot/config.c kernel/cmdline.c kernel/string.c avic/avic_policy.c avic/avic_table.c
+/* Fuzz target for doorbell's own command line (boot/config.c over kernel/cmdline.c): what the
  * boot loader passes (GRUB's multiboot2 line or doorbell.cfg), parsed into struct kernel_config.
  *
  * Input: the command line (bytes up to the first NUL). The console is this file's: printk() and
@@ -8,18 +8,28 @@
  * config_refused() holds exactly when there was one and no `lenient`; every accepted value is in
  * its documented range: policy auto/errata/standard/soft, cpus 1-65535, timeout at most 10^6 s,
  * iommu-test one of its three tests, test-fault pf or ud; every string is NUL-terminated; parsing
- * the same line twice gives the same configuration. */
+ * the same line twice gives the same configuration; the image users boot (no test hooks) takes no
+ * test-only option. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/config.h"
+#include "boot/config.h"
 #include "kernel/console.h"
+#include "svm/vm/test_hooks.h"
 #include "tests/fuzz/fuzz.h"
 
 enum log_level console_level = LOG_INFO;
 static unsigned error_lines;
+static bool hooks_linked;
+
+/* The test image (build/doorbell-test.*) has hooks; the image users boot has none. */
+const struct test_hooks *test_hooks(void)
+{
+	static const struct test_hooks hooks;
+	return hooks_linked ? &hooks : NULL;
+}
 
 void printk(const char *fmt, ...)
 {
@@ -95,12 +105,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line[len] = 0;
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
+	hooks_linked = true;
 	error_lines = 0;
 	config_parse(&a, line);
 	check(&a);
 	error_lines = 0;
 	config_parse(&b, line);
+	static struct kernel_config product;
+	memset(&product, 0, sizeof(product));
+	hooks_linked = false;
+	error_lines = 0;
+	config_parse(&product, line);
 	free(line);
+	check(&product);
+	FUZZ_CHECK(!product.iommu_test[0] && !product.test_fault[0] && !product.test_race_wake,
+	           "the image without test hooks took a test-only option");
 	FUZZ_CHECK(!strcmp(a.policy, b.policy) && !strcmp(a.iommu_test, b.iommu_test) &&
 	               !strcmp(a.test_fault, b.test_fault) && a.max_cpus == b.max_cpus &&
 	               a.vm_timeout_s == b.vm_timeout_s && a.lenient == b.lenient &&
