@@ -56,6 +56,7 @@
 #define MSR_TSC 0x10u
 
 #define RFLAGS_TF BIT(8)
+#define RFLAGS_RF BIT(16)
 #define RFLAGS_IF BIT(9)
 #define DR6_BS BIT(14)
 #define VECTOR_DB 1

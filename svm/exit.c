@@ -195,12 +195,19 @@ static void exit_shutdown(struct vcpu *v)
 		"vCPU %u: triple fault (shutdown) at RIP 0x%lx", v->index, v->vmcb->save.rip);
 }
 
+/* The NMI handler's IRET (APM vol. 2, 15.21.4): NMIs stay masked until the IRET has completed,
+ * and the exit comes before it runs. So the IRET is single-stepped: TF (and RF) set for it, #DB
+ * intercepted, and the trap after it (exit_db) unmasks NMIs, at the instruction the IRET returned
+ * to, where a pending NMI is then delivered. The trap condition is TF at the start of IRET; the
+ * flags IRET pops are the guest's own. */
 static void exit_iret(struct vcpu *v)
 {
-	/* The NMI handler's IRET: NMIs are unmasked once it completes (APM §15.21.4). The exit is
-	 * taken before the IRET runs, which is close enough for injection purposes. */
-	v->nmi_masked = false;
-	v->vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+	struct vmcb *vmcb = v->vmcb;
+	vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+	v->nmi_iret_step = true;
+	v->nmi_step_guest_tf = vmcb->save.rflags & RFLAGS_TF;
+	v->nmi_step_dr6 = vmcb->save.dr6;
+	vmcb->save.rflags |= RFLAGS_TF | RFLAGS_RF; /* #DB is always intercepted (exit_db) */
 }
 
 static void exit_undefined(struct vcpu *v)
@@ -247,6 +254,22 @@ static void exit_machine_check(struct vcpu *v)
 	__asm__ volatile("int $18");
 }
 
+/* #DB: the trap after a single-stepped NMI handler's IRET (exit_iret) unmasks NMIs, and is the
+ * guest's only if it had TF set itself; any other #DB is the guest's (exit_reflect). */
+static void exit_db(struct vcpu *v)
+{
+	if (!v->nmi_iret_step) {
+		exit_reflect(v);
+		return;
+	}
+	v->nmi_iret_step = false;
+	v->nmi_masked = false;
+	if (v->nmi_step_guest_tf)
+		exit_reflect(v); /* the guest stepped its IRET too */
+	else
+		v->vmcb->save.dr6 = v->nmi_step_dr6; /* the trap was doorbell's: DR6 as it was */
+}
+
 static void exit_unexpected(struct vcpu *v)
 {
 	uint32_t code = (uint32_t)v->vmcb->control.exit_code;
@@ -265,7 +288,7 @@ static void exit_unexpected(struct vcpu *v)
 }
 
 static const exit_handler_fn exit_table[EXIT_SLOTS] = {
-	[VMEXIT_EXCP_BASE + VECTOR_DB] = exit_reflect,
+	[VMEXIT_EXCP_BASE + VECTOR_DB] = exit_db,
 	[VMEXIT_EXCP_BASE + VECTOR_AC] = exit_reflect,
 	[VMEXIT_EXCP_BASE + VECTOR_MC] = exit_machine_check,
 	[VMEXIT_INTR] = exit_nothing,

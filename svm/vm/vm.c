@@ -112,6 +112,9 @@ void vm_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->vmcb->control.event_inj = 0;
 	v->vmcb->control.exit_int_info = 0;
+	/* INIT: NMIs unmasked, no IRET being stepped */
+	v->vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+	v->nmi_masked = v->nmi_iret_step = false;
 	v->halted = false;
 }
 

@@ -48,6 +48,10 @@ struct vcpu {
 	 * vcpu_put(); read by everyone who must reach the vCPU (IPIs, the IOMMU). */
 	volatile int32_t running_on;
 	bool nmi_pending, nmi_masked;
+	/* The NMI handler's IRET is being single-stepped (svm/exit.c, exit_iret): NMIs unmask at
+	 * the trap after it. The guest's own TF and DR6 from before the step. */
+	bool nmi_iret_step, nmi_step_guest_tf;
+	uint64_t nmi_step_dr6;
 	bool halted;       /* in HLT: resumes only through a deliverable event */
 	/* INIT/SIPI (svm/vm/apic_emulate.c). Under start_lock: senders decide whether a SIPI is
 	 * accepted and the vCPU consumes INIT and SIPI, so a SIPI can never restart an AP that

@@ -62,6 +62,8 @@ TESTS = [
     vm_test("cpu_model", [("build/guests/cpu_model.elf", "")], closing("cpu_model")),
     # single-step (TF) over the instructions doorbell emulates: one #DB after each, DR6.BS
     vm_test("single_step", [("build/guests/single_step.elf", "")], closing("single_step")),
+    # NMI masking until the handler's IRET has completed, one pending NMI at most
+    vm_test("nmi", [("build/guests/nmi.elf", "")], closing("nmi")),
     vm_test("exception", [("build/guests/exception.elf", "")],
             closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
     vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],
