@@ -48,7 +48,7 @@ help:
 # (`make run GEUST=…`, `make bench AVIC=1`): refused before anything runs, with the list of the
 # goal's variables. The build variables (CC, QEMU, OVMF_*, FONT) are accepted by every goal.
 BUILD_VARS := CC QEMU OVMF_CODE OVMF_VARS FONT
-RUN_VARS := GUEST VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM
+RUN_VARS := GUEST INITRD VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM
 BENCH_VARS :=
 GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))
 refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)),\
@@ -189,7 +189,9 @@ guests:
 
 # ---- the two commands ------------------------------------------------------------------------
 ## make run          boot doorbell in QEMU with at most one guest; QEMU's status passes through
-##   GUEST=file.elf    the guest, a Multiboot v1/v2 ELF kernel (none: doorbell boots and exits)
+##   GUEST=file        the guest: a Multiboot v1/v2 ELF kernel or a Linux bzImage (none: doorbell
+##                     boots and exits)
+##   INITRD=file       with a bzImage GUEST: its initrd (a second module, docs/linux.md)
 ##   VCPUS=n           the guest's vCPUs, 1 to 16 (default 1)
 ##   MEM=size          the guest's RAM, 2M to 3G (default 64M)
 ##   ARGS="…"          the guest's command line
@@ -208,7 +210,7 @@ guests:
 ## make clean        remove build/
 ## build variables (any goal): CC, QEMU, OVMF_CODE, OVMF_VARS, FONT
 run: deps all $(if $(filter 1,$(AVIC)),qemu-avic)
-	@$(PYTHON) tools/run.py --guest "$(GUEST)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
+	@$(PYTHON) tools/run.py --guest "$(GUEST)" --initrd "$(INITRD)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
 		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(SMP)" --timeout "$(TIMEOUT)" \
 		--avic "$(AVIC)" --erratum "$(ERRATUM)"; status=$$?; [ $$status -eq 1 ] # QEMU status 1: success (printed above)
 

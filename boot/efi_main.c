@@ -146,7 +146,8 @@ static void efi_config_guest(EFI_FILE_HANDLE root, const char *line)
 
 /* \doorbell.cfg: one directive per line; '#' starts a comment.
  *   cmdline <doorbell options>
- *   guest <path on the ESP> [VM options] */
+ *   guest <path on the ESP> [VM options]
+ *   module <path on the ESP>   (a file a guest names by its file name, e.g. initrd=) */
 static void efi_read_config(EFI_HANDLE image)
 {
 	EFI_LOADED_IMAGE *li = NULL;
@@ -185,8 +186,11 @@ static void efi_read_config(EFI_HANDLE image)
 			strlcpy(efi_info.cmdline, line[7] ? line + 8 : "", sizeof(efi_info.cmdline));
 		else if (!strncmp(line, "guest ", 6))
 			efi_config_guest(root, line + 6);
+		else if (!strncmp(line, "module ", 7))
+			efi_config_guest(root, line + 7); /* data a guest names, e.g. with initrd= */
 		else if (*line && *line != '#')
-			efi_say("doorbell.cfg: unknown directive ignored (expected cmdline or guest)\n");
+			efi_say("doorbell.cfg: unknown directive ignored (expected cmdline, guest or "
+				"module)\n");
 		line = next;
 	}
 	root->Close(root);

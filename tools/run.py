@@ -3,7 +3,7 @@
 show the serial console on stdout. QEMU's exit status is passed through: a guest that writes C to
 isa-debug-exit ends with (C << 1) | 1, exactly as under QEMU alone.
 
-usage: run.py [--guest FILE] [--vcpus N] [--mem SIZE] [--args "..."] [--opts "..."]
+usage: run.py [--guest FILE] [--initrd FILE] [--vcpus N] [--mem SIZE] [--args "..."] [--opts "..."]
               [--smp N] [--timeout S] [--qemu PATH] [--cpu MODEL] [--avic 1 [--erratum 1]]
 
 A bad or contradictory setting is refused before QEMU starts, with exit status 2."""
@@ -49,8 +49,14 @@ def settings(a):
     if not a.guest and (a.vcpus or a.mem or a.args):
         refuse("VCPUS=, MEM= and ARGS= describe the guest: give GUEST=path/to/kernel.elf too")
     if a.guest and not os.path.isfile(a.guest):
-        refuse(f"GUEST={a.guest}: no such file; give the path of a Multiboot ELF kernel, "
-               f"e.g. GUEST=build/guests/hello.elf")
+        refuse(f"GUEST={a.guest}: no such file; give the path of a Multiboot ELF kernel or a "
+               f"Linux bzImage, e.g. GUEST=build/guests/hello.elf")
+    if a.initrd and not a.guest:
+        refuse("INITRD= is a Linux guest's initrd: give GUEST=path/to/bzImage too")
+    if a.initrd and not os.path.isfile(a.initrd):
+        refuse(f"INITRD={a.initrd}: no such file; give the path of an initramfs (cpio)")
+    if a.initrd and os.path.basename(a.initrd) == os.path.basename(a.guest):
+        refuse("GUEST= and INITRD= have the same file name: the modules are named by it")
     a.vcpus = number("VCPUS", a.vcpus, 1, 1, 16)
     a.smp = number("SMP", a.smp, 2, 1, 16)
     if a.mem == "":
@@ -88,6 +94,8 @@ def run_console(cmd):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--guest", default="")
+    ap.add_argument("--initrd", default="",
+                    help="a Linux bzImage guest's initrd (a second module, named by initrd=)")
     ap.add_argument("--vcpus", default="", help="1 to 16 (default 1)")
     ap.add_argument("--mem", default="", help="2M to 3G (default 64M)")
     ap.add_argument("--args", default="")
@@ -111,9 +119,13 @@ def main():
     guests = []
     if a.guest:
         opts = f"vcpus={a.vcpus} mem={a.mem}"
+        if a.initrd:
+            opts += f" initrd={os.path.basename(a.initrd)}"
         if a.args:
             opts += f' args="{a.args}"'
         guests.append((os.path.abspath(a.guest), opts))
+        if a.initrd:
+            guests.append((os.path.abspath(a.initrd), ""))  # data: no VM options
     workdir = os.path.join(runner.BUILD, "run")
     os.makedirs(workdir, exist_ok=True)
     cmdline = a.opts

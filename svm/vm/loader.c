@@ -3,6 +3,8 @@
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/platform/guest_acpi.h"
+#include "svm/platform/guest_memmap.h"
+#include "svm/vm/bzimage.h"
 #include "svm/vm/vm.h"
 
 #define MB1_HEADER_MAGIC 0x1badb002u
@@ -18,10 +20,8 @@
 #define MB1_CMDLINE_GPA 0x9400u
 #define MB1_MMAP_GPA 0x9800u
 #define MB1_INFO_END 0xa000u
-#define LOW_MEMORY_KB 639u
-#define EBDA_GPA 0x9fc00u
-#define BIOS_GPA 0xf0000u
-#define HIGH_MEMORY_GPA 0x100000u
+#define LOW_MEMORY_KB (GUEST_EBDA_GPA >> 10)
+#define HIGH_MEMORY_GPA GUEST_HIGH_MEMORY_GPA
 
 #define ELF_PT_LOAD 1
 #define ELF_MACHINE_386 3
@@ -239,26 +239,15 @@ static void loader_copy_segments(struct vm *vm, const uint8_t *img, const struct
 	}
 }
 
-/* The guest's memory map, the same for both Multiboot versions: conventional memory, the EBDA
- * and BIOS area (ACPI tables live there), and RAM above 1 MiB. */
-static const struct {
-	uint64_t base, end;
-	uint32_t type; /* 1 RAM, 2 reserved */
-} loader_map[] = {
-	{0, EBDA_GPA, 1},
-	{EBDA_GPA, HIGH_MEMORY_GPA, 2},
-	{HIGH_MEMORY_GPA, 0, 1}, /* end 0: up to the VM's RAM size */
-};
-
 static void loader_info(struct vm *vm, const char *cmdline)
 {
-	struct mb1_mmap map[ARRAY_SIZE(loader_map)];
-	for (unsigned i = 0; i < ARRAY_SIZE(loader_map); i++) {
-		uint64_t end = loader_map[i].end ? loader_map[i].end : vm->mem_size;
-		map[i] = (struct mb1_mmap){20, loader_map[i].base, end - loader_map[i].base,
-					   loader_map[i].type};
-	}
-	vm_write_gpa(vm, MB1_MMAP_GPA, map, sizeof(map));
+	/* the same map for both Multiboot versions: the RAM areas of svm/guest_memmap.h */
+	struct guest_memmap_entry ram[GUEST_MEMMAP_MAX];
+	unsigned n = guest_memmap(vm->mem_size, false, ram);
+	struct mb1_mmap map[GUEST_MEMMAP_MAX];
+	for (unsigned i = 0; i < n; i++)
+		map[i] = (struct mb1_mmap){20, ram[i].base, ram[i].len, ram[i].type};
+	vm_write_gpa(vm, MB1_MMAP_GPA, map, n * sizeof(map[0]));
 	size_t len = MIN(strlen(cmdline), (size_t)(MB1_MMAP_GPA - MB1_CMDLINE_GPA - 1));
 	vm_write_gpa(vm, MB1_CMDLINE_GPA, cmdline, len);
 	vm_write_gpa(vm, MB1_CMDLINE_GPA + len, "", 1);
@@ -269,7 +258,7 @@ static void loader_info(struct vm *vm, const char *cmdline)
 		.cmdline = MB1_CMDLINE_GPA,
 		.mods_count = 0,
 		.mods_addr = 0,
-		.mmap_length = sizeof(map),
+		.mmap_length = n * (uint32_t)sizeof(map[0]),
 		.mmap_addr = MB1_MMAP_GPA,
 	};
 	vm_write_gpa(vm, MB1_INFO_GPA, &info, sizeof(info));
@@ -298,12 +287,13 @@ static void loader_info_mb2(struct vm *vm, const char *cmdline)
 	p = mb2_tag(mbi, &off, MB2_TAG_BASIC_MEMINFO, 8);
 	uint32_t mem[2] = {LOW_MEMORY_KB, (uint32_t)((vm->mem_size - HIGH_MEMORY_GPA) >> 10)};
 	memcpy(p, mem, sizeof(mem));
-	p = mb2_tag(mbi, &off, MB2_TAG_MMAP, 8 + 24 * ARRAY_SIZE(loader_map));
+	struct guest_memmap_entry ram[GUEST_MEMMAP_MAX];
+	unsigned n = guest_memmap(vm->mem_size, false, ram);
+	p = mb2_tag(mbi, &off, MB2_TAG_MMAP, 8 + 24 * n);
 	uint32_t entry_info[2] = {24, 0}; /* entry size, entry version */
 	memcpy(p, entry_info, sizeof(entry_info));
-	for (unsigned i = 0; i < ARRAY_SIZE(loader_map); i++) {
-		uint64_t end = loader_map[i].end ? loader_map[i].end : vm->mem_size;
-		uint64_t e[3] = {loader_map[i].base, end - loader_map[i].base, loader_map[i].type};
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t e[3] = {ram[i].base, ram[i].len, ram[i].type};
 		memcpy(p + 8 + 24 * i, e, sizeof(e));
 	}
 	p = mb2_tag(mbi, &off, MB2_TAG_ACPI_NEW, GUEST_RSDP_LENGTH);
@@ -312,31 +302,65 @@ static void loader_info_mb2(struct vm *vm, const char *cmdline)
 	memcpy(mbi, &off, 4); /* total_size */
 }
 
-static void loader_entry_state(struct vcpu *v, uint32_t entry, uint32_t magic)
+/* 32-bit protected mode, paging off, flat CS 0x10 and data 0x18, interrupts off; the GDT the
+ * selectors came from at gdt (limit 0: none, the Multiboot state). */
+static void loader_entry_state(struct vcpu *v, uint32_t entry, uint64_t gdt, uint16_t gdt_limit)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	uint16_t code = SEG_ATTR(0xb, 1, 0, 1, 0, 1, 1), data = SEG_ATTR(3, 1, 0, 1, 0, 1, 1);
 	s->cs = (struct vmcb_seg){0x10, code, 0xffffffffu, 0};
 	s->ds = s->es = s->fs = s->gs = s->ss = (struct vmcb_seg){0x18, data, 0xffffffffu, 0};
-	s->gdtr = (struct vmcb_seg){0, 0, 0, 0};
+	s->gdtr = (struct vmcb_seg){0, 0, gdt_limit, gdt};
 	s->idtr = (struct vmcb_seg){0, 0, 0x3ff, 0};
 	s->ldtr = (struct vmcb_seg){0, SEG_ATTR(2, 0, 0, 1, 0, 0, 0), 0xffff, 0};
 	s->tr = (struct vmcb_seg){0, SEG_ATTR(0xb, 0, 0, 1, 0, 0, 0), 0xffff, 0};
 	s->cr0 = CR0_PE | CR0_ET;
 	s->rip = entry;
 	s->rflags = 2;
-	v->regs.gpr[GPR_RAX] = magic;
-	v->regs.gpr[GPR_RBX] = MB1_INFO_GPA;
+}
+
+/* A Linux bzImage by the 32-bit boot protocol (docs/linux.md "The boot protocol"): the
+ * protected-mode kernel at its load address, the initrd high in RAM, the zero page, command line
+ * and a GDT below 1 MiB; entered at the load address with ESI = the zero page, EBX = EBP = EDI =
+ * 0. */
+static const char *loader_load_bzimage(struct vm *vm, const uint8_t *img, uint64_t size,
+				       const char *args, const void *initrd, uint64_t initrd_size)
+{
+	struct bzimage_layout l;
+	const char *err = bzimage_plan(img, size, vm->mem_size, initrd_size, &l);
+	if (err)
+		return err;
+	if (strlen(args) > l.cmdline_max)
+		return "the command line (args=) is longer than the kernel's cmdline_size";
+	vm_write_gpa(vm, l.kernel_gpa, img + l.kernel_offset, l.kernel_size);
+	if (initrd_size)
+		vm_write_gpa(vm, l.initrd_gpa, initrd, initrd_size);
+	bzimage_zero_page(vm_gpa_to_hva(vm, BZ_ZERO_PAGE_GPA, BZ_ZERO_PAGE_SIZE), img, &l,
+			  vm->mem_size, GUEST_ACPI_BASE);
+	vm_write_gpa(vm, BZ_CMDLINE_GPA, args, strlen(args) + 1);
+	uint64_t gdt[4];
+	bzimage_gdt(gdt);
+	vm_write_gpa(vm, BZ_GDT_GPA, gdt, sizeof(gdt));
+	struct vcpu *v = vm->vcpu[0];
+	loader_entry_state(v, (uint32_t)l.kernel_gpa, BZ_GDT_GPA, BZ_GDT_SIZE - 1);
+	memset(v->regs.gpr, 0, sizeof(v->regs.gpr));
+	v->regs.gpr[GPR_RSI] = BZ_ZERO_PAGE_GPA;
+	return NULL;
 }
 
 const char *loader_load(struct vm *vm, const void *image, uint64_t size, const char *name,
-			const char *args)
+			const char *args, const void *initrd, uint64_t initrd_size)
 {
 	const uint8_t *img = image;
+	if (bzimage_detect(img, size))
+		return loader_load_bzimage(vm, img, size, args, initrd, initrd_size);
+	if (initrd)
+		return "initrd= is for Linux bzImage guests; this image is not one";
 	if (size < sizeof(struct elf32_ehdr))
 		return "truncated image: shorter than an ELF header";
 	if (memcmp(img, "\x7f" "ELF", 4))
-		return "bad magic: not an ELF file (doorbell loads Multiboot v1 and v2 ELF kernels)";
+		return "bad magic: not an ELF file nor a Linux bzImage (doorbell loads Multiboot "
+		       "v1 and v2 ELF kernels and bzImages)";
 	static struct loader_image li; /* boot-time only, one VM at a time */
 	const char *err = loader_parse_elf(img, size, &li);
 	if (!err)
@@ -346,7 +370,7 @@ const char *loader_load(struct vm *vm, const void *image, uint64_t size, const c
 	bool v2 = mb_has_header(img, size, true);
 	if (!v2 && !mb_has_header(img, size, false))
 		return "no Multiboot header (v1 in the first 8 KiB or v2 in the first 32 KiB): "
-		       "doorbell runs Multiboot kernels only";
+		       "doorbell runs Multiboot kernels and Linux bzImages";
 	err = loader_check_placement(vm, &li);
 	if (err)
 		return err;
@@ -364,6 +388,8 @@ const char *loader_load(struct vm *vm, const void *image, uint64_t size, const c
 		format(cmdline, sizeof(cmdline), "%s%s%s", name, args[0] ? " " : "", args);
 		loader_info(vm, cmdline);
 	}
-	loader_entry_state(vm->vcpu[0], (uint32_t)li.entry, v2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC);
+	loader_entry_state(vm->vcpu[0], (uint32_t)li.entry, 0, 0);
+	vm->vcpu[0]->regs.gpr[GPR_RAX] = v2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC;
+	vm->vcpu[0]->regs.gpr[GPR_RBX] = MB1_INFO_GPA;
 	return NULL;
 }

@@ -39,6 +39,7 @@ struct vm_options {
 	uint16_t pci[PASSTHROUGH_MAX_DEVICES]; /* pci=BB:DD.F, repeatable */
 	unsigned pci_count;
 	enum vm_log_replay replay;
+	char initrd[BOOT_MODULE_NAME_MAX]; /* initrd=NAME: the module that is this VM's initrd */
 	const char *error;
 	char bad_key[32];
 };
@@ -114,6 +115,12 @@ static bool vm_option(void *ctx, const char *key, const char *value)
 			o->error = "replay= must be failure, all or off";
 	} else if (!strcmp(key, "name")) {
 		strlcpy(o->name, value, sizeof(o->name));
+	} else if (!strcmp(key, "initrd")) {
+		if (!value[0] || strlen(value) >= sizeof(o->initrd))
+			o->error = "initrd= must name a module (its first word on the GRUB module2 line, "
+				   "or its file name in doorbell.cfg)";
+		else
+			strlcpy(o->initrd, value, sizeof(o->initrd));
 	} else {
 		strlcpy(o->bad_key, key, sizeof(o->bad_key));
 		o->error = "unknown VM option";
@@ -121,14 +128,37 @@ static bool vm_option(void *ctx, const char *key, const char *value)
 	return !o->error;
 }
 
-static struct vm *vm_from_module(const struct boot_module *m)
+static void vm_parse_options(const struct boot_module *m, struct vm_options *o)
 {
-	struct vm_options o = {.vcpus = 1, .mem = VM_DEFAULT_MEM};
-	strlcpy(o.name, m->name, sizeof(o.name));
-	cmdline_each(m->args, vm_option, &o);
+	*o = (struct vm_options){.vcpus = 1, .mem = VM_DEFAULT_MEM};
+	strlcpy(o->name, m->name, sizeof(o->name));
+	cmdline_each(m->args, vm_option, o);
+}
+
+/* The module named by initrd=, or NULL (the name is not a module). */
+static const struct boot_module *module_by_name(const struct boot_info *info, const char *name)
+{
+	for (unsigned i = 0; i < info->module_count; i++) {
+		if (!strcmp(info->module[i].name, name))
+			return &info->module[i];
+	}
+	return NULL;
+}
+
+static struct vm *vm_from_module(const struct boot_module *m, struct vm_options *opts,
+				 const struct boot_info *info)
+{
+	struct vm_options o = *opts;
 	if (o.error) {
 		pr_err("vm %s: %s%s%s; this VM is not started\n", o.name, o.error,
 		       o.bad_key[0] ? " " : "", o.bad_key);
+		return NULL;
+	}
+	const struct boot_module *initrd = NULL;
+	if (o.initrd[0] && !(initrd = module_by_name(info, o.initrd))) {
+		pr_err("vm %s: initrd=%s: no module of that name (GRUB: a module2 line whose first "
+		       "word is %s; doorbell.cfg: a 'module' line); this VM is not started\n",
+		       o.name, o.initrd, o.initrd);
 		return NULL;
 	}
 	struct vm *vm = vm_create(o.name, o.vcpus, o.mem, o.pin_mask);
@@ -138,8 +168,9 @@ static struct vm *vm_from_module(const struct boot_module *m)
 	}
 	strlcpy(vm->args, o.args, sizeof(vm->args));
 	vm->replay = (uint8_t)o.replay;
-	const char *err =
-		loader_load(vm, (const void *)(uintptr_t)m->base, m->size, m->name, o.args);
+	const char *err = loader_load(vm, (const void *)(uintptr_t)m->base, m->size, m->name, o.args,
+				      initrd ? (const void *)(uintptr_t)initrd->base : NULL,
+				      initrd ? initrd->size : 0);
 	if (err) {
 		pr_err("vm %s: cannot load %s: %s; this VM is not started\n", o.name, m->name, err);
 		vm_destroy(vm);
@@ -154,8 +185,9 @@ static struct vm *vm_from_module(const struct boot_module *m)
 			return NULL;
 		}
 	}
-	printk("vm %s: %u vCPU(s), %lu MiB, image %s (%lu bytes)%s%s\n", vm->name, vm->vcpu_count,
-	       vm->mem_size >> 20, m->name, m->size, o.args[0] ? ", args: " : "", o.args);
+	printk("vm %s: %u vCPU(s), %lu MiB, image %s (%lu bytes)%s%s%s%s\n", vm->name,
+	       vm->vcpu_count, vm->mem_size >> 20, m->name, m->size, initrd ? ", initrd " : "",
+	       initrd ? initrd->name : "", o.args[0] ? ", args: " : "", o.args);
 	return vm;
 }
 
@@ -241,8 +273,21 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	unsigned failed_to_start = 0;
 	struct vm *vms[BOOT_MAX_MODULES];
 	unsigned n = 0;
+	/* A module some VM names with initrd= is that VM's data, not a VM of its own. */
+	static struct vm_options opts[BOOT_MAX_MODULES];
+	bool is_initrd[BOOT_MAX_MODULES] = {false};
+	for (unsigned i = 0; i < info->module_count; i++)
+		vm_parse_options(&info->module[i], &opts[i]);
 	for (unsigned i = 0; i < info->module_count; i++) {
-		struct vm *vm = vm_from_module(&info->module[i]);
+		const struct boot_module *r = opts[i].initrd[0] ? module_by_name(info, opts[i].initrd)
+								: NULL;
+		if (r)
+			is_initrd[r - info->module] = true;
+	}
+	for (unsigned i = 0; i < info->module_count; i++) {
+		if (is_initrd[i])
+			continue;
+		struct vm *vm = vm_from_module(&info->module[i], &opts[i], info);
 		if (vm)
 			vms[n++] = vm;
 		else

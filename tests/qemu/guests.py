@@ -120,7 +120,8 @@ TESTS = [
                 r"^vm badmagic.elf: cannot load badmagic.elf: bad magic: not an ELF file",
                 r"^vm truncated.elf: cannot load truncated.elf: truncated image",
                 r"^vm nomultiboot.elf: cannot load nomultiboot.elf: no Multiboot header \(v1 in "
-                r"the first 8 KiB or v2 in the first 32 KiB\): doorbell runs Multiboot kernels only",
+                r"the first 8 KiB or v2 in the first 32 KiB\): doorbell runs Multiboot kernels "
+                r"and Linux bzImages",
                 r"^doorbell: 1 VM\(s\) ran, 3 could not start$"],
             status=VM_FAILED),
     # a bad VM option is refused by name
