@@ -15,6 +15,7 @@
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
 #define MSR_SFMASK 0xc0000084
+#define MSR_AMD64_NB_CFG 0xc001001f
 #define MSR_TSC_AUX 0xc0000103
 #define MSR_SYSCFG 0xc0010010
 #define MSR_HWCR 0xc0010015
@@ -141,6 +142,7 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID:
 	case MSR_MISC_ENABLE:
+	case MSR_AMD64_NB_CFG: /* Linux sets EnableCf8ExtCfg in it at boot, unchecked */
 		if (!write)
 			*value = 0;
 		return true; /* writes ignored, as KVM does for these */

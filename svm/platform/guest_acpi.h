@@ -1,6 +1,8 @@
 /* ACPI tables for a guest (ACPI 6.5 §5.2): RSDP in the BIOS area at 0xE0000 where guests scan
- * for it, an RSDT and an XSDT, and a MADT describing the VM's vCPUs (local APIC IDs 0..n-1), its
- * IOAPIC at 0xFEC00000 (GSI 0-23) and the ISA IRQ 0 -> GSI 2 override PC firmware reports. */
+ * for it, an RSDT and an XSDT listing a FADT and a MADT. The MADT describes the VM's vCPUs (local
+ * APIC IDs 0..n-1), its IOAPIC at 0xFEC00000 (GSI 0-23), the ISA IRQ 0 -> GSI 2 override PC
+ * firmware reports and the SCI's (IRQ 9, level). The FADT points at a FACS, a DSDT holding \_S5
+ * (power-off) and the fixed hardware of svm/acpi_pm.h (PM1a event and control, the PM timer). */
 #ifndef SVM_GUEST_ACPI_H
 #define SVM_GUEST_ACPI_H
 

@@ -63,6 +63,47 @@ static void pit_start(struct pit *p, unsigned ch, uint64_t now)
 	/* channel 2 counts only while its gate (port 0x61 bit 0) is high */
 	c->counting = ch != 2 || (p->port61 & PORT_B_GATE2);
 	c->start_tsc = now;
+	c->irq_edges = 0;
+}
+
+static bool pit_periodic(const struct pit_channel *c)
+{
+	return c->mode == 2 || c->mode == 3;
+}
+
+/* Rising edges of OUT from the start to `now` (mode 2: back high at each reload; mode 3: each
+ * period's first half; modes 0, 1, 4, 5: once, at terminal count). */
+static uint64_t pit_edges(const struct pit *p, const struct pit_channel *c, uint64_t now)
+{
+	if (!c->counting)
+		return 0;
+	uint64_t e = pit_elapsed(p, c, now);
+	return pit_periodic(c) ? e / pit_period(c) : e >= pit_period(c);
+}
+
+/* The first TSC value at which pit_elapsed() reaches `ticks`. */
+static uint64_t pit_ticks_to_tsc(const struct pit *p, const struct pit_channel *c, uint64_t ticks)
+{
+	return c->start_tsc + ticks / PIT_HZ * p->tsc_hz +
+	       (ticks % PIT_HZ * p->tsc_hz + PIT_HZ - 1) / PIT_HZ;
+}
+
+uint64_t pit_irq_deadline(const struct pit *p)
+{
+	const struct pit_channel *c = &p->ch[0];
+	if (!c->counting || (!pit_periodic(c) && c->irq_edges))
+		return PIT_IRQ_NONE;
+	return pit_ticks_to_tsc(p, c, (c->irq_edges + 1) * pit_period(c));
+}
+
+bool pit_irq_poll(struct pit *p, uint64_t now)
+{
+	struct pit_channel *c = &p->ch[0];
+	uint64_t edges = pit_edges(p, c, now);
+	if (edges <= c->irq_edges)
+		return false;
+	c->irq_edges = edges;
+	return true;
 }
 
 uint8_t pit_read(struct pit *p, unsigned port, uint64_t now)

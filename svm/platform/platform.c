@@ -1,8 +1,11 @@
-/* Port I/O dispatch and the small devices: the 16550 UART at 0x3f8, isa-debug-exit at 0xf4,
- * fw_cfg at 0x510/0x511, the 8259 mask registers, port 0x80. */
+/* Port I/O dispatch and the small devices: the 16550A UART at 0x3f8 (IRQ 4), isa-debug-exit at
+ * 0xf4, fw_cfg at 0x510/0x511, the 8259 mask registers, port 0x80, the ACPI fixed hardware at
+ * 0x600 (svm/platform/acpi_pm.h), and the PIT's IRQ0 timing. */
 #include "svm/platform/platform.h"
 #include "kernel/console.h"
+#include "kernel/percpu.h"
 #include "kernel/qemu.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
@@ -42,11 +45,17 @@
 #define UART_IER_THRI 0x02
 #define UART_IIR_NONE 0x01
 #define UART_IIR_THRI 0x02
+#define UART_IIR_FIFO 0xc0 /* FIFOs enabled (16550A) */
+#define UART_FCR_FIFO 0x01
+#define UART_MCR_LOOP 0x10
+#define UART_MSR_IDLE 0xb0 /* CTS, DSR, DCD */
 #define UART_IRQ_PIN 4 /* COM1 is ISA IRQ 4, IOAPIC pin 4 */
+#define PIT_IRQ_PIN 2  /* ISA IRQ 0, by the MADT's interrupt source override */
 
 /* The UART's interrupt line: asserted while a transmitter-empty interrupt is enabled and not
- * acknowledged (16550 data sheet, IIR priorities; only THRE exists here since there is no
- * input). Wired to IOAPIC pin 4. Called with the VM lock held. */
+ * acknowledged (16550 data sheet, IIR priorities). The receiver has no input source, so its
+ * interrupts (IER bits 0 and 2) are kept as the guest sets them but never pending. Wired to
+ * IOAPIC pin 4. Called with the VM lock held. */
 static void uart_update_irq(struct vm *vm)
 {
 	struct uart16550 *u = &vm->platform.uart;
@@ -89,6 +98,9 @@ static void uart_write(struct vm *vm, unsigned reg, uint8_t v)
 			uart_update_irq(vm);
 		}
 		break;
+	case 2:
+		u->fifo = v & UART_FCR_FIFO; /* FCR; the FIFOs themselves never fill */
+		break;
 	case 3:
 		u->lcr = v;
 		break;
@@ -109,13 +121,15 @@ static uint8_t uart_read(struct vm *vm, unsigned reg)
 		return u->lcr & UART_LCR_DLAB ? u->dll : 0; /* no input */
 	case 1:
 		return u->lcr & UART_LCR_DLAB ? u->dlm : u->ier;
-	case 2:
+	case 2: {
+		uint8_t fifo = u->fifo ? UART_IIR_FIFO : 0;
 		if ((u->ier & UART_IER_THRI) && u->thre_pending) {
 			u->thre_pending = false; /* reading IIR acknowledges THRE */
 			uart_update_irq(vm);
-			return UART_IIR_THRI;
+			return UART_IIR_THRI | fifo;
 		}
-		return UART_IIR_NONE;
+		return UART_IIR_NONE | fifo;
+	}
 	case 3:
 		return u->lcr;
 	case 4:
@@ -123,7 +137,11 @@ static uint8_t uart_read(struct vm *vm, unsigned reg)
 	case 5:
 		return UART_LSR_THRE | UART_LSR_TEMT; /* transmitter always ready */
 	case 6:
-		return 0xb0; /* MSR: CTS, DSR, DCD */
+		/* MSR; in loopback the modem inputs are the outputs: RTS -> CTS, DTR -> DSR,
+		 * OUT1 -> RI, OUT2 -> DCD (what Linux's 8250 probe checks) */
+		if (u->mcr & UART_MCR_LOOP)
+			return (uint8_t)((u->mcr & 0x0f) << 4);
+		return UART_MSR_IDLE;
 	default:
 		return u->scr;
 	}
@@ -237,8 +255,29 @@ bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t
 			*value = pit_read(&p->pit, port, rdtsc());
 		else
 			pit_write(&p->pit, port, (uint8_t)*value, rdtsc());
+		uint64_t deadline = pit_irq_deadline(&p->pit);
+		bool sooner = deadline < p->timer_deadline;
+		__atomic_store_n(&p->timer_deadline, deadline, __ATOMIC_RELAXED);
 		spin_unlock(&vm->lock);
+		/* vCPU 0's home CPU raises IRQ0: re-arm its timer now if that is this CPU */
+		if (sooner && this_cpu()->index == vm->vcpu[0]->sched.home_cpu)
+			sched_timer_rearm();
 		return true;
+	case ACPI_PM_BASE ... ACPI_PM_BASE + ACPI_PM_PORTS - 1: {
+		bool off;
+		spin_lock(&vm->lock);
+		if (in)
+			*value = acpi_pm_read(&p->acpi_pm, port - ACPI_PM_BASE, size, rdtsc());
+		off = !in && acpi_pm_write(&p->acpi_pm, port - ACPI_PM_BASE, size, *value);
+		spin_unlock(&vm->lock);
+		if (off) {
+			/* a clean power-off ends the VM as a guest that passed (exit value 0) */
+			vm_stop(vm, 0, true, "guest powered off (ACPI S5: SLP_EN with SLP_TYP %u)",
+				ACPI_S5_SLP_TYP);
+			return false;
+		}
+		return true;
+	}
 	case PORT_CMOS_INDEX:
 	case PORT_CMOS_DATA:
 		spin_lock(&vm->lock);
@@ -327,8 +366,42 @@ void platform_init(struct vm *vm)
 	pic_init(&p->pic[1]);
 	pit_init(&p->pit, tsc_hz);
 	cmos_init(&p->cmos, rdtsc(), tsc_hz, vm->mem_size);
+	acpi_pm_init(&p->acpi_pm, rdtsc(), tsc_hz);
+	p->timer_deadline = PIT_IRQ_NONE;
 	guest_acpi_write(vm_gpa_to_hva(vm, GUEST_ACPI_BASE, GUEST_ACPI_END - GUEST_ACPI_BASE),
 			 vm->vcpu_count);
+}
+
+/* The platform's timer object on vCPU 0's home CPU: its deadline is the PIT's next IRQ0 edge. */
+static uint64_t platform_timer_deadline(struct sched_timer *t)
+{
+	struct vm *vm = container_of(t, struct vm, platform.timer);
+	if (__atomic_load_n(&vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+		return SCHED_TIMER_NONE;
+	uint64_t d = __atomic_load_n(&vm->platform.timer_deadline, __ATOMIC_RELAXED);
+	return d == PIT_IRQ_NONE ? SCHED_TIMER_NONE : d;
+}
+
+static void platform_timer_fire(struct sched_timer *t, uint64_t now)
+{
+	struct vm *vm = container_of(t, struct vm, platform.timer);
+	struct platform *p = &vm->platform;
+	spin_lock(&vm->lock);
+	if (pit_irq_poll(&p->pit, now)) {
+		/* IRQ0 is edge-triggered: one rising edge per period */
+		ioapic_set_irq(&p->ioapic, PIT_IRQ_PIN, true);
+		ioapic_set_irq(&p->ioapic, PIT_IRQ_PIN, false);
+	}
+	__atomic_store_n(&p->timer_deadline, pit_irq_deadline(&p->pit), __ATOMIC_RELAXED);
+	spin_unlock(&vm->lock);
+}
+
+bool platform_start(struct vm *vm)
+{
+	struct platform *p = &vm->platform;
+	p->timer.deadline = platform_timer_deadline;
+	p->timer.fire = platform_timer_fire;
+	return sched_timer_add(vm->vcpu[0]->sched.home_cpu, &p->timer);
 }
 
 void platform_eoi(struct vm *vm, uint8_t vector)

@@ -8,7 +8,9 @@
 #ifndef SVM_PLATFORM_H
 #define SVM_PLATFORM_H
 
+#include "kernel/sched.h"
 #include "kernel/types.h"
+#include "svm/platform/acpi_pm.h"
 #include "svm/platform/ioapic.h"
 #include "svm/platform/legacy.h"
 #include "svm/platform/pit.h"
@@ -21,6 +23,7 @@ struct vcpu;
 
 struct uart16550 {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo;         /* FCR bit 0: FIFOs enabled (a 16550A: IIR bits 7:6 set) */
 	bool thre_pending; /* transmitter-empty interrupt not yet acknowledged */
 	char line[PLATFORM_LINE_MAX]; /* current output line, printed with the VM's name */
 	unsigned line_len;
@@ -37,6 +40,11 @@ struct platform {
 	struct pic8259 pic[2];
 	struct pit pit;
 	struct cmos cmos;
+	struct acpi_pm acpi_pm;
+	/* TSC of channel 0's next IRQ0 edge (pit_irq_deadline()), read without the lock by the
+	 * timer object on vCPU 0's home CPU */
+	volatile uint64_t timer_deadline;
+	struct sched_timer timer;
 	uint64_t unknown_port_accesses;
 	uint8_t unknown_port_seen[65536 / 8]; /* logged once per port */
 	volatile uint32_t unknown_port_new;   /* a port to report (+1), drained with the log */
@@ -58,6 +66,9 @@ struct emulate_ops;
 void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
 			   const char *device);
 void platform_init(struct vm *vm);
+/* At vm_start(): registers the platform's timed interrupts (the PIT's IRQ0) as a timer object on
+ * vCPU 0's home CPU; false if that CPU's timer table is full. */
+bool platform_start(struct vm *vm);
 /* Moves finished output lines of every VM to the console and to their output logs; called
  * outside the exit path. */
 void platform_flush_output(void);

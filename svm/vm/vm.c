@@ -241,6 +241,11 @@ void vm_start(struct vm *vm)
 			break;
 		}
 	}
+	if (!platform_start(vm))
+		vm_stop(vm, QEMU_EXIT_VM_FAILED, false,
+			"the PIT's timer: host CPU %u already serves %u timers (pin the VMs to other "
+			"CPUs with cpus=)",
+			vm->vcpu[0]->sched.home_cpu, SCHED_MAX_TIMERS);
 	sched_enqueue(&vm->vcpu[0]->sched);
 }
 
