@@ -25,7 +25,7 @@ CASES = [
     ("make-run-erratum-without-avic", MAKE + ["run", "ERRATUM=1"], None,
      r"make run: ERRATUM=1 needs AVIC=1", 300),
     ("make-run-unknown-variable", MAKE + ["run", "GEUST=" + HELLO], 2,
-     r"make run: GEUST is not a setting of make run, which takes GUEST VCPUS", 30),
+     r"make run: GEUST is not a setting of make run, which takes GUEST INITRD VCPUS", 30),
     ("make-bench-unknown-variable", MAKE + ["bench", "AVIC=1"], 2,
      r"make bench: AVIC is not a setting of make bench, which takes", 30),
     ("make-run-avic-not-a-switch", MAKE + ["run", "AVIC=yes"], None,
