@@ -74,6 +74,53 @@ def acpi_image(folder, tables, rsdp_rev=None):
     return bytes(img)
 
 
+def sdt(sig, body, rev=1):
+    t = bytearray(sig + struct.pack("<IBB", 36 + len(body), rev, 0) + b"DOORBL" + b"FUZZTABL"
+                  + struct.pack("<III", 1, 0, 0) + body)
+    checksum_fix(t, 0, len(t), 9)
+    return bytes(t)
+
+
+def acpi_image_of(tables, rsdp_rev=2):
+    """RSDP, XSDT and RSDT naming 'tables' (whole tables as bytes), all in one image."""
+    rsdp_len = 36
+    where, off = [], 48
+    for t in tables:
+        where.append(ACPI_BASE + off)
+        off += (len(t) + 15) & ~15
+    xsdt = sdt(b"XSDT", b"".join(struct.pack("<Q", a) for a in where))
+    xsdt_at = ACPI_BASE + off
+    off += (len(xsdt) + 15) & ~15
+    rsdt = sdt(b"RSDT", b"".join(struct.pack("<I", a) for a in where))
+    rsdt_at = ACPI_BASE + off
+    rsdp = bytearray(b"RSD PTR " + bytes(1) + b"DOORBL" + bytes([rsdp_rev])
+                     + struct.pack("<IIQ", rsdt_at, rsdp_len, xsdt_at) + bytes(4))
+    checksum_fix(rsdp, 0, 20, 8)
+    checksum_fix(rsdp, 0, 36, 32)
+    img = bytearray(rsdp) + bytes(48 - rsdp_len)
+    for t in tables + [xsdt, rsdt]:
+        img += t + bytes(-len(t) % 16)
+    return bytes(img)
+
+
+def make_acpi_synthetic():
+    entries = [
+        struct.pack("<BBBBI", 0, 8, 0, 0, 1), struct.pack("<BBBBI", 0, 8, 1, 1, 2),
+        struct.pack("<BBBBI", 0, 8, 2, 0xff, 1), struct.pack("<BBBBII", 1, 12, 0, 0, 0xfec00000, 0),
+        struct.pack("<BBBBIH", 2, 10, 0, 0, 2, 0), struct.pack("<BBBBIH", 2, 10, 0, 9, 9, 0xd),
+        struct.pack("<BBHI", 3, 8, 0xd, 23), struct.pack("<BBBHB", 4, 6, 0xff, 5, 1),
+        struct.pack("<BBHQ", 5, 12, 0, 0xfee00000), struct.pack("<BBHIII", 9, 16, 0, 0x100, 1, 9),
+        struct.pack("<BBHIB3x", 10, 12, 5, 0xffffffff, 1), struct.pack("<BB", 0x7f, 2),
+    ]
+    madt = sdt(b"APIC", struct.pack("<II", 0xfee00000, 1) + b"".join(entries), rev=5)
+    mcfg = sdt(b"MCFG", bytes(8) + b"".join(struct.pack("<QHBBI", 0xb0000000 + i * 0x10000000,
+                                                        i, 0, 0xff - i, 0) for i in range(3))
+               + struct.pack("<QHBBI", 0xe0000000, 9, 5, 4, 0))
+    others = [sdt(s, bytes(8)) for s in (b"FACP", b"HPET", b"IVRS", b"SSDT")]
+    out("acpi", "synthetic-all-madt-types", b"\x00\x00\x00" + acpi_image_of([madt, mcfg] + others))
+    out("acpi", "synthetic-rsdt-only", b"\x00\x00\x00" + acpi_image_of([madt, mcfg], rsdp_rev=0))
+
+
 def make_acpi():
     pc = ["RSDT", "APIC", "HPET", "FACP", "WAET"]
     q35 = ["RSDT", "APIC", "HPET", "FACP", "MCFG", "IVRS", "WAET"]
