@@ -284,7 +284,7 @@ def make_cmdline():
         out("cmdline", name, line)
 
 
-# ---- loader: argument length, arguments, the image ----------------------------------------------
+# ---- loader: argument length, arguments, initrd KiB, the image ---------------------------------
 MB1_MAGIC = 0x1BADB002
 MB2_MAGIC = 0xE85250D6
 
@@ -327,9 +327,37 @@ def make_loader():
         "elf32-note-and-load": elf32(mb1, 0x80, extra_phdrs=[(4, 0x60, 0, 0, 8, 8, 4, 4)]),
     }
     for name, img in seeds.items():
-        out("loader", name, bytes([0]) + img)
-    out("loader", "elf32-mb1-args", bytes([len(args)]) + args + seeds["elf32-mb1"])
-    out("loader", "elf64-mb2-args", bytes([len(args)]) + args + seeds["elf64-mb2"])
+        out("loader", name, bytes([0, 0]) + img)
+    out("loader", "elf32-mb1-args", bytes([len(args)]) + args + b"\x00" + seeds["elf32-mb1"])
+    out("loader", "elf64-mb2-args", bytes([len(args)]) + args + b"\x00" + seeds["elf64-mb2"])
+    for name, (version, reloc, pref, init_size, initrd_kib) in {
+            "bzimage-2.15": (0x20f, 1, 0x400000, 0x200000, 0),
+            "bzimage-2.15-initrd": (0x20f, 1, 0x400000, 0x200000, 64),
+            "bzimage-2.10-fixed": (0x20a, 0, 0x100000, 0x100000, 4),
+            "bzimage-2.05-old": (0x205, 1, 0x100000, 0x100000, 0)}.items():
+        out("loader", name, bytes([len(args)]) + args + bytes([initrd_kib])
+            + bzimage(version, reloc, pref, init_size))
+
+
+def bzimage(version, relocatable, pref, init_size, setup_sects=1, kernel=b"\x90" * 64 + b"\xf4"):
+    """A bzImage setup header as Linux's arch/x86/boot/header.S lays it out (x86 boot protocol):
+    setup_sects, boot flag, HdrS, version, loadflags, code32_start, initrd_addr_max,
+    kernel_alignment, relocatable_kernel, cmdline_size, pref_address, init_size."""
+    img = bytearray((setup_sects + 1) * 512)
+    img[0x1f1] = setup_sects
+    struct.pack_into("<H", img, 0x1fe, 0xaa55)
+    img[0x200:0x202] = b"\xeb\x66"
+    img[0x202:0x206] = b"HdrS"
+    struct.pack_into("<H", img, 0x206, version)
+    img[0x211] = 0x01
+    struct.pack_into("<I", img, 0x214, 0x100000)
+    struct.pack_into("<I", img, 0x22c, 0x7fffffff)
+    struct.pack_into("<I", img, 0x230, 0x200000)
+    img[0x234] = relocatable
+    struct.pack_into("<I", img, 0x238, 0x7ff)
+    struct.pack_into("<Q", img, 0x258, pref)
+    struct.pack_into("<I", img, 0x260, init_size)
+    return bytes(img) + kernel
 
 
 # ---- emulate: control, fault offset (2), instruction length and bytes, registers ----------------
