@@ -34,7 +34,7 @@ TEST_KERNEL_OBJ := $(filter-out $(BUILD)/obj/svm/vm/test_hooks_none.o,$(KERNEL_O
 TEST_ELF_OBJ := $(filter-out $(KERNEL_OBJ),$(ELF_OBJ)) $(TEST_KERNEL_OBJ)
 TEST_EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(TEST_KERNEL_OBJ)
 
-.PHONY: all deps run test unit fuzz fuzz-deps fuzz-long bench clean help guests
+.PHONY: all deps run test unit fuzz fuzz-deps fuzz-long bench chaos clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso \
 	$(BUILD)/doorbell-test.elf $(BUILD)/doorbell-test.efi guests
@@ -56,6 +56,7 @@ refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUI
 	which takes $(or $(2),none of its own) (see make help))))
 $(call refuse_unused,run,$(RUN_VARS))
 $(call refuse_unused,bench,$(BENCH_VARS))
+$(call refuse_unused,chaos,SEED OPS POLICY VCPUS)
 
 # ---- dependencies --------------------------------------------------------------------------
 DEB_PACKAGES := gcc make binutils python3 gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common \
@@ -205,6 +206,11 @@ guests:
 ## make fuzz         every fuzz target, deterministic replay (docs/fuzzing.md)
 ## make model        the delivery-protocol model checker (docs/model.md)
 ## make bench        the bench guest under soft, errata and standard (docs/bench.md)
+## make chaos        the chaos guest next to an IPI storm, one run per seed and policy (docs/chaos.md)
+##   SEED=a,b,…        seeds (default 1)
+##   OPS=n             operations per vCPU (default 1000)
+##   POLICY=p,…        soft, errata, standard (default all three)
+##   VCPUS=n           the chaos VM's vCPUs (default 2)
 ## make qemu-avic    build (or copy from ~/.cache/doorbell-qemu) the AVIC-capable QEMU
 ## make deps         install the Debian packages the build and tests need (as root)
 ## make clean        remove build/
@@ -216,6 +222,12 @@ run: deps all $(if $(filter 1,$(AVIC)),qemu-avic)
 
 test: deps all
 	@tests/run_all.sh
+
+# the chaos guest next to an IPI storm (tests/qemu/chaos.py, docs/chaos.md)
+chaos: deps all qemu-avic
+	@CHAOS_SEEDS="$(or $(SEED),1)" CHAOS_OPS="$(or $(OPS),1000)" \
+		CHAOS_POLICIES="$(or $(POLICY),soft,errata,standard)" CHAOS_VCPUS="$(or $(VCPUS),2)" \
+		$(PYTHON) tests/qemu/run.py tests/qemu/chaos.py
 
 bench: deps all qemu-avic
 	@$(PYTHON) tests/qemu/run.py tests/qemu/bench.py

@@ -8,6 +8,7 @@
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
+#include "svm/emul/string_io.h"
 #include "svm/cpu/guest_state.h"
 #include "svm/emul/cr_insn.h"
 #include "svm/emul/guest_insn.h"
@@ -81,9 +82,7 @@ static void exit_ioio(struct vcpu *v)
 	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
 	bool in = info & IOIO_IN;
 	if (info & IOIO_STR) {
-		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
-			"vCPU %u: string I/O (INS/OUTS) on port 0x%x at RIP 0x%lx is not emulated",
-			v->index, port, v->vmcb->save.rip);
+		string_io(v, info);
 		return;
 	}
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;

@@ -54,3 +54,5 @@ TESTS += [on_policy(vm_test("apic-movs", [("build/guests/hostile.elf", 'cpus=0 a
 # exception_1 exits at all, the guest's #DB never left guest mode)
 TESTS += hostile("db-loop", r"\d+", extra=[r"^\[hostile\.elf\] PASS: \[doorbell\] doorbell intercepted every #DB",
                                       r"^stats vm=hostile\.elf vcpu=0 exit=exception_1 count=\d+$"])
+# INS/OUTS with REP (before: the VM was stopped, "string I/O ... is not emulated")
+TESTS += hostile("string-io", 3, extra=[r"^\[hostile\.elf\] hostile: written by rep outsb$"])
