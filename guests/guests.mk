@@ -29,9 +29,13 @@ $(GUESTS_BUILD)/obj/%.o: %.S
 	@echo "  AS32    $<"
 	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -c $< -o $@
 
-$(GUESTS_BUILD)/%.elf: $(GUESTS_BUILD)/obj/guests/%.o $(GUESTS_LIB_OBJ) guests/lib/guest.ld
+# A guest with its own linker script guests/<name>.ld (e.g. another load address) uses it.
+guest_ld = $(or $(wildcard guests/$(1).ld),guests/lib/guest.ld)
+
+.SECONDEXPANSION:
+$(GUESTS_BUILD)/%.elf: $(GUESTS_BUILD)/obj/guests/%.o $(GUESTS_LIB_OBJ) $$(call guest_ld,%)
 	@echo "  LD32    $@"
-	@ld $(GUESTS_LDFLAGS) -o $@ $< $(GUESTS_LIB_OBJ)
+	@ld $(subst -T guests/lib/guest.ld,-T $(call guest_ld,$*),$(GUESTS_LDFLAGS)) -o $@ $< $(GUESTS_LIB_OBJ)
 	@grub-file --is-x86-multiboot $@ || { echo "$@: not a Multiboot v1 image"; rm -f $@; exit 1; }
 
 -include $(shell find $(GUESTS_BUILD)/obj -name '*.d' 2>/dev/null)

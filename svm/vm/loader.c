@@ -14,12 +14,15 @@
 #define MB1_INFO_CMDLINE BIT(2)
 #define MB1_INFO_MODS BIT(3)
 #define MB1_INFO_MMAP BIT(6)
-/* Where the loader puts the information block, command line and memory map: conventional
- * memory below the usual 1 MiB load address, as QEMU does. */
+/* The page that holds the information block, command line and memory map (offsets within it):
+ * 0x9000 in conventional memory, as QEMU does, unless the image loads there; then the first page
+ * of conventional memory the image leaves free, else the page after the image's end (QEMU's
+ * -kernel accepts images that load below 1 MiB). */
 #define MB1_INFO_GPA 0x9000u
-#define MB1_CMDLINE_GPA 0x9400u
-#define MB1_MMAP_GPA 0x9800u
-#define MB1_INFO_END 0xa000u
+#define MB1_INFO_SIZE 0x1000u
+#define MB1_CMDLINE_OFF 0x400u
+#define MB1_MMAP_OFF 0x800u
+#define MB1_LOW_FIRST 0x1000u /* not page 0: the real-mode IVT and null pointers live there */
 #define LOW_MEMORY_KB (GUEST_EBDA_GPA >> 10)
 #define HIGH_MEMORY_GPA GUEST_HIGH_MEMORY_GPA
 
@@ -214,8 +217,6 @@ static const char *loader_check_placement(struct vm *vm, const struct loader_ima
 {
 	for (unsigned i = 0; i < li->count; i++) {
 		const struct loader_segment *p = &li->seg[i];
-		if (ranges_overlap(p->paddr, p->memsz, MB1_INFO_GPA, MB1_INFO_END - MB1_INFO_GPA))
-			return "segment overlaps the low memory reserved for the Multiboot information";
 		if (ranges_overlap(p->paddr, p->memsz, GUEST_ACPI_BASE,
 				   GUEST_ACPI_END - GUEST_ACPI_BASE))
 			return "segment overlaps the guest's ACPI tables at 0xE0000";
@@ -239,7 +240,34 @@ static void loader_copy_segments(struct vm *vm, const uint8_t *img, const struct
 	}
 }
 
-static void loader_info(struct vm *vm, const char *cmdline)
+static bool info_page_free(const struct loader_image *li, uint64_t gpa)
+{
+	for (unsigned i = 0; i < li->count; i++)
+		if (ranges_overlap(li->seg[i].paddr, li->seg[i].memsz, gpa, MB1_INFO_SIZE))
+			return false;
+	return true;
+}
+
+/* Where the boot information goes (MB1_INFO_GPA's comment); 0 when no page of RAM is free. */
+static uint64_t loader_info_gpa(struct vm *vm, const struct loader_image *li)
+{
+	if (info_page_free(li, MB1_INFO_GPA))
+		return MB1_INFO_GPA;
+	for (uint64_t gpa = MB1_LOW_FIRST; gpa + MB1_INFO_SIZE <= GUEST_EBDA_GPA;
+	     gpa += MB1_INFO_SIZE)
+		if (info_page_free(li, gpa))
+			return gpa;
+	uint64_t end = 0;
+	for (unsigned i = 0; i < li->count; i++)
+		end = MAX(end, li->seg[i].paddr + li->seg[i].memsz);
+	end = ALIGN_UP(MAX(end, HIGH_MEMORY_GPA), MB1_INFO_SIZE);
+	if (end + MB1_INFO_SIZE <= vm->mem_size && end + MB1_INFO_SIZE <= 0x100000000ull &&
+	    info_page_free(li, end))
+		return end;
+	return 0;
+}
+
+static void loader_info(struct vm *vm, uint64_t info_gpa, const char *cmdline)
 {
 	/* the same map for both Multiboot versions: the RAM areas of svm/guest_memmap.h */
 	struct guest_memmap_entry ram[GUEST_MEMMAP_MAX];
@@ -247,21 +275,21 @@ static void loader_info(struct vm *vm, const char *cmdline)
 	struct mb1_mmap map[GUEST_MEMMAP_MAX];
 	for (unsigned i = 0; i < n; i++)
 		map[i] = (struct mb1_mmap){20, ram[i].base, ram[i].len, ram[i].type};
-	vm_write_gpa(vm, MB1_MMAP_GPA, map, n * sizeof(map[0]));
-	size_t len = MIN(strlen(cmdline), (size_t)(MB1_MMAP_GPA - MB1_CMDLINE_GPA - 1));
-	vm_write_gpa(vm, MB1_CMDLINE_GPA, cmdline, len);
-	vm_write_gpa(vm, MB1_CMDLINE_GPA + len, "", 1);
+	vm_write_gpa(vm, info_gpa + MB1_MMAP_OFF, map, n * sizeof(map[0]));
+	size_t len = MIN(strlen(cmdline), (size_t)(MB1_MMAP_OFF - MB1_CMDLINE_OFF - 1));
+	vm_write_gpa(vm, info_gpa + MB1_CMDLINE_OFF, cmdline, len);
+	vm_write_gpa(vm, info_gpa + MB1_CMDLINE_OFF + len, "", 1);
 	struct mb1_info info = {
 		.flags = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MODS | MB1_INFO_MMAP,
 		.mem_lower = LOW_MEMORY_KB,
 		.mem_upper = (uint32_t)((vm->mem_size - HIGH_MEMORY_GPA) >> 10),
-		.cmdline = MB1_CMDLINE_GPA,
+		.cmdline = (uint32_t)(info_gpa + MB1_CMDLINE_OFF),
 		.mods_count = 0,
 		.mods_addr = 0,
 		.mmap_length = n * (uint32_t)sizeof(map[0]),
-		.mmap_addr = MB1_MMAP_GPA,
+		.mmap_addr = (uint32_t)(info_gpa + MB1_MMAP_OFF),
 	};
-	vm_write_gpa(vm, MB1_INFO_GPA, &info, sizeof(info));
+	vm_write_gpa(vm, info_gpa, &info, sizeof(info));
 }
 
 /* Appends one Multiboot2 tag (8-byte aligned) at *off; returns a pointer to its payload. */
@@ -276,10 +304,10 @@ static uint8_t *mb2_tag(uint8_t *mbi, uint32_t *off, uint32_t type, uint32_t pay
 
 /* Multiboot2 boot information (specification 2.0 §3.6): command line, basic memory
  * information, memory map, the new ACPI RSDP (a copy of the guest's), end. */
-static void loader_info_mb2(struct vm *vm, const char *cmdline)
+static void loader_info_mb2(struct vm *vm, uint64_t info_gpa, const char *cmdline)
 {
-	uint8_t *mbi = vm_gpa_to_hva(vm, MB1_INFO_GPA, MB1_INFO_END - MB1_INFO_GPA);
-	memset(mbi, 0, MB1_INFO_END - MB1_INFO_GPA);
+	uint8_t *mbi = vm_gpa_to_hva(vm, info_gpa, MB1_INFO_SIZE);
+	memset(mbi, 0, MB1_INFO_SIZE);
 	uint32_t off = 8;
 	size_t len = MIN(strlen(cmdline), (size_t)1024);
 	uint8_t *p = mb2_tag(mbi, &off, MB2_TAG_CMDLINE, (uint32_t)len + 1);
@@ -374,22 +402,25 @@ const char *loader_load(struct vm *vm, const void *image, uint64_t size, const c
 	err = loader_check_placement(vm, &li);
 	if (err)
 		return err;
+	uint64_t info_gpa = loader_info_gpa(vm, &li);
+	if (!info_gpa)
+		return "no free page of guest RAM for the Multiboot information (raise the VM's mem=)";
 	/* Both versions enter in 32-bit protected mode: the entry must be a 32-bit address. */
 	if (li.entry >> 32 || !vm_gpa_to_hva(vm, li.entry, 1))
 		return "entry point outside guest RAM";
 	loader_copy_segments(vm, img, &li);
 	if (v2) {
 		/* GRUB's multiboot2 passes the arguments alone */
-		loader_info_mb2(vm, args);
+		loader_info_mb2(vm, info_gpa, args);
 	} else {
 		/* QEMU's -kernel passes "<kernel file> <-append text>": so do we, so that a
 		 * guest sees the same command line under both */
-		char cmdline[MB1_MMAP_GPA - MB1_CMDLINE_GPA];
+		char cmdline[MB1_MMAP_OFF - MB1_CMDLINE_OFF];
 		format(cmdline, sizeof(cmdline), "%s%s%s", name, args[0] ? " " : "", args);
-		loader_info(vm, cmdline);
+		loader_info(vm, info_gpa, cmdline);
 	}
 	loader_entry_state(vm->vcpu[0], (uint32_t)li.entry, 0, 0);
 	vm->vcpu[0]->regs.gpr[GPR_RAX] = v2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC;
-	vm->vcpu[0]->regs.gpr[GPR_RBX] = MB1_INFO_GPA;
+	vm->vcpu[0]->regs.gpr[GPR_RBX] = info_gpa;
 	return NULL;
 }

@@ -13,7 +13,7 @@
  * = the zero page, which says type_of_loader 0xFF and points at a NUL-terminated command line;
  * its kernel (init_size) and initrd lie in RAM above the low boot data and do not overlap, and its
  * kernel bytes come from inside the file. A loaded ELF's entry point lies in RAM, EAX holds the
- * Multiboot boot magic and EBX the information block, whose contents are well-formed: for
+ * Multiboot boot magic and EBX the information block (a page of RAM), whose contents are well-formed: for
  * Multiboot2 a total size within its 4 KiB area and a tag list that ends with an end tag inside it;
  * for Multiboot v1 a NUL-terminated command line inside its area. */
 #include <stdlib.h>
@@ -27,12 +27,14 @@
 #include "tests/fuzz/fuzz.h"
 
 #define RAM_SIZE (16ull << 20)
-#define INFO_GPA 0x9000u
-#define INFO_END 0xa000u
+#define INFO_SIZE 0x1000u /* the information block's page: at EBX (0x9000 unless the image is there) */
+#define INFO_GPA info_gpa
+#define INFO_END (info_gpa + INFO_SIZE)
 #define MB1_MAGIC 0x2badb002u
 #define MB2_MAGIC 0x36d76289u
 
 static uint8_t *ram;
+static uint32_t info_gpa;
 static struct vm vm;
 static struct vcpu vcpu;
 static struct vmcb vmcb;
@@ -144,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&vm, 0, sizeof(vm));
 	memset(&vcpu, 0, sizeof(vcpu));
 	memset(&vmcb, 0, sizeof(vmcb));
-	memset(ram + INFO_GPA, 0xcc, INFO_END - INFO_GPA);
+	memset(ram + 0x9000, 0xcc, INFO_SIZE);
 	vm.mem_size = RAM_SIZE;
 	vm.vcpu[0] = &vcpu;
 	vm.vcpu_count = 1;
@@ -168,8 +170,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(vmcb.save.rip < RAM_SIZE, "entry %#llx outside RAM",
 	           (unsigned long long)vmcb.save.rip);
 	FUZZ_CHECK(eax == MB1_MAGIC || eax == MB2_MAGIC, "EAX %#llx", (unsigned long long)eax);
-	FUZZ_CHECK(vcpu.regs.gpr[GPR_RBX] == INFO_GPA, "EBX %#llx",
-	           (unsigned long long)vcpu.regs.gpr[GPR_RBX]);
+	uint64_t ebx = vcpu.regs.gpr[GPR_RBX];
+	FUZZ_CHECK(ebx && !(ebx & (INFO_SIZE - 1)) && ebx + INFO_SIZE <= RAM_SIZE, "EBX %#llx",
+	           (unsigned long long)ebx);
+	info_gpa = (uint32_t)ebx;
 	if (eax == MB2_MAGIC)
 		check_mb2_info();
 	else

@@ -64,6 +64,8 @@ TESTS = [
     vm_test("single_step", [("build/guests/single_step.elf", "")], closing("single_step")),
     # NMI masking until the handler's IRET has completed, one pending NMI at most
     vm_test("nmi", [("build/guests/nmi.elf", "")], closing("nmi")),
+    # an image that loads below 1 MiB, over 0x9000: the boot information goes elsewhere
+    vm_test("low-load", [("build/guests/low_load.elf", 'args="greeting=low"')], closing("low_load")),
     vm_test("exception", [("build/guests/exception.elf", "")],
             closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
     vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],
