@@ -10,6 +10,7 @@
  * - apic-movs: REP MOVS into the xAPIC page, which doorbell does not emulate: the VM is stopped
  *   with that reason (before: an endless 402h fault loop under AVIC).
  * - string-io: REP INSB/OUTSB on fw_cfg and COM1, forwards and backwards.
+ * - efer-lme: EFER.LME set with paging off, then exits: the host must survive (finding 4).
  * - v86: an interrupt in virtual-8086 mode without a TSS of the guest's own (doorbell's initial
  *   TR): delivered through the TSS's ring-0 stack.
  * - db-loop: single-steps itself (EFLAGS.TF) for the whole run: a #DB after every instruction,
@@ -265,6 +266,25 @@ static void case_string_io(void)
 	           "rep insb with DF=1 fills downwards ('%c'..'%c')", back[4], back[1]);
 }
 
+/* EFER.LME=1 with paging off (architecturally harmless: long mode starts only with CR0.PG, APM
+ * vol. 2, 14.6.1), for half a second of exits. On QEMU 7.2 without tools/qemu patch 10 the next
+ * #VMEXIT left the host without paging and took the machine down; doorbell keeps LME out of the
+ * VMCB until paging is enabled. */
+#define MSR_EFER 0xc0000080u
+#define EFER_LME BIT(8)
+static void case_efer_lme(void)
+{
+	uint64_t efer = rdmsr(MSR_EFER);
+	wrmsr(MSR_EFER, efer | EFER_LME);
+	test_check(rdmsr(MSR_EFER) & EFER_LME, "EFER.LME reads back set with paging off");
+	for (unsigned i = 0; i < 1000; i++)
+		(void)cpuid(0, 0);
+	tsc_delay_us(500000);
+	test_check(rdmsr(MSR_EFER) & EFER_LME, "EFER.LME still set after 1000 exits and 0.5 s");
+	wrmsr(MSR_EFER, efer);
+	test_check(!(rdmsr(MSR_EFER) & EFER_LME), "EFER.LME cleared again");
+}
+
 static volatile uint32_t steps;
 
 static void count_step(struct trap_frame *f)
@@ -304,6 +324,8 @@ void guest_main(const struct multiboot_info *mbi)
 		case_apic_movs();
 	else if (multiboot_cmdline_has(mbi, "case=string-io"))
 		case_string_io();
+	else if (multiboot_cmdline_has(mbi, "case=efer-lme"))
+		case_efer_lme();
 	else if (multiboot_cmdline_has(mbi, "case=v86"))
 		case_v86();
 	else if (multiboot_cmdline_has(mbi, "case=db-loop"))

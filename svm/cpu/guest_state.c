@@ -59,17 +59,23 @@ bool guest_cr0_write(struct vcpu *v, uint64_t value)
 		return false; /* CET needs WP */
 	bool pg_on = (value & CR0_PG) && !(s->cr0 & CR0_PG);
 	bool pg_off = !(value & CR0_PG) && (s->cr0 & CR0_PG);
-	if (pg_on && (s->efer & EFER_LME)) {
+	if (pg_on && ((s->efer & EFER_LME) || v->efer_lme)) {
 		/* activating long mode (APM vol. 2, 14.6.1): needs PAE, and not from a code
 		 * segment with L set */
 		if (!(s->cr4 & CR4_PAE) || (s->cs.attrib & SEG_ATTR_L))
 			return false;
-		s->efer |= EFER_LMA;
+		s->efer |= EFER_LME | EFER_LMA;
+		v->efer_lme = false;
 	}
 	if (pg_off && (s->efer & EFER_LMA)) {
 		if (s->cs.attrib & SEG_ATTR_L)
 			return false; /* paging cannot be turned off in 64-bit mode */
 		s->efer &= ~EFER_LMA;
+	}
+	if (pg_off && (s->efer & EFER_LME)) {
+		/* LME stays set for the guest but leaves the VMCB while paging is off (struct vcpu) */
+		v->efer_lme = true;
+		s->efer &= ~EFER_LME;
 	}
 	uint64_t changed = s->cr0 ^ value;
 	s->cr0 = value;

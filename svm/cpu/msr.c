@@ -63,7 +63,7 @@ static bool msr_efer(struct vcpu *v, bool write, uint64_t *value)
 	struct vmcb_save *s = &v->vmcb->save;
 	if (!write) {
 		/* VMRUN needs EFER.SVME in the guest's VMCB; the guest never sees it */
-		*value = s->efer & ~EFER_SVME;
+		*value = (s->efer | (v->efer_lme ? EFER_LME : 0)) & ~EFER_SVME;
 		return true;
 	}
 	if (*value & ~efer_valid_bits())
@@ -71,8 +71,13 @@ static bool msr_efer(struct vcpu *v, bool write, uint64_t *value)
 	/* LME cannot change while paging is on (APM vol. 2, 14.6.1) */
 	if ((s->cr0 & CR0_PG) && ((*value ^ s->efer) & EFER_LME))
 		return false;
-	/* LMA is set by the CPU only: a written value is ignored */
+	/* LMA is set by the CPU only: a written value is ignored. LME with paging off waits in
+	 * v->efer_lme until CR0.PG is set (svm/cpu/guest_state.c). */
 	s->efer = (*value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+	if (!(s->cr0 & CR0_PG)) {
+		v->efer_lme = *value & EFER_LME;
+		s->efer &= ~EFER_LME;
+	}
 	return true;
 }
 

@@ -106,6 +106,7 @@ void vm_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 	s->cr3 = 0;
 	s->cr4 = 0;
 	s->efer = EFER_SVME;
+	v->efer_lme = false;
 	s->rflags = 2;
 	s->rip = 0;
 	s->cpl = 0;

@@ -53,6 +53,10 @@ struct vcpu {
 	bool nmi_iret_step, nmi_step_guest_tf;
 	uint64_t nmi_step_dr6;
 	bool halted;       /* in HLT: resumes only through a deliverable event */
+	/* The guest's EFER.LME while CR0.PG is clear: kept out of the VMCB until paging is enabled,
+	 * as QEMU 7.2 (unpatched) loads the host's CR0 at #VMEXIT without paging when the guest's
+	 * EFER.LME is set with PG and PAE clear (docs/hostile.md, finding 4) */
+	bool efer_lme;
 	/* INIT/SIPI (svm/vm/apic_emulate.c). Under start_lock: senders decide whether a SIPI is
 	 * accepted and the vCPU consumes INIT and SIPI, so a SIPI can never restart an AP that
 	 * already started. The vCPU reads its own wait_for_sipi without the lock. */

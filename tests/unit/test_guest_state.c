@@ -46,6 +46,26 @@ static void test_cr0(void)
 	CHECK(!(vmcb.save.efer & EFER_LMA));
 }
 
+/* EFER.LME with paging off lives in the vCPU, not the VMCB (QEMU 7.2's #VMEXIT loses the host's
+ * CR0 otherwise); enabling paging brings it back with LMA, disabling paging takes it out again. */
+static void test_lme_outside_vmcb(void)
+{
+	reset_protected();
+	vcpu.efer_lme = true;
+	vmcb.save.cr4 |= CR4_PAE;
+	CHECK(guest_cr0_write(&vcpu, vmcb.save.cr0 | CR0_PG));
+	CHECK((vmcb.save.efer & (EFER_LME | EFER_LMA)) == (EFER_LME | EFER_LMA));
+	CHECK(!vcpu.efer_lme);
+	CHECK(guest_cr0_write(&vcpu, vmcb.save.cr0 & ~CR0_PG));
+	CHECK(!(vmcb.save.efer & (EFER_LME | EFER_LMA)));
+	CHECK(vcpu.efer_lme);
+	/* without PAE, long mode cannot be activated: #GP, nothing changes */
+	vmcb.save.cr4 &= ~CR4_PAE;
+	CHECK(!guest_cr0_write(&vcpu, vmcb.save.cr0 | CR0_PG));
+	CHECK(vcpu.efer_lme && !(vmcb.save.efer & EFER_LME));
+	vcpu.efer_lme = false;
+}
+
 static void test_cr4(void)
 {
 	reset_protected();
@@ -90,6 +110,7 @@ int main(void)
 {
 	cpuid_policy_init();
 	test_cr0();
+	test_lme_outside_vmcb();
 	test_cr4();
 	test_invalid_reason();
 	return check_summary("guest_state");
