@@ -20,120 +20,13 @@
 #include "svm/platform/platform.h"
 #include "svm/svm.h"
 #include "svm/vm/test_hooks.h"
+#include "svm/vm/vm_options.h"
 #include "svm/vm/vm_runner.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vcpu_dump.h"
 #include "svm/vm/vm.h"
 #include "svm/vm/intremap.h"
 #include "iommu/iommu.h"
-
-#define VM_DEFAULT_MEM (32ull << 20)
-#define VM_MIN_MEM (2ull << 20)
-
-struct vm_options {
-	char name[VM_NAME_MAX];
-	unsigned vcpus;
-	uint64_t mem;
-	uint64_t pin_mask;
-	char args[VM_ARGS_MAX];
-	uint16_t pci[PASSTHROUGH_MAX_DEVICES]; /* pci=BB:DD.F, repeatable */
-	unsigned pci_count;
-	enum vm_log_replay replay;
-	char initrd[BOOT_MODULE_NAME_MAX]; /* initrd=NAME: the module that is this VM's initrd */
-	const char *error;
-	char bad_key[32];
-};
-
-/* cpus=0,2-3 */
-static bool parse_cpu_list(const char *s, uint64_t *mask)
-{
-	*mask = 0;
-	while (*s) {
-		char num[8];
-		uint64_t lo, hi;
-		size_t n = 0;
-		while (*s >= '0' && *s <= '9' && n < sizeof(num) - 1)
-			num[n++] = *s++;
-		num[n] = 0;
-		if (!cmdline_parse_uint(num, &lo))
-			return false;
-		hi = lo;
-		if (*s == '-') {
-			s++;
-			n = 0;
-			while (*s >= '0' && *s <= '9' && n < sizeof(num) - 1)
-				num[n++] = *s++;
-			num[n] = 0;
-			if (!cmdline_parse_uint(num, &hi) || hi < lo)
-				return false;
-		}
-		if (hi >= cpu_count)
-			return false;
-		for (uint64_t c = lo; c <= hi; c++)
-			*mask |= BIT(c);
-		if (*s == ',')
-			s++;
-		else if (*s)
-			return false;
-	}
-	return *mask != 0;
-}
-
-static bool vm_option(void *ctx, const char *key, const char *value)
-{
-	struct vm_options *o = ctx;
-	uint64_t n;
-	if (!strcmp(key, "vcpus")) {
-		if (!cmdline_parse_uint(value, &n) || n < 1 || n > VM_MAX_VCPUS)
-			o->error = "vcpus= must be 1 to 16";
-		else
-			o->vcpus = (unsigned)n;
-	} else if (!strcmp(key, "mem")) {
-		if (!cmdline_parse_size(value, &n) || n < VM_MIN_MEM || n > (3ull << 30))
-			o->error = "mem= must be a size from 2M to 3G (e.g. mem=64M)";
-		else
-			o->mem = n;
-	} else if (!strcmp(key, "cpus")) {
-		if (!parse_cpu_list(value, &o->pin_mask))
-			o->error = "cpus= must list online host CPUs, e.g. cpus=0 or cpus=1-3";
-	} else if (!strcmp(key, "args")) {
-		strlcpy(o->args, value, sizeof(o->args));
-	} else if (!strcmp(key, "pci")) {
-		if (o->pci_count == PASSTHROUGH_MAX_DEVICES)
-			o->error = "pci= given more times than devices a VM can have (4)";
-		else if (!cmdline_parse_pci_address(value, &o->pci[o->pci_count++]))
-			o->error = "pci= must be a PCI address bus:device.function in hexadecimal, "
-				   "e.g. pci=00:03.0";
-	} else if (!strcmp(key, "replay")) {
-		if (!strcmp(value, "failure"))
-			o->replay = VM_LOG_REPLAY_FAILURE;
-		else if (!strcmp(value, "all"))
-			o->replay = VM_LOG_REPLAY_ALL;
-		else if (!strcmp(value, "off"))
-			o->replay = VM_LOG_REPLAY_OFF;
-		else
-			o->error = "replay= must be failure, all or off";
-	} else if (!strcmp(key, "name")) {
-		strlcpy(o->name, value, sizeof(o->name));
-	} else if (!strcmp(key, "initrd")) {
-		if (!value[0] || strlen(value) >= sizeof(o->initrd))
-			o->error = "initrd= must name a module (its first word on the GRUB module2 line, "
-				   "or its file name in doorbell.cfg)";
-		else
-			strlcpy(o->initrd, value, sizeof(o->initrd));
-	} else {
-		strlcpy(o->bad_key, key, sizeof(o->bad_key));
-		o->error = "unknown VM option";
-	}
-	return !o->error;
-}
-
-static void vm_parse_options(const struct boot_module *m, struct vm_options *o)
-{
-	*o = (struct vm_options){.vcpus = 1, .mem = VM_DEFAULT_MEM};
-	strlcpy(o->name, m->name, sizeof(o->name));
-	cmdline_each(m->args, vm_option, o);
-}
 
 /* The module named by initrd=, or NULL (the name is not a module). */
 static const struct boot_module *module_by_name(const struct boot_info *info, const char *name)
@@ -277,7 +170,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	static struct vm_options opts[BOOT_MAX_MODULES];
 	bool is_initrd[BOOT_MAX_MODULES] = {false};
 	for (unsigned i = 0; i < info->module_count; i++)
-		vm_parse_options(&info->module[i], &opts[i]);
+		vm_options_parse(&opts[i], info->module[i].name, info->module[i].args, cpu_count);
 	for (unsigned i = 0; i < info->module_count; i++) {
 		const struct boot_module *r = opts[i].initrd[0] ? module_by_name(info, opts[i].initrd)
 								: NULL;

@@ -419,6 +419,19 @@ def make_config():
         out("config", name, line)
 
 
+# ---- vm_options: host CPUs online, then the VM's option words --------------------------------------
+def make_vm_options():
+    lines = {
+        "all-options": b"vcpus=4 mem=64M cpus=0,1-3 pci=00:03.0 pci=00:04.1 replay=all name=vm1 "
+                       b"args=\"console=ttyS0 x=1\" initrd=initrd.img",
+        "linux": b"vcpus=2 mem=256M initrd=initrd.img args=\"console=ttyS0 quiet\"",
+        "bad-cpus": b"cpus=7-9",
+        "unknown": b"vcpus=1 colour=blue",
+    }
+    for name, line in lines.items():
+        out("vm_options", name, bytes([3]) + line)
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
