@@ -66,7 +66,9 @@ bool avic_vm_init(struct vm *vm)
 		return false;
 	memset(avic_physical_table(vm), 0, PAGE_SIZE);
 	memset(avic_logical_table(vm), 0, PAGE_SIZE);
-	memset((void *)(uintptr_t)vm->avic_apic_access_page, 0, PAGE_SIZE);
+	/* All ones: what a vCPU whose APIC is globally disabled (running without AVIC,
+	 * avic_vcpu_apic_mode) reads there, as from a bus with no device (SDM vol. 3, 10.4.3) */
+	memset((void *)(uintptr_t)vm->avic_apic_access_page, 0xff, PAGE_SIZE);
 	/* The CPU checks guest accesses to the APIC page against the NPT but takes the data from
 	 * the backing page, so the NPT must map something there (APM §15.29.2.1). */
 	return npt_map(&vm->npt, AVIC_APIC_BAR, vm->avic_apic_access_page, PAGE_SIZE);
@@ -99,6 +101,16 @@ void avic_vcpu_init(struct vcpu *v)
 	c->avic_backing_page = (uintptr_t)v->vapic.page;
 	c->avic_logical_table = vm->avic_logical_table;
 	c->avic_physical_table = pointer;
+}
+
+void avic_vcpu_apic_mode(struct vcpu *v)
+{
+	if (!avic_enabled())
+		return;
+	if (v->vapic.enabled_hw)
+		v->vmcb->control.int_ctl |= AVIC_ENABLE;
+	else
+		v->vmcb->control.int_ctl &= ~AVIC_ENABLE;
 }
 
 volatile uint64_t *avic_physical_entry(struct vcpu *v)

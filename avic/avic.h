@@ -28,6 +28,10 @@ bool avic_choose_policy(const char *requested);
 
 bool avic_vm_init(struct vm *vm);       /* tables and APIC access page; NPT mapping */
 void avic_vcpu_init(struct vcpu *v);    /* VMCB AVIC fields, physical table entry */
+/* After IA32_APIC_BASE.EN changed: a globally disabled APIC runs without AVIC (its page is no
+ * longer the APIC: the access page, all ones, answers); enabled again, with it. x2APIC mode keeps
+ * AVIC on (the xAPIC page still answers there: docs/cpuid.md "Known gaps"). */
+void avic_vcpu_apic_mode(struct vcpu *v);
 /* v's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
  * avic/vlapic/delivery.c per policy). */
 volatile uint64_t *avic_physical_entry(struct vcpu *v);

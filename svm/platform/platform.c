@@ -429,11 +429,33 @@ static bool ioapic_write_op(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
 	return true;
 }
 
+/* The xAPIC page of a local APIC that is globally disabled or in x2APIC mode is no longer the
+ * APIC (SDM vol. 3, 10.4.3 and 10.12.2): nothing claims the access, so a read returns all ones and
+ * a write goes nowhere, as on a bus without a device there. */
+static bool unclaimed_read_op(void *ctx, gpa_t gpa, unsigned size, uint64_t *val)
+{
+	(void)ctx, (void)gpa;
+	*val = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+	return true;
+}
+
+static bool unclaimed_write_op(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
+{
+	(void)ctx, (void)gpa, (void)size, (void)val;
+	return true;
+}
+
 bool platform_mmio(struct vcpu *v, uint64_t gpa)
 {
 	uint64_t apic = v->vapic.base_addr;
-	if (v->vapic.enabled_hw && !v->vapic.x2apic && gpa >= apic && gpa < apic + PAGE_SIZE)
+	bool apic_page = gpa >= apic && gpa < apic + PAGE_SIZE;
+	if (v->vapic.enabled_hw && !v->vapic.x2apic && apic_page)
 		return apic_emulate_mmio(v, gpa);
+	if (apic_page) {
+		static const struct emulate_ops ops = {unclaimed_read_op, unclaimed_write_op, NULL};
+		platform_emulate_mmio(v, gpa, &ops, NULL, "the disabled local APIC's page");
+		return true;
+	}
 	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE) {
 		static const struct emulate_ops ops = {ioapic_read_op, ioapic_write_op, NULL};
 		platform_emulate_mmio(v, gpa, &ops, v->vm, "the IOAPIC");

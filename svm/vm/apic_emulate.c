@@ -101,6 +101,8 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 		vcpu_timer_changed(v);
 	if (fx->ldr_changed)
 		avic_logical_update(v, fx->old_ldr, fx->old_dfr);
+	if (fx->mode_changed)
+		avic_vcpu_apic_mode(v);
 }
 
 struct apic_mmio_ctx {

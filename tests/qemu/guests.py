@@ -66,6 +66,9 @@ TESTS = [
     vm_test("nmi", [("build/guests/nmi.elf", "")], closing("nmi")),
     # an image that loads below 1 MiB, over 0x9000: the boot information goes elsewhere
     vm_test("low-load", [("build/guests/low_load.elf", 'args="greeting=low"')], closing("low_load")),
+    # the local APIC disabled and enabled again, x2APIC -> xAPIC only through disabled
+    vm_test("apic_disable", [("build/guests/apic_disable.elf", 'args="x2apic_page=1"')],
+            closing("apic_disable")),
     vm_test("exception", [("build/guests/exception.elf", "")],
             closing("exception", checks=23) + [r"^\[exception.elf\] info: all exceptions handled"]),
     vm_test("hlt_timer", [("build/guests/hlt_timer.elf", "")],
