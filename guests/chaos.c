@@ -103,12 +103,15 @@ static void chaos_irq(struct trap_frame *f)
 	apic_eoi();
 }
 
-/* Runs `insn` with exceptions resumed at its end; c->vector says which one it took, if any. */
+/* Runs `insn` with exceptions resumed at its end; c->vector says which one it took, if any.
+ * `resume` is only stored before the instruction: after it, the register addressing it may hold
+ * the instruction's result. */
 #define SAFE(c, insn, ...)                                                                         \
 	do {                                                                                       \
 		(c)->vector = -1;                                                                  \
-		__asm__ volatile("movl $1f, %[resume]\n\t" insn "\n1:\n\tmovl $0, %[resume]"       \
+		__asm__ volatile("movl $1f, %[resume]\n\t" insn "\n1:"                             \
 		                 : [resume] "+m"((c)->resume)__VA_ARGS__);                        \
+		(c)->resume = 0;                                                                   \
 	} while (0)
 
 static const uint32_t interesting_msrs[] = {
