@@ -130,10 +130,12 @@ UNIT_TESTS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_TESTS))
 
 # Each test names the project sources it links in a "// sources: a.c b.c" line.
+# A "// cflags: ..." line adds compiler flags, e.g. -Itests/fake for the fake arch (tests/fake/).
 unit_sources = $(shell sed -n 's|^// sources[:] ||p' $(1))
-$(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/check.h
+unit_cflags = $(shell sed -n 's|^// cflags[:] ||p' $(1))
+$(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/check.h $$(wildcard tests/fake/kernel/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $< $(call unit_sources,$<) -o $@
+	$(CC) $(call unit_cflags,$<) $(HOST_CFLAGS) $< $(call unit_sources,$<) -o $@
 
 unit: $(UNIT_BINS)
 	@$(PYTHON) tests/run_unit.py $(UNIT_BINS)

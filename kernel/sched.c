@@ -232,9 +232,9 @@ static void sched_run_until(uint64_t deadline_tsc, bool (*keep_going)(void), boo
 			bool going = keep_going();
 			if (!s->head && going) {
 				sched_timer_rearm();
-				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				idle_until_interrupt();
 			} else if (!going) {
-				__asm__ volatile("sti; hlt; cli" ::: "memory");
+				idle_until_interrupt();
 			}
 			s->idle = false;
 			continue;

@@ -174,6 +174,14 @@ static inline void halt(void)
 	__asm__ volatile("hlt" ::: "memory");
 }
 
+/* With interrupts off: sleep until an interrupt, take it, and return with interrupts off again.
+ * STI's one-instruction shadow covers the HLT, so an interrupt that is already pending wakes the
+ * HLT instead of being taken before it (and the CPU sleeping with work to do). */
+static inline void idle_until_interrupt(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 static inline void mfence(void)
 {
 	__asm__ volatile("mfence" ::: "memory");
