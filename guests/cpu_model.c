@@ -151,7 +151,11 @@ static void check_tsc_aux(void)
 
 static void check_hwcr_syscfg(void)
 {
-	uint64_t hwcr, syscfg;
+	uint64_t hwcr, syscfg, misc;
+	/* IA32_MISC_ENABLE: Intel's, but QEMU and KVM give it to every guest */
+	test_check(msr_ok(0x1a0, &misc) && msr_write_safe(0x1a0, misc | 1) < 0 &&
+	               rdmsr(0x1a0) == (misc | 1),
+	           "IA32_MISC_ENABLE reads back fast strings set (0x%x)", (uint32_t)rdmsr(0x1a0));
 	test_check(msr_ok(MSR_HWCR, &hwcr), "RDMSR HWCR (C001_0015)");
 	test_check(msr_ok(MSR_SYSCFG, &syscfg), "RDMSR SYSCFG (C001_0010)");
 	if (!doorbell_present())

@@ -11,6 +11,7 @@
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_FAST_STRING BIT(0)
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
 #define MSR_CSTAR 0xc0000083
@@ -100,6 +101,7 @@ void msr_vcpu_reset(struct vcpu *v)
 {
 	memset(&v->msrs, 0, sizeof(v->msrs));
 	v->msrs.hwcr = HWCR_TSCFREQSEL;
+	v->msrs.misc_enable = MISC_ENABLE_FAST_STRING; /* QEMU's reset value */
 }
 
 void msr_vcpu_load(struct vcpu *v)
@@ -144,9 +146,11 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 		if (write && (*value & ~SYSCFG_WRITABLE))
 			return false;
 		return msr_field(&v->msrs.syscfg, write, value);
+	case MSR_MISC_ENABLE:
+		/* Intel's, offered by QEMU and KVM to every guest: holds what is written */
+		return msr_field(&v->msrs.misc_enable, write, value);
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID:
-	case MSR_MISC_ENABLE:
 	case MSR_AMD64_NB_CFG: /* Linux sets EnableCf8ExtCfg in it at boot, unchecked */
 		if (!write)
 			*value = 0;

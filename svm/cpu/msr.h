@@ -18,7 +18,7 @@ struct vcpu_msrs {
 	uint64_t mtrr_var[2 * MTRR_VAR_COUNT];                    /* base, mask pairs */
 	uint64_t mtrr_fixed[MTRR_FIXED_COUNT];
 	uint64_t mtrr_def_type;
-	uint64_t hwcr, syscfg, tsc_aux;
+	uint64_t hwcr, syscfg, tsc_aux, misc_enable;
 	uint64_t mcg_status, mcg_ctl;
 	uint64_t mc_bank[4 * MCA_BANKS]; /* CTL, STATUS, ADDR, MISC per bank */
 };
