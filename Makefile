@@ -158,7 +158,8 @@ FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call unit_sources,tests/fuzz/fuzz_%.c) $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -DFUZZ_STANDALONE $< tests/fuzz/driver.c $(call unit_sources,$<) -o $@
+	$(CC) $(HOST_CFLAGS) -fsanitize=pointer-overflow -DFUZZ_STANDALONE $< tests/fuzz/driver.c \
+		$(call unit_sources,$<) -o $@
 
 $(BUILD)/fuzz/libfuzzer/fuzz_%: tests/fuzz/fuzz_%.c $$(call unit_sources,tests/fuzz/fuzz_%.c) $(FUZZ_DEPS)
 	@mkdir -p $(dir $@)

@@ -167,8 +167,10 @@ static const char *loader_parse_elf(const uint8_t *img, uint64_t size, struct lo
 	uint64_t phoff = is64 ? e64->phoff : e32->phoff;
 	unsigned phnum = is64 ? e64->phnum : e32->phnum;
 	unsigned phent = is64 ? e64->phentsize : e32->phentsize;
+	/* phoff is 64 bits in ELF64: phoff + phnum * phent wrapped for phoff near 2^64 and let
+	 * the program headers be read far outside the image (libFuzzer target loader) */
 	if (phent != (is64 ? sizeof(struct elf64_phdr) : sizeof(struct elf32_phdr)) ||
-	    phoff + (uint64_t)phnum * phent > size)
+	    phoff > size || (uint64_t)phnum * phent > size - phoff)
 		return "truncated image: program headers lie outside the file";
 	li->entry = is64 ? e64->entry : e32->entry;
 	li->count = 0;
