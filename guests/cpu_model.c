@@ -54,18 +54,6 @@ const char guest_name[] = "cpu_model";
 static struct cpuid_regs leaf1, leaf7, leaf81, leaf88;
 static unsigned maxphyaddr = 36;
 
-static uint32_t read_cr4(void)
-{
-	uint32_t v;
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-static void write_cr4(uint32_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
-}
-
 static bool msr_ok(uint32_t msr, uint64_t *value)
 {
 	return msr_read_safe(msr, value) < 0;
@@ -284,13 +272,6 @@ static void check_cpuid_follows_cr4(void)
 		printf("info: no PKU: OSPKE not checked\n");
 	}
 	write_cr4(cr4);
-}
-
-static uint32_t read_cr0(void)
-{
-	uint32_t v;
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
 }
 
 /* MOV to CR0 or CR4 that survives a #GP: the vector it raised, or -1. */

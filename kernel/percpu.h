@@ -24,6 +24,7 @@ struct percpu {
 	struct vcpu *current;  /* vCPU loaded on this CPU (vcpu_load/vcpu_put), or NULL */
 	struct sched_cpu *sched;
 	void *svm;             /* svm/svm.c per-CPU state: host save area, ASID */
+	void *lazy_owner;      /* struct lazy_regs live in this CPU's FPU/debug registers (svm/cpu/lazy_regs.c) */
 	/* cross-CPU call mailbox, see smp_call() */
 	void (*volatile call_fn)(void *);
 	void *volatile call_arg;

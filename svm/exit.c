@@ -13,6 +13,8 @@
 #include "svm/emul/cr_insn.h"
 #include "svm/emul/guest_insn.h"
 #include "svm/cpu/hypercall.h"
+#include "svm/cpu/lazy_regs.h"
+#include "svm/cpu/xcr0.h"
 #include "svm/cpu/msr.h"
 #include "svm/platform/platform.h"
 #include "svm/svm.h"
@@ -21,6 +23,7 @@
 #include "svm/vm/vm.h"
 
 #define VECTOR_UD 6
+#define CR4_OSXSAVE BIT(18)
 #define VECTOR_GP 13
 #define VECTOR_DB 1
 #define VECTOR_AC 17
@@ -32,6 +35,8 @@
 #define CR_EXIT_MOV BIT(63)     /* EXITINFO1 of a CR access: MOV CRn (decode assists) */
 #define CR_EXIT_GPR_MASK 0xfull /* its general register */
 #define SEG_ATTR_L BIT(9)
+#define INSN_LEN_XSETBV 3 /* 0F 01 D1 */
+#define INSN_LEN_INVD 2   /* 0F 08 */
 
 typedef void (*exit_handler_fn)(struct vcpu *v);
 
@@ -50,6 +55,7 @@ static void exit_nothing(struct vcpu *v)
 static void exit_cpuid(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
+	lazy_regs_sync_xcr0(&v->lazy); /* leaf 0xD's EBX follows the XCR0 in force */
 	struct cpuid_regs out = cpuid_guest(v, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX]);
 	r[GPR_RAX] = out.eax;
 	r[GPR_RBX] = out.ebx;
@@ -188,6 +194,38 @@ static void exit_vmmcall(struct vcpu *v)
 	}
 }
 
+/* XSETBV (APM vol. 3; SDM vol. 2 "XSETBV"): #UD without CR4.OSXSAVE (the CPU checks that before
+ * the intercept; repeated here for platforms that do not), #GP(0) for what xcr0_set_allowed()
+ * refuses, else the vCPU's XCR0, live at once (svm/cpu/lazy_regs.c). */
+static void exit_xsetbv(struct vcpu *v)
+{
+	uint64_t *r = v->regs.gpr;
+	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
+	if (!xsave_layout.present || !(v->vmcb->save.cr4 & CR4_OSXSAVE)) {
+		vcpu_inject_exception(v, VECTOR_UD, false, 0);
+		return;
+	}
+	if (!xcr0_set_allowed(xsave_layout.guest, v->vmcb->save.cpl, (uint32_t)r[GPR_RCX],
+			      value)) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	lazy_regs_set_xcr0(&v->lazy, value);
+	exit_skip(v, INSN_LEN_XSETBV);
+}
+
+/* INVD discards modified cache lines without writing them back: the host's and other VMs' data
+ * too. It never runs for a guest: a no-op, as KVM does (caches stay coherent, so the guest cannot
+ * tell). CPL above 0 is #GP(0) (checked by the CPU before the intercept; repeated here). */
+static void exit_invd(struct vcpu *v)
+{
+	if (v->vmcb->save.cpl != 0) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return;
+	}
+	exit_skip(v, INSN_LEN_INVD);
+}
+
 static void exit_shutdown(struct vcpu *v)
 {
 	vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
@@ -312,6 +350,8 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_INVLPGA] = exit_undefined,
 	[VMEXIT_MONITOR] = exit_undefined,
 	[VMEXIT_MWAIT] = exit_undefined,
+	[VMEXIT_XSETBV] = exit_xsetbv,
+	[VMEXIT_INVD] = exit_invd,
 	[EXIT_SLOT_NPF_BASE] = exit_npf,
 	[EXIT_SLOT_NPF_BASE + 1] = avic_exit_incomplete_ipi,
 	[EXIT_SLOT_NPF_BASE + 2] = avic_exit_noaccel,

@@ -22,6 +22,7 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_IRTE_SCHED_IN] = "irte_sched_in", [EVENT_IRTE_SCHED_OUT] = "irte_sched_out",
 	[EVENT_GA_LOG_WAKE] = "ga_log_wake", [EVENT_IRQ_REMAPPED] = "irq_remapped",
 	[EVENT_POSTED_RESCUE] = "posted_rescue",
+	[EVENT_XSTATE_SWITCH] = "xstate_switch",
 };
 
 const char *exit_stats_slot_name(unsigned slot, char *buf, size_t size)

@@ -28,6 +28,7 @@ enum exit_event {
 	EVENT_GA_LOG_WAKE,    /* GA log entries for this vCPU (kicked by the GA log handler) */
 	EVENT_IRQ_REMAPPED,   /* device interrupts remapped to a host vector and posted (GA off) */
 	EVENT_POSTED_RESCUE,  /* woken by its home CPU's tick: a posted interrupt nobody woke it for */
+	EVENT_XSTATE_SWITCH,  /* vcpu_load restored its FPU/XSAVE/DR0-3 state (svm/cpu/lazy_regs.c) */
 	EVENT_COUNT
 };
 

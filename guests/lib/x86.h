@@ -114,6 +114,22 @@ static inline uint32_t read_eflags(void)
 	return v;
 }
 
+/* read_cr0()/write_cr0(), read_cr4()/write_cr4() */
+#define GUEST_CR_ACCESS(n)                                                                         \
+	static inline uint32_t read_cr##n(void)                                                    \
+	{                                                                                          \
+		uint32_t v;                                                                        \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                                  \
+		return v;                                                                          \
+	}                                                                                          \
+	static inline void write_cr##n(uint32_t v)                                                 \
+	{                                                                                          \
+		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");                           \
+	}
+GUEST_CR_ACCESS(0)
+GUEST_CR_ACCESS(4)
+#undef GUEST_CR_ACCESS
+
 static inline void mmio_write32(uintptr_t addr, uint32_t v)
 {
 	*(volatile uint32_t *)addr = v;

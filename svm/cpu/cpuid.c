@@ -1,6 +1,7 @@
 /* The guest's CPUID: the policy table (docs/cpuid.md) and the state-dependent bits. */
 #include "svm/cpu/cpuid.h"
 #include "svm/cpu/hypercall.h"
+#include "svm/cpu/xcr0.h"
 #include "svm/vm/vm.h"
 
 #define CPUID_ANY_SUB 0xffffffffu
@@ -216,6 +217,24 @@ static void topology(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpu
 	}
 }
 
+/* Leaf 0xD (SDM vol. 1 §13.2): the XCR0 components doorbell switches (svm/cpu/lazy_regs.c), EBX
+ * sized for the guest's own XCR0 (v->lazy.xcr0, brought up to date by the CPUID exit), ECX for all
+ * it may enable; other components absent. */
+static void xsave_leaf(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
+{
+	uint64_t guest = xsave_layout.guest;
+	if (!xsave_layout.present) {
+		*r = (struct cpuid_regs){0, 0, 0, 0};
+	} else if (subleaf == 0) {
+		r->eax = (uint32_t)guest;
+		r->edx = (uint32_t)(guest >> 32);
+		r->ebx = xcr0_xsave_size(&xsave_layout, v->lazy.xcr0);
+		r->ecx = xcr0_xsave_size(&xsave_layout, guest);
+	} else if (subleaf >= 2 && subleaf < 64 && !(guest & (1ull << subleaf))) {
+		*r = (struct cpuid_regs){0, 0, 0, 0};
+	}
+}
+
 struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r = {0, 0, 0, 0};
@@ -250,6 +269,9 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	case 7:
 		if (subleaf == 0 && (r.ecx & B(3)) && (cr4 & CR4_PKE))
 			r.ecx |= B(4); /* OSPKE mirrors CR4.PKE */
+		break;
+	case 0xd:
+		xsave_leaf(v, subleaf, &r);
 		break;
 	case 0xb:
 	case 0x1f:

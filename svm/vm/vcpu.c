@@ -6,6 +6,7 @@
 #include "kernel/format.h"
 #include "kernel/lapic.h"
 #include "kernel/percpu.h"
+#include "kernel/qemu.h"
 #include "kernel/sched.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
@@ -110,6 +111,14 @@ void vcpu_load(struct vcpu *v)
 	 * ran on this core, APM 15.29.2.3). */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 	msr_vcpu_load(v);
+	/* its FPU/SSE/AVX state, XCR0 and DR0-DR3, unless this CPU still holds them */
+	uint32_t switches = v->lazy.switches;
+	if (!lazy_regs_load(&v->lazy))
+		vm_stop(v->vm, QEMU_EXIT_PANIC, false,
+			"vCPU %u: loaded on CPU %u while its FPU state is live on CPU %d (a vCPU "
+			"left its home CPU: hypervisor bug)",
+			v->index, cpu->index, v->lazy.live_cpu);
+	v->stats.event[EVENT_XSTATE_SWITCH] += v->lazy.switches - switches;
 	delivery_load(&vcpu_delivery, v, cpu->apic_id);
 }
 
@@ -379,9 +388,10 @@ static void vcpu_switch_out(struct sched_entity *e, enum sched_outcome outcome)
 	if (outcome == SCHED_WAITING)
 		test_race_delay(TEST_RACE_PUT);
 	vcpu_put(v, outcome == SCHED_WAITING);
-	if (outcome == SCHED_RETIRED)
+	if (outcome == SCHED_RETIRED) {
+		lazy_regs_drop(&v->lazy);
 		vm_vcpu_stopped(v);
-	else if (outcome == SCHED_PREEMPTED)
+	} else if (outcome == SCHED_PREEMPTED)
 		v->stats.event[EVENT_PREEMPT]++;
 }
 

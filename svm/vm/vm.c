@@ -56,10 +56,10 @@ static void vmcb_init(struct vcpu *v)
 	c->intercept_cr_write = BIT(0) | BIT(4);
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID |
 			     INTERCEPT_HLT | INTERCEPT_INVLPGA_ | INTERCEPT_IOIO_PROT |
-			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_INVD;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-			     INTERCEPT_MONITOR | INTERCEPT_MWAIT;
+			     INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_XSETBV;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->asid = v->asid;
@@ -167,6 +167,12 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	v->vapic.timer_min_period = VAPIC_TIMER_MIN_PERIOD_US * (tsc_hz / 1000000);
 	vmcb_init(v);
 	msr_vcpu_reset(v);
+	if (!lazy_regs_init(&v->lazy)) {
+		frame_free_pages(vmcb, 1);
+		frame_free_pages(apic_page, 1);
+		frame_free_pages(pa, 1);
+		return NULL;
+	}
 	avic_vcpu_init(v);
 	/* home CPU: the lowest pinned CPU in round-robin order, or any CPU round robin */
 	unsigned home = next_home_cpu++ % cpu_count;
@@ -304,6 +310,8 @@ void vm_destroy(struct vm *vm)
 		struct vcpu *v = vm->vcpu[i];
 		if (!v)
 			continue;
+		/* retired by vcpu_run(), so its registers are live nowhere (lazy_regs_drop) */
+		lazy_regs_free(&v->lazy);
 		frame_free_pages((uintptr_t)v->vmcb, 1);
 		frame_free_pages((uintptr_t)v->vapic.page, 1);
 		frame_free_pages((uintptr_t)v, 1);

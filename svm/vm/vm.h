@@ -20,6 +20,7 @@
 #include "svm/npt.h"
 #include "svm/vm/passthrough.h"
 #include "svm/platform/platform.h"
+#include "svm/cpu/lazy_regs.h"
 #include "svm/cpu/regs.h"
 #include "svm/vmcb.h"
 
@@ -42,6 +43,7 @@ struct vcpu {
 	unsigned index;    /* 0 = bootstrap processor */
 	struct vmcb *vmcb; /* one page, identity mapped: its address is its physical address */
 	struct guest_regs regs;
+	struct lazy_regs lazy; /* FPU/SSE/AVX, XCR0, DR0-DR3: live on one CPU at a time */
 	struct vapic vapic; /* local APIC state: vapic.page is the AVIC-format backing page */
 	volatile uint32_t state; /* enum vcpu_state, changed with atomics */
 	/* Host APIC ID of the CPU this vCPU is loaded on, or -1. Written only by vcpu_load() and

@@ -1,4 +1,4 @@
-// sources: svm/cpu/guest_state.c svm/cpu/cpuid.c
+// sources: svm/cpu/guest_state.c svm/cpu/cpuid.c svm/cpu/xcr0.c
 /* The control-register rules of svm/cpu/guest_state.c (APM vol. 2, 3.1 and 14.6): CR0 and CR4
  * writes a CPU refuses with #GP, long mode activation and deactivation through CR0.PG, and the
  * VMRUN consistency check named for a VM's stop reason. The CPUID policy is built from the CPU the
