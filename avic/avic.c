@@ -96,7 +96,7 @@ void avic_vcpu_init(struct vcpu *v)
 	avic_physical_table(vm)[v->index] = avic_table_physical_entry((uintptr_t)v->vapic.page);
 	uint64_t pointer = 0;
 	avic_table_physical_pointer(vm->avic_physical_table, VM_MAX_VCPUS - 1, &pointer);
-	c->int_ctl |= AVIC_ENABLE;
+	c->int_ctl = int_ctl_set_avic_enable(c->int_ctl, 1);
 	c->avic_vapic_bar = AVIC_APIC_BAR;
 	c->avic_backing_page = (uintptr_t)v->vapic.page;
 	c->avic_logical_table = vm->avic_logical_table;
@@ -108,9 +108,9 @@ void avic_vcpu_apic_mode(struct vcpu *v)
 	if (!avic_enabled())
 		return;
 	if (v->vapic.enabled_hw)
-		v->vmcb->control.int_ctl |= AVIC_ENABLE;
+		v->vmcb->control.int_ctl = int_ctl_set_avic_enable(v->vmcb->control.int_ctl, 1);
 	else
-		v->vmcb->control.int_ctl &= ~AVIC_ENABLE;
+		v->vmcb->control.int_ctl = int_ctl_set_avic_enable(v->vmcb->control.int_ctl, 0);
 }
 
 volatile uint64_t *avic_physical_entry(struct vcpu *v)

@@ -1,5 +1,6 @@
 #include "kernel/desc.h"
 #include "kernel/string.h"
+#include "kernel/x86.h"
 
 struct idt_entry {
 	uint16_t offset_low; /* 0x00 */
@@ -18,9 +19,6 @@ struct desc_ptr {
 } PACKED;
 
 #define GATE_INTERRUPT 0x8e
-#define VECTOR_NMI 2
-#define VECTOR_DF 8
-#define VECTOR_MC 18
 #define TRAP_STUB_SIZE 16
 
 extern char trap_stubs[];

@@ -59,7 +59,24 @@
 #define RFLAGS_RF BIT(16)
 #define RFLAGS_IF BIT(9)
 #define DR6_BS BIT(14)
+
+/* Exception vectors (APM vol. 2 §8.2, Table 8-1). */
+#define VECTOR_DE 0
 #define VECTOR_DB 1
+#define VECTOR_NMI 2
+#define VECTOR_BP 3
+#define VECTOR_UD 6
+#define VECTOR_NM 7
+#define VECTOR_DF 8
+#define VECTOR_TS 10
+#define VECTOR_NP 11
+#define VECTOR_SS 12
+#define VECTOR_GP 13
+#define VECTOR_PF 14
+#define VECTOR_MF 16
+#define VECTOR_AC 17
+#define VECTOR_MC 18
+#define VECTOR_XF 19
 
 static inline uint8_t inb(uint16_t port)
 {

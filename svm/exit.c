@@ -84,10 +84,10 @@ static void exit_msr(struct vcpu *v)
 static void exit_ioio(struct vcpu *v)
 {
 	uint64_t info = v->vmcb->control.exit_info1;
-	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
-	unsigned size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
-	bool in = info & IOIO_IN;
-	if (info & IOIO_STR) {
+	uint16_t port = (uint16_t)ioio_info_get_port(info);
+	unsigned size = ioio_info_size(info);
+	bool in = ioio_info_get_in(info);
+	if (ioio_info_get_str(info)) {
 		string_io(v, info);
 		return;
 	}
@@ -144,7 +144,7 @@ static void exit_hlt(struct vcpu *v)
 {
 	exit_skip(v, INSN_LEN_HLT);
 	/* vcpu_run blocks it unless an event is deliverable; a single-step #DB after HLT is one */
-	v->halted = !(v->vmcb->control.event_inj & EVENT_VALID);
+	v->halted = !event_get_valid(v->vmcb->control.event_inj);
 }
 
 static void exit_vmmcall(struct vcpu *v)
@@ -262,7 +262,7 @@ static void exit_npf(struct vcpu *v)
 	vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 		"vCPU %u: %s unmapped guest-physical address 0x%lx at RIP 0x%lx (no RAM or device "
 		"there)",
-		v->index, err & NPF_FETCH ? "instruction fetch from" : err & NPF_WRITE ? "write to"
+		v->index, npf_info_get_fetch(err) ? "instruction fetch from" : npf_info_get_write(err) ? "write to"
 										: "read from",
 		gpa, v->vmcb->save.rip);
 }
@@ -278,7 +278,7 @@ static void exit_npf(struct vcpu *v)
 static void exit_reflect(struct vcpu *v)
 {
 	unsigned vector = (unsigned)v->vmcb->control.exit_code - VMEXIT_EXCP_BASE;
-	if (v->vmcb->control.exit_int_info & EVENT_VALID)
+	if (event_get_valid(v->vmcb->control.exit_int_info))
 		return;
 	vcpu_inject_exception(v, (uint8_t)vector, vector == VECTOR_AC, 0);
 }

@@ -4,6 +4,7 @@
 #ifndef SVM_VMCB_H
 #define SVM_VMCB_H
 
+#include "kernel/bitfield.h"
 #include "kernel/types.h"
 
 struct vmcb_seg {
@@ -167,29 +168,49 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define INTERCEPT_MWAIT BIT(11)
 #define INTERCEPT_XSETBV BIT(13)
 
-/* int_ctl (offset 0x60) */
-#define V_TPR_MASK 0xffull
-#define V_IRQ BIT(8)
-#define V_INTR_PRIO_SHIFT 16
-#define V_IGN_TPR BIT(20)
-#define V_INTR_MASKING BIT(24)
-#define AVIC_ENABLE BIT(31)
-#define INT_SHADOW BIT(0)
+/* The virtual interrupt control word int_ctl, offset 060h (APM vol. 2 Table B-1):
+ * int_ctl_get_v_irq(w), int_ctl_set_avic_enable(w, 1), ... */
+#define INT_CTL_FIELDS(F)                                                                          \
+	F(uint64_t, int_ctl, v_tpr, 0, 8, NUMBER)                                                  \
+	F(uint64_t, int_ctl, v_irq, 8, 1, NUMBER)          /* a virtual interrupt is pending */    \
+	F(uint64_t, int_ctl, v_intr_prio, 16, 4, NUMBER)                                           \
+	F(uint64_t, int_ctl, v_ign_tpr, 20, 1, NUMBER)                                             \
+	F(uint64_t, int_ctl, v_intr_masking, 24, 1, NUMBER) /* the guest's IF masks virtual only */ \
+	F(uint64_t, int_ctl, avic_enable, 31, 1, NUMBER)                                           \
+	F(uint64_t, int_ctl, v_intr_vector, 32, 8, NUMBER)
+INT_CTL_FIELDS(BITFIELD)
+
+/* int_state, offset 068h */
+#define INT_STATE_FIELDS(F) F(uint64_t, int_state, shadow, 0, 1, NUMBER)
+INT_STATE_FIELDS(BITFIELD)
 
 #define NP_ENABLE BIT(0)
 #define TLB_CONTROL_DO_NOTHING 0
 #define TLB_CONTROL_FLUSH_ALL 1
 #define TLB_CONTROL_FLUSH_ASID 3
 
-/* EVENTINJ / EXITINTINFO (APM §15.20) */
-#define EVENT_VECTOR_MASK 0xffull
-#define EVENT_TYPE_INTR (0ull << 8)
-#define EVENT_TYPE_NMI (2ull << 8)
-#define EVENT_TYPE_EXCEPTION (3ull << 8)
-#define EVENT_TYPE_SOFT_INT (4ull << 8)
-#define EVENT_TYPE_MASK (7ull << 8)
-#define EVENT_ERROR_VALID BIT(11)
-#define EVENT_VALID BIT(31)
+/* EVENTINJ and EXITINTINFO, one layout (APM vol. 2 §15.20, Figure 15-6). */
+#define EVENT_FIELDS(F)                                                                            \
+	F(uint64_t, event, vector, 0, 8, NUMBER)                                                   \
+	F(uint64_t, event, type, 8, 3, NUMBER) /* enum event_type */                               \
+	F(uint64_t, event, error_valid, 11, 1, NUMBER)                                             \
+	F(uint64_t, event, valid, 31, 1, NUMBER)                                                   \
+	F(uint64_t, event, error_code, 32, 32, NUMBER)
+EVENT_FIELDS(BITFIELD)
+
+enum event_type { EVENT_INTR = 0, EVENT_NMI = 2, EVENT_EXCEPTION = 3, EVENT_SOFT_INT = 4 };
+
+/* A valid event of that type and vector, without an error code. */
+static inline uint64_t event_make(enum event_type type, uint8_t vector)
+{
+	return event_set_valid(event_set_type(event_set_vector(0, vector), type), 1);
+}
+
+/* The same with an error code pushed. */
+static inline uint64_t event_make_with_error(enum event_type type, uint8_t vector, uint32_t error)
+{
+	return event_set_error_code(event_set_error_valid(event_make(type, vector), 1), error);
+}
 
 /* Exit codes (APM Appendix C) */
 #define VMEXIT_CR0_WRITE 0x010
@@ -238,19 +259,43 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define VMEXIT_AVIC_NOACCEL 0x402
 #define VMEXIT_INVALID 0xffffffffu /* compare as 32 bits: QEMU 7.2 writes 0x00000000ffffffff */
 
-/* IOIO EXITINFO1 (APM §15.10.2) */
-#define IOIO_IN BIT(0)
-#define IOIO_STR BIT(2)
-#define IOIO_REP BIT(3)
-#define IOIO_SZ8 BIT(4)
-#define IOIO_SZ16 BIT(5)
-#define IOIO_SZ32 BIT(6)
-#define IOIO_PORT_SHIFT 16
+/* IOIO EXITINFO1 (APM vol. 2 §15.10.2, Figure 15-2): ioio_info_get_port(info), ... */
+#define IOIO_INFO_FIELDS(F)                                                                        \
+	F(uint64_t, ioio_info, in, 0, 1, NUMBER)    /* IN/INS, else OUT/OUTS */                    \
+	F(uint64_t, ioio_info, str, 2, 1, NUMBER)   /* INS/OUTS */                                 \
+	F(uint64_t, ioio_info, rep, 3, 1, NUMBER)   /* with a REP prefix */                        \
+	F(uint64_t, ioio_info, sz8, 4, 1, NUMBER)   /* operand size, one-hot */                    \
+	F(uint64_t, ioio_info, sz16, 5, 1, NUMBER)                                                 \
+	F(uint64_t, ioio_info, sz32, 6, 1, NUMBER)                                                 \
+	F(uint64_t, ioio_info, a16, 7, 1, NUMBER)   /* address size, one-hot */                    \
+	F(uint64_t, ioio_info, a32, 8, 1, NUMBER)                                                  \
+	F(uint64_t, ioio_info, a64, 9, 1, NUMBER)                                                  \
+	F(uint64_t, ioio_info, seg, 10, 3, NUMBER)  /* INS/OUTS segment (with decode assists) */   \
+	F(uint64_t, ioio_info, port, 16, 16, NUMBER)
+IOIO_INFO_FIELDS(BITFIELD)
 
-/* #NPF EXITINFO1 error code bits (APM §15.25.6) */
-#define NPF_PRESENT BIT(0)
-#define NPF_WRITE BIT(1)
-#define NPF_FETCH BIT(4)
+/* The operand size in bytes (1, 2 or 4). */
+static inline unsigned ioio_info_size(uint64_t info)
+{
+	return ioio_info_get_sz32(info) ? 4 : ioio_info_get_sz16(info) ? 2 : 1;
+}
+
+/* The mask of the address size INS/OUTS use for rSI/rDI/rCX. */
+static inline uint64_t ioio_info_address_mask(uint64_t info)
+{
+	return ioio_info_get_a16(info) ? 0xffffull : ioio_info_get_a32(info) ? 0xffffffffull : ~0ull;
+}
+
+/* #NPF EXITINFO1: the page-fault error code of the nested walk (APM vol. 2 §15.25.6). */
+#define NPF_INFO_FIELDS(F)                                                                         \
+	F(uint64_t, npf_info, present, 0, 1, NUMBER)                                               \
+	F(uint64_t, npf_info, write, 1, 1, NUMBER)                                                 \
+	F(uint64_t, npf_info, user, 2, 1, NUMBER)                                                  \
+	F(uint64_t, npf_info, reserved_bit, 3, 1, NUMBER)                                          \
+	F(uint64_t, npf_info, fetch, 4, 1, NUMBER)                                                 \
+	F(uint64_t, npf_info, final_gpa, 32, 1, NUMBER)  /* the guest's final physical address */ \
+	F(uint64_t, npf_info, table_walk, 33, 1, NUMBER) /* a guest page-table access */
+NPF_INFO_FIELDS(BITFIELD)
 
 /* Segment attribute encoding helpers: type | S | DPL | P | AVL | L | D/B | G (APM Table B-2) */
 #define SEG_ATTR(type, s, dpl, p, l, db, g)                                                        \

@@ -130,7 +130,7 @@ const char *guest_state_invalid_reason(const struct vmcb *vmcb)
 	if (long_paging && (s->cr4 & CR4_PAE) && (s->cs.attrib & SEG_ATTR_L) &&
 	    (s->cs.attrib & SEG_ATTR_DB))
 		return "EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D are all set";
-	if ((vmcb->control.event_inj & EVENT_VALID) &&
+	if (event_get_valid(vmcb->control.event_inj) &&
 	    ((vmcb->control.event_inj >> 8) & 7) == 1)
 		return "the event to inject has the reserved type 1";
 	return NULL;

@@ -8,14 +8,7 @@
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
 
-#define IOIO_INFO_IN   BIT(0)
-#define IOIO_INFO_REP  BIT(3)
-#define IOIO_INFO_SZ16 BIT(5)
-#define IOIO_INFO_SZ32 BIT(6)
-#define IOIO_INFO_A16  BIT(7)
-#define IOIO_INFO_A32  BIT(8)
 #define RFLAGS_DF      BIT(10)
-#define VECTOR_PF      14
 
 /* One byte of guest-linear memory at va: its guest-physical address, or false after injecting the
  * #PF (or stopping the VM) the access gets. */
@@ -63,10 +56,10 @@ void string_io(struct vcpu *v, uint64_t info)
 {
 	struct vmcb_save *s = &v->vmcb->save;
 	uint64_t *r = v->regs.gpr;
-	uint16_t port = (uint16_t)(info >> 16);
-	unsigned size = info & IOIO_INFO_SZ32 ? 4 : info & IOIO_INFO_SZ16 ? 2 : 1;
-	bool in = info & IOIO_INFO_IN, rep = info & IOIO_INFO_REP;
-	uint64_t amask = info & IOIO_INFO_A16 ? 0xffffull : info & IOIO_INFO_A32 ? 0xffffffffull : ~0ull;
+	uint16_t port = (uint16_t)ioio_info_get_port(info);
+	unsigned size = ioio_info_size(info);
+	bool in = ioio_info_get_in(info), rep = ioio_info_get_rep(info);
+	uint64_t amask = ioio_info_address_mask(info);
 	bool long64 = amask == ~0ull || ((s->efer & EFER_LMA) && (s->cs.attrib & BIT(9)));
 	/* OUTS reads DS:rSI unless a segment prefix says otherwise; INS writes ES:rDI */
 	const struct vmcb_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};

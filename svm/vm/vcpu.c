@@ -219,10 +219,10 @@ void vcpu_complete_insn(struct vcpu *v, uint64_t next_rip)
 	struct vmcb *vmcb = v->vmcb;
 	vmcb->save.rip = next_rip;
 	/* the instruction in an STI or MOV SS shadow has completed: the shadow ends with it */
-	vmcb->control.int_state &= ~INT_SHADOW;
+	vmcb->control.int_state = int_state_set_shadow(vmcb->control.int_state, 0);
 	/* Single-step: with TF set at its start, a completed instruction is followed by a #DB trap
 	 * with DR6.BS (APM vol. 2, 13.1.3.4), which the CPU would have raised had it executed it. */
-	if ((vmcb->save.rflags & RFLAGS_TF) && !(vmcb->control.event_inj & EVENT_VALID)) {
+	if ((vmcb->save.rflags & RFLAGS_TF) && !event_get_valid(vmcb->control.event_inj)) {
 		vmcb->save.dr6 |= DR6_BS;
 		vcpu_inject_exception(v, VECTOR_DB, false, 0);
 	}
@@ -235,9 +235,8 @@ void vcpu_advance_rip(struct vcpu *v, unsigned len)
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	uint64_t e = EVENT_VALID | EVENT_TYPE_EXCEPTION | vector;
-	if (has_error)
-		e |= EVENT_ERROR_VALID | ((uint64_t)error << 32);
+	uint64_t e = has_error ? event_make_with_error(EVENT_EXCEPTION, vector, error)
+			       : event_make(EVENT_EXCEPTION, vector);
 	v->vmcb->control.event_inj = e;
 }
 
@@ -252,22 +251,22 @@ void vcpu_inject_nmi(struct vcpu *v)
 static void vcpu_inject(struct vcpu *v)
 {
 	struct vmcb_control *c = &v->vmcb->control;
-	if (c->exit_int_info & EVENT_VALID) {
+	if (event_get_valid(c->exit_int_info)) {
 		/* Re-deliver what the exit interrupted (APM §15.7.2). */
-		if (!(c->event_inj & EVENT_VALID))
+		if (!event_get_valid(c->event_inj))
 			c->event_inj = c->exit_int_info;
 		c->exit_int_info = 0;
 	}
-	c->int_ctl &= ~V_IRQ;
+	c->int_ctl = int_ctl_set_v_irq(c->int_ctl, 0);
 	c->intercept_misc1 &= ~INTERCEPT_VINTR;
-	if (c->event_inj & EVENT_VALID)
+	if (event_get_valid(c->event_inj))
 		return;
-	bool shadow = c->int_state & INT_SHADOW;
+	bool shadow = int_state_get_shadow(c->int_state);
 	if (v->nmi_pending && !v->nmi_masked && !shadow) {
 		v->nmi_pending = false;
 		v->nmi_masked = true; /* until the guest's IRET */
 		c->intercept_misc1 |= INTERCEPT_IRET;
-		c->event_inj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+		c->event_inj = event_make(EVENT_NMI, VECTOR_NMI);
 		return;
 	}
 	if (avic_enabled())
@@ -277,12 +276,13 @@ static void vcpu_inject(struct vcpu *v)
 		return;
 	if ((v->vmcb->save.rflags & RFLAGS_IF) && !shadow) {
 		vapic_accept(v->vapic.page, (uint8_t)vector);
-		c->event_inj = EVENT_VALID | EVENT_TYPE_INTR | (uint64_t)vector;
+		c->event_inj = event_make(EVENT_INTR, (uint8_t)vector);
 		v->stats.event[EVENT_IRQ_INJECTED]++;
 		return;
 	}
 	/* Not now: a virtual interrupt that only opens the window and makes a VINTR exit. */
-	c->int_ctl |= V_IRQ | V_IGN_TPR | (0xfull << V_INTR_PRIO_SHIFT);
+	c->int_ctl = int_ctl_set_v_intr_prio(int_ctl_set_v_ign_tpr(int_ctl_set_v_irq(c->int_ctl, 1), 1),
+					     0xf);
 	c->intercept_misc1 |= INTERCEPT_VINTR;
 }
 
@@ -342,7 +342,7 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 				v->halted = false;
 		}
 		vcpu_inject(v);
-		if (v->vmcb->control.event_inj & EVENT_VALID)
+		if (event_get_valid(v->vmcb->control.event_inj))
 			v->halted = false;
 		if (v->halted) {
 			/* woken but not yet deliverable (e.g. a masked window): keep waiting */

@@ -69,8 +69,8 @@ static void dump_vcpu(const struct vcpu *v)
 	printk("debug vm=%s vcpu=%u rip=0x%lx rflags=0x%lx if=%d int_shadow=%d event_inj=0x%lx "
 	       "exit_int_info=0x%lx v_irq=%d vintr_intercept=%d last_exit=0x%lx\n",
 	       vm, v->index, v->vmcb->save.rip, v->vmcb->save.rflags,
-	       (v->vmcb->save.rflags & RFLAGS_IF) != 0, (c->int_state & INT_SHADOW) != 0,
-	       c->event_inj, c->exit_int_info, (c->int_ctl & V_IRQ) != 0,
+	       (v->vmcb->save.rflags & RFLAGS_IF) != 0, int_state_get_shadow(c->int_state) != 0,
+	       c->event_inj, c->exit_int_info, int_ctl_get_v_irq(c->int_ctl) != 0,
 	       (c->intercept_misc1 & INTERCEPT_VINTR) != 0, c->exit_code);
 	if (avic_enabled()) {
 		uint64_t e = *avic_physical_entry((struct vcpu *)v);

@@ -66,7 +66,7 @@ static void vmcb_init(struct vcpu *v)
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
 	/* V_INTR_MASKING: the guest's IF masks only virtual interrupts, host interrupts always
 	 * exit (APM §15.21.1) */
-	c->int_ctl = V_INTR_MASKING;
+	c->int_ctl = int_ctl_set_v_intr_masking(0, 1);
 	c->np_control = NP_ENABLE;
 	c->n_cr3 = v->vm->npt.root;
 	vmcb->save.g_pat = GUEST_PAT_DEFAULT;
