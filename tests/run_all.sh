@@ -6,14 +6,19 @@ set -u
 cd "$(dirname "$0")/.."
 total_pass=0
 total_fail=0
+stage_times=""
+test_start=$(date +%s)
 stage() {
 	local name=$1
 	shift
 	echo "=== $name: $*"
-	local out
+	local out start
 	out=$(mktemp)
+	start=$(date +%s)
 	"$@" 2>&1 | tee "$out"
 	local rc=${PIPESTATUS[0]}
+	echo "=== $name: $(($(date +%s) - start)) s"
+	stage_times="$stage_times $name=$(($(date +%s) - start))s"
 	local line
 	line=$(grep -E '^[A-Za-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
 	rm -f "$out"
@@ -56,5 +61,6 @@ fi
 if [ -f tests/model/model.mk ]; then
 	stage model make --no-print-directory model
 fi
+echo "=== stage times:$stage_times; total $(($(date +%s) - test_start)) s"
 echo "test: $total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
