@@ -38,7 +38,7 @@
 #define INSN_LEN_XSETBV 3 /* 0F 01 D1 */
 #define INSN_LEN_INVD 2   /* 0F 08 */
 
-typedef void (*exit_handler_fn)(struct vcpu *v);
+typedef enum exit_outcome (*exit_handler_fn)(struct vcpu *v);
 
 /* RIP after a fixed-length instruction: nRIP where the CPU saves it, else the length. */
 static void exit_skip(struct vcpu *v, unsigned len)
@@ -47,12 +47,13 @@ static void exit_skip(struct vcpu *v, unsigned len)
 	vcpu_complete_insn(v, svm_features.nrips && next ? next : v->vmcb->save.rip + len);
 }
 
-static void exit_nothing(struct vcpu *v)
+static enum exit_outcome exit_nothing(struct vcpu *v)
 {
 	(void)v; /* INTR, NMI, VINTR: the host interrupt was taken, the window re-evaluated */
+	return EXIT_RESUME;
 }
 
-static void exit_cpuid(struct vcpu *v)
+static enum exit_outcome exit_cpuid(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 	lazy_regs_sync_xcr0(&v->lazy); /* leaf 0xD's EBX follows the XCR0 in force */
@@ -62,9 +63,10 @@ static void exit_cpuid(struct vcpu *v)
 	r[GPR_RCX] = out.ecx;
 	r[GPR_RDX] = out.edx;
 	exit_skip(v, INSN_LEN_CPUID);
+	return EXIT_RESUME;
 }
 
-static void exit_msr(struct vcpu *v)
+static enum exit_outcome exit_msr(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 	uint32_t msr = (uint32_t)r[GPR_RCX];
@@ -72,16 +74,17 @@ static void exit_msr(struct vcpu *v)
 	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
 	if (!msr_guest_access(v, msr, write, &value)) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
-		return;
+		return EXIT_RESUME;
 	}
 	if (!write) {
 		r[GPR_RAX] = (uint32_t)value;
 		r[GPR_RDX] = value >> 32;
 	}
 	exit_skip(v, INSN_LEN_MSR);
+	return EXIT_RESUME;
 }
 
-static void exit_ioio(struct vcpu *v)
+static enum exit_outcome exit_ioio(struct vcpu *v)
 {
 	uint64_t info = v->vmcb->control.exit_info1;
 	uint16_t port = (uint16_t)ioio_info_get_port(info);
@@ -89,22 +92,23 @@ static void exit_ioio(struct vcpu *v)
 	bool in = ioio_info_get_in(info);
 	if (ioio_info_get_str(info)) {
 		string_io(v, info);
-		return;
+		return EXIT_RESUME;
 	}
 	uint64_t mask = size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1;
 	uint32_t value = (uint32_t)(v->regs.gpr[GPR_RAX] & mask);
 	if (!platform_io(v, port, size, in, &value))
-		return;
+		return EXIT_RESUME;
 	if (in)
 		v->regs.gpr[GPR_RAX] = (v->regs.gpr[GPR_RAX] & ~mask) | (value & mask);
 	/* EXITINFO2 holds the RIP of the next instruction for IOIO (APM §15.10.2) */
 	vcpu_complete_insn(v, v->vmcb->control.exit_info2);
+	return EXIT_RESUME;
 }
 
 /* MOV to CR0/CR4, CLTS, LMSW (APM vol. 2, 15.9): the write the guest's CPU would accept, else #GP.
  * With decode assists EXITINFO1 names the source register of a MOV; else the instruction is
  * fetched and decoded. */
-static void exit_cr_write(struct vcpu *v)
+static enum exit_outcome exit_cr_write(struct vcpu *v)
 {
 	unsigned cr = (unsigned)(v->vmcb->control.exit_code - VMEXIT_CR0_WRITE);
 	uint64_t info = v->vmcb->control.exit_info1, value;
@@ -116,44 +120,45 @@ static void exit_cr_write(struct vcpu *v)
 		insn.len = 0; /* nRIP below */
 	} else {
 		if (guest_insn_fetch(v, &insn))
-			return;
+			return EXIT_RESUME;
 		enum cr_insn_result r = cr_insn_value(v, &insn, cr, &value);
 		if (r == CR_INSN_FAULT) {
 			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 				"vCPU %u: LMSW at RIP 0x%lx: its memory operand is not in guest RAM",
 				v->index, v->vmcb->save.rip);
-			return;
+			return EXIT_STOP;
 		}
 		if (r != CR_INSN_OK) {
 			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 				"vCPU %u: CR%u write exit at RIP 0x%lx, but the instruction there "
 				"(opcode 0x%x) writes no CR%u",
 				v->index, cr, v->vmcb->save.rip, insn.opcode, cr);
-			return;
+			return EXIT_STOP;
 		}
 	}
 	bool ok = cr == 0 ? guest_cr0_write(v, value) : guest_cr4_write(v, value);
 	if (!ok) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
-		return;
+		return EXIT_RESUME;
 	}
 	exit_skip(v, insn.len);
+	return EXIT_RESUME;
 }
 
-static void exit_hlt(struct vcpu *v)
+static enum exit_outcome exit_hlt(struct vcpu *v)
 {
 	exit_skip(v, INSN_LEN_HLT);
-	/* vcpu_run blocks it unless an event is deliverable; a single-step #DB after HLT is one */
-	v->halted = !event_get_valid(v->vmcb->control.event_inj);
+	/* the run loop blocks it unless an event is deliverable; a single-step #DB after HLT is one */
+	return event_get_valid(v->vmcb->control.event_inj) ? EXIT_RESUME : EXIT_HALT;
 }
 
-static void exit_vmmcall(struct vcpu *v)
+static enum exit_outcome exit_vmmcall(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 	exit_skip(v, INSN_LEN_VMMCALL);
 	if (v->vmcb->save.cpl != 0) {
 		r[GPR_RAX] = (uint64_t)HC_E_PERM;
-		return;
+		return EXIT_RESUME;
 	}
 	switch (r[GPR_RAX]) {
 	case HC_VERSION:
@@ -192,44 +197,48 @@ static void exit_vmmcall(struct vcpu *v)
 		r[GPR_RAX] = (uint64_t)HC_E_NOSYS;
 		break;
 	}
+	return EXIT_RESUME;
 }
 
 /* XSETBV (APM vol. 3; SDM vol. 2 "XSETBV"): #UD without CR4.OSXSAVE (the CPU checks that before
  * the intercept; repeated here for platforms that do not), #GP(0) for what xcr0_set_allowed()
  * refuses, else the vCPU's XCR0, live at once (svm/cpu/lazy_regs.c). */
-static void exit_xsetbv(struct vcpu *v)
+static enum exit_outcome exit_xsetbv(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
 	if (!xsave_layout.present || !(v->vmcb->save.cr4 & CR4_OSXSAVE)) {
 		vcpu_inject_exception(v, VECTOR_UD, false, 0);
-		return;
+		return EXIT_RESUME;
 	}
 	if (!xcr0_set_allowed(xsave_layout.guest, v->vmcb->save.cpl, (uint32_t)r[GPR_RCX],
 			      value)) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
-		return;
+		return EXIT_RESUME;
 	}
 	lazy_regs_set_xcr0(&v->lazy, value);
 	exit_skip(v, INSN_LEN_XSETBV);
+	return EXIT_RESUME;
 }
 
 /* INVD discards modified cache lines without writing them back: the host's and other VMs' data
  * too. It never runs for a guest: a no-op, as KVM does (caches stay coherent, so the guest cannot
  * tell). CPL above 0 is #GP(0) (checked by the CPU before the intercept; repeated here). */
-static void exit_invd(struct vcpu *v)
+static enum exit_outcome exit_invd(struct vcpu *v)
 {
 	if (v->vmcb->save.cpl != 0) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
-		return;
+		return EXIT_RESUME;
 	}
 	exit_skip(v, INSN_LEN_INVD);
+	return EXIT_RESUME;
 }
 
-static void exit_shutdown(struct vcpu *v)
+static enum exit_outcome exit_shutdown(struct vcpu *v)
 {
 	vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 		"vCPU %u: triple fault (shutdown) at RIP 0x%lx", v->index, v->vmcb->save.rip);
+	return EXIT_STOP;
 }
 
 /* The NMI handler's IRET (APM vol. 2, 15.21.4): NMIs stay masked until the IRET has completed,
@@ -237,7 +246,7 @@ static void exit_shutdown(struct vcpu *v)
  * intercepted, and the trap after it (exit_db) unmasks NMIs, at the instruction the IRET returned
  * to, where a pending NMI is then delivered. The trap condition is TF at the start of IRET; the
  * flags IRET pops are the guest's own. */
-static void exit_iret(struct vcpu *v)
+static enum exit_outcome exit_iret(struct vcpu *v)
 {
 	struct vmcb *vmcb = v->vmcb;
 	vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
@@ -245,26 +254,30 @@ static void exit_iret(struct vcpu *v)
 	v->nmi_step_guest_tf = vmcb->save.rflags & RFLAGS_TF;
 	v->nmi_step_dr6 = vmcb->save.dr6;
 	vmcb->save.rflags |= RFLAGS_TF | RFLAGS_RF; /* #DB is always intercepted (exit_db) */
+	return EXIT_RESUME;
 }
 
-static void exit_undefined(struct vcpu *v)
+static enum exit_outcome exit_undefined(struct vcpu *v)
 {
 	/* SVM instructions, MONITOR/MWAIT: not offered to guests (CPUID hides them). */
 	vcpu_inject_exception(v, VECTOR_UD, false, 0);
+	return EXIT_RESUME;
 }
 
-static void exit_npf(struct vcpu *v)
+static enum exit_outcome exit_npf(struct vcpu *v)
 {
 	uint64_t gpa = v->vmcb->control.exit_info2;
 	uint64_t err = v->vmcb->control.exit_info1;
 	if (platform_mmio(v, gpa))
-		return;
+		return EXIT_RESUME;
+	const char *access = npf_info_get_fetch(err)   ? "instruction fetch from"
+			     : npf_info_get_write(err) ? "write to"
+						       : "read from";
 	vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 		"vCPU %u: %s unmapped guest-physical address 0x%lx at RIP 0x%lx (no RAM or device "
 		"there)",
-		v->index, npf_info_get_fetch(err) ? "instruction fetch from" : npf_info_get_write(err) ? "write to"
-										: "read from",
-		gpa, v->vmcb->save.rip);
+		v->index, access, gpa, v->vmcb->save.rip);
+	return EXIT_STOP;
 }
 
 /* #AC and #DB are intercepted so that a guest whose delivery of one raises the same exception
@@ -275,29 +288,31 @@ static void exit_npf(struct vcpu *v)
  * with the DR6 the CPU stored in the VMCB (APM 15.12). An exception that interrupted the delivery
  * of another event is dropped: that event is delivered again (vcpu_inject), and the access that
  * raised the exception repeats with it. */
-static void exit_reflect(struct vcpu *v)
+static enum exit_outcome exit_reflect(struct vcpu *v)
 {
 	unsigned vector = (unsigned)v->vmcb->control.exit_code - VMEXIT_EXCP_BASE;
 	if (event_get_valid(v->vmcb->control.exit_int_info))
-		return;
+		return EXIT_RESUME;
 	vcpu_inject_exception(v, (uint8_t)vector, vector == VECTOR_AC, 0);
+	return EXIT_RESUME;
 }
 
 /* A host machine check in guest mode (APM 15.12, 9.3): the host's own #MC handler takes it, not
  * the guest's IDT. */
-static void exit_machine_check(struct vcpu *v)
+static enum exit_outcome exit_machine_check(struct vcpu *v)
 {
 	(void)v;
 	__asm__ volatile("int $18");
+	return EXIT_RESUME;
 }
 
 /* #DB: the trap after a single-stepped NMI handler's IRET (exit_iret) unmasks NMIs, and is the
  * guest's only if it had TF set itself; any other #DB is the guest's (exit_reflect). */
-static void exit_db(struct vcpu *v)
+static enum exit_outcome exit_db(struct vcpu *v)
 {
 	if (!v->nmi_iret_step) {
 		exit_reflect(v);
-		return;
+		return EXIT_RESUME;
 	}
 	v->nmi_iret_step = false;
 	v->nmi_masked = false;
@@ -305,9 +320,10 @@ static void exit_db(struct vcpu *v)
 		exit_reflect(v); /* the guest stepped its IRET too */
 	else
 		v->vmcb->save.dr6 = v->nmi_step_dr6; /* the trap was doorbell's: DR6 as it was */
+	return EXIT_RESUME;
 }
 
-static void exit_unexpected(struct vcpu *v)
+static enum exit_outcome exit_unexpected(struct vcpu *v)
 {
 	uint32_t code = (uint32_t)v->vmcb->control.exit_code;
 	if (code == VMEXIT_INVALID) {
@@ -322,6 +338,21 @@ static void exit_unexpected(struct vcpu *v)
 		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 			"vCPU %u: unexpected exit code 0x%x at RIP 0x%lx", v->index, code,
 			v->vmcb->save.rip);
+	return EXIT_STOP;
+}
+
+/* The AVIC exits (avic/avic.c) never halt the vCPU; one that stops the VM is seen by
+ * exit_dispatch(). */
+static enum exit_outcome exit_avic_incomplete_ipi(struct vcpu *v)
+{
+	avic_exit_incomplete_ipi(v);
+	return EXIT_RESUME;
+}
+
+static enum exit_outcome exit_avic_noaccel(struct vcpu *v)
+{
+	avic_exit_noaccel(v);
+	return EXIT_RESUME;
 }
 
 static const exit_handler_fn exit_table[EXIT_SLOTS] = {
@@ -353,11 +384,11 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_XSETBV] = exit_xsetbv,
 	[VMEXIT_INVD] = exit_invd,
 	[EXIT_SLOT_NPF_BASE] = exit_npf,
-	[EXIT_SLOT_NPF_BASE + 1] = avic_exit_incomplete_ipi,
-	[EXIT_SLOT_NPF_BASE + 2] = avic_exit_noaccel,
+	[EXIT_SLOT_NPF_BASE + 1] = exit_avic_incomplete_ipi,
+	[EXIT_SLOT_NPF_BASE + 2] = exit_avic_noaccel,
 };
 
-void exit_dispatch(struct vcpu *v)
+enum exit_outcome exit_dispatch(struct vcpu *v)
 {
 	uint64_t code = v->vmcb->control.exit_code;
 	exit_stats_count(&v->stats, code);
@@ -365,5 +396,10 @@ void exit_dispatch(struct vcpu *v)
 	exit_handler_fn fn = exit_table[slot];
 	if ((uint32_t)code == VMEXIT_INVALID || slot == EXIT_SLOT_OTHER || !fn)
 		fn = exit_unexpected;
-	fn(v);
+	enum exit_outcome outcome = fn(v);
+	/* A device model or an emulation step deep inside a handler may have stopped the VM (a
+	 * fatal access, the guest's own exit): that is this exit's outcome too. */
+	if (outcome == EXIT_RESUME && __atomic_load_n(&v->vm->state, __ATOMIC_ACQUIRE) != VM_RUNNING)
+		outcome = EXIT_STOP;
+	return outcome;
 }

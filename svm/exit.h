@@ -6,8 +6,16 @@
 
 struct vcpu;
 
-/* Counts the exit and runs its handler. Hot path: no allocation, no global lock, no printing. */
-void exit_dispatch(struct vcpu *v);
+/* What an exit handler says happens next (the run loop in svm/vm/vcpu.c switches on it). */
+enum exit_outcome {
+	EXIT_RESUME, /* back to the guest */
+	EXIT_HALT,   /* the guest halted: it runs again only for a deliverable event */
+	EXIT_STOP,   /* its VM is stopping: the vCPU leaves its CPU for good */
+};
+
+/* Counts the exit and runs its handler; returns its outcome. Hot path: no allocation, no global
+ * lock, no printing. */
+enum exit_outcome exit_dispatch(struct vcpu *v);
 
 /* Instruction length at the guest's RIP (decoded from guest memory: no NRIP save under TCG);
  * 0 if it cannot be fetched or decoded, after which the VM has been stopped. */

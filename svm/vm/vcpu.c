@@ -357,7 +357,16 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 		v->vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 		/* Take the host interrupt that caused an INTR exit (timer, kick) right here. */
 		__asm__ volatile("sti; nop; cli" ::: "memory");
-		exit_dispatch(v);
+		switch (exit_dispatch(v)) {
+		case EXIT_RESUME:
+			break;
+		case EXIT_HALT:
+			/* the next round blocks it, or resumes it for an event it can take */
+			v->halted = true;
+			break;
+		case EXIT_STOP:
+			return LEAVE_STOP;
+		}
 	}
 	return why;
 }
