@@ -106,12 +106,14 @@ static const struct cpuid_rule *rule_for(uint32_t leaf, uint32_t subleaf)
 	return NULL;
 }
 
+static cpuid_host_fn host_cpuid;
+
 static void policy_add(uint32_t leaf, uint32_t subleaf)
 {
 	const struct cpuid_rule *rule = rule_for(leaf, subleaf);
 	if (!rule || policy.count == CPUID_POLICY_MAX)
 		return; /* no rule: zeros */
-	struct cpuid_regs h = cpuid(leaf, subleaf);
+	struct cpuid_regs h = host_cpuid(leaf, subleaf);
 	uint32_t *hr[4] = {&h.eax, &h.ebx, &h.ecx, &h.edx};
 	for (unsigned i = 0; i < 4; i++)
 		*hr[i] = (*hr[i] & rule->keep[i]) | rule->set[i];
@@ -124,12 +126,12 @@ static uint32_t subleaf_count(uint32_t leaf)
 	uint32_t n = 0;
 	switch (leaf) {
 	case 7:
-		return cpuid(7, 0).eax + 1 > 8 ? 8 : cpuid(7, 0).eax + 1;
+		return host_cpuid(7, 0).eax + 1 > 8 ? 8 : host_cpuid(7, 0).eax + 1;
 	case 0xd:
 		return CPUID_SUBLEAF_MAX;
 	case 4:
 	case 0x8000001d: /* cache descriptors until type 0 */
-		while (n < 16 && (cpuid(leaf, n).eax & 0x1f))
+		while (n < 16 && (host_cpuid(leaf, n).eax & 0x1f))
 			n++;
 		return n;
 	default:
@@ -137,10 +139,11 @@ static uint32_t subleaf_count(uint32_t leaf)
 	}
 }
 
-void cpuid_policy_init(void)
+void cpuid_policy_build(cpuid_host_fn host)
 {
+	host_cpuid = host;
 	policy.count = 0;
-	uint32_t host_basic = cpuid(0, 0).eax, host_ext = cpuid(0x80000000, 0).eax;
+	uint32_t host_basic = host(0, 0).eax, host_ext = host(0x80000000, 0).eax;
 	policy.max_basic = host_basic < CPUID_BASIC_CAP ? host_basic : CPUID_BASIC_CAP;
 	policy.max_ext = host_ext < CPUID_EXT_CAP ? host_ext : CPUID_EXT_CAP;
 	for (uint32_t leaf = 0; leaf <= policy.max_basic; leaf++)
@@ -156,7 +159,17 @@ void cpuid_policy_init(void)
 			policy.e[i].r.eax = policy.max_ext;
 	policy.maxphyaddr = CPUID_DEFAULT_MAXPHYADDR;
 	if (policy.max_ext >= 0x80000008)
-		policy.maxphyaddr = cpuid(0x80000008, 0).eax & 0xff;
+		policy.maxphyaddr = host(0x80000008, 0).eax & 0xff;
+}
+
+static struct cpuid_regs this_cpu_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	return cpuid(leaf, subleaf);
+}
+
+void cpuid_policy_init(void)
+{
+	cpuid_policy_build(this_cpu_cpuid);
 }
 
 static const struct cpuid_regs *policy_lookup(uint32_t leaf, uint32_t subleaf)

@@ -55,6 +55,9 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 
 /* Builds the policy table from this CPU's CPUID; once, before any VM is created. */
 void cpuid_policy_init(void);
+/* The same from any source of host answers (tests/unit/test_cpuid_policy.c). */
+typedef struct cpuid_regs (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf);
+void cpuid_policy_build(cpuid_host_fn host);
 
 /* The guest's answer for leaf/subleaf on vCPU v. */
 struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
