@@ -106,6 +106,17 @@ static void check_perf_counters(void)
 	                    "legacy PerfEvtSel1 with reserved bit 42 raises #GP");
 	test_check_doorbell(msr_read_safe(MSR_CORE_PERF_CTL0 + 12, &value) == VEC_GP,
 	                    "RDMSR C001_020C (no seventh counter) raises #GP");
+	/* RDPMC reads the same counters (QEMU alone raises #UD for it) */
+	wrmsr(MSR_CORE_PERF_CTL0 + 7, 0x123456789aull);
+	uint32_t lo, hi;
+	idt_fixup_vector = -1;
+	__asm__ volatile("movl $1f, idt_fixup_eip\n\trdpmc\n1:" : "=a"(lo), "=d"(hi) : "c"(3) : "memory");
+	test_check_doorbell(idt_fixup_take() < 0 && ((uint64_t)hi << 32 | lo) == 0x123456789aull,
+	                    "RDPMC 3 reads PerfCtr3 (0x%x%08x)", hi, lo);
+	idt_fixup_vector = -1;
+	__asm__ volatile("movl $1f, idt_fixup_eip\n\trdpmc\n1:" : "=a"(lo), "=d"(hi) : "c"(6) : "memory");
+	test_check_doorbell(idt_fixup_take() == VEC_GP, "RDPMC 6 (no NB counters) raises #GP");
+	wrmsr(MSR_CORE_PERF_CTL0 + 7, 0);
 	wrmsr(MSR_CORE_PERF_CTL0 + 4, 0);
 	wrmsr(MSR_CORE_PERF_CTL0 + 5, 0);
 }

@@ -30,6 +30,7 @@
 #define VECTOR_MC 18
 #define INSN_LEN_CPUID 2
 #define INSN_LEN_MSR 2
+#define INSN_LEN_RDPMC 2
 #define INSN_LEN_HLT 1
 #define INSN_LEN_VMMCALL 3
 #define CR_EXIT_MOV BIT(63)     /* EXITINFO1 of a CR access: MOV CRn (decode assists) */
@@ -81,6 +82,20 @@ static enum exit_outcome exit_msr(struct vcpu *v)
 		r[GPR_RDX] = value >> 32;
 	}
 	exit_skip(v, INSN_LEN_MSR);
+	return EXIT_RESUME;
+}
+
+/* RDPMC (CPL and CR4.PCE were checked by the CPU before the intercept): the emulated counter. */
+static enum exit_outcome exit_rdpmc(struct vcpu *v)
+{
+	uint64_t *r = v->regs.gpr, value;
+	if (!msr_pmu_rdpmc(v, (uint32_t)r[GPR_RCX], &value)) {
+		vcpu_inject_exception(v, VECTOR_GP, true, 0);
+		return EXIT_RESUME;
+	}
+	r[GPR_RAX] = (uint32_t)value;
+	r[GPR_RDX] = value >> 32;
+	exit_skip(v, INSN_LEN_RDPMC);
 	return EXIT_RESUME;
 }
 
@@ -366,6 +381,7 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_CR0_WRITE] = exit_cr_write,
 	[VMEXIT_CR4_WRITE] = exit_cr_write,
 	[VMEXIT_CPUID] = exit_cpuid,
+	[VMEXIT_RDPMC] = exit_rdpmc,
 	[VMEXIT_IRET] = exit_iret,
 	[VMEXIT_HLT] = exit_hlt,
 	[VMEXIT_IOIO] = exit_ioio,

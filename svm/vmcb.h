@@ -141,6 +141,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define INTERCEPT_INIT BIT(3)
 #define INTERCEPT_VINTR BIT(4)
 #define INTERCEPT_CR0_SEL BIT(5)
+#define INTERCEPT_RDPMC BIT(15)
 #define INTERCEPT_IRET BIT(20)
 #define INTERCEPT_INTN BIT(21)
 #define INTERCEPT_INVD BIT(22)

@@ -36,6 +36,9 @@ void msr_vcpu_load(struct vcpu *v);
  * when it owns the MSR. */
 bool msr_pmu_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled);
 bool msr_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled);
+/* RDPMC of counter index: the emulated counters (RDPMC is intercepted, so that the guest reads
+ * the values its MSRs hold, never the host's); false: #GP. */
+bool msr_pmu_rdpmc(struct vcpu *v, uint32_t index, uint64_t *value);
 bool msr_mca_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled);
 
 #endif

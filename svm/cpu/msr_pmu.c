@@ -29,6 +29,17 @@ static bool counter_access(uint64_t *reg, bool ctl, bool write, uint64_t *value)
 	return true;
 }
 
+bool msr_pmu_rdpmc(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+	/* ECX 0-3 the legacy counters, 4-5 the core ones (APM vol. 3, RDPMC); the NB and L3
+	 * counters (6-15) are not offered */
+	unsigned count = cpuid_has(CPUID_F_PERFCTR_CORE) ? PMU_COUNTERS : K7_COUNTERS;
+	if (index >= count)
+		return false;
+	*value = v->msrs.perf_ctr[index];
+	return true;
+}
+
 bool msr_pmu_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled)
 {
 	struct vcpu_msrs *m = &v->msrs;

@@ -54,7 +54,7 @@ static void vmcb_init(struct vcpu *v)
 	c->intercept_exceptions = BIT(1) | BIT(17) | BIT(18);
 	/* CR0 and CR4 writes: checked against the guest's CPUID and the APM (svm/cpu/guest_state.h) */
 	c->intercept_cr_write = BIT(0) | BIT(4);
-	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID |
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_CPUID | INTERCEPT_RDPMC |
 			     INTERCEPT_HLT | INTERCEPT_INVLPGA_ | INTERCEPT_IOIO_PROT |
 			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_INVD;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
