@@ -48,7 +48,7 @@ help:
 # (`make run GEUST=…`, `make bench AVIC=1`): refused before anything runs, with the list of the
 # goal's variables. The build variables (CC, QEMU, OVMF_*, FONT) are accepted by every goal.
 BUILD_VARS := CC QEMU OVMF_CODE OVMF_VARS FONT
-RUN_VARS := GUEST INITRD VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM
+RUN_VARS := GUEST INITRD VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM HV KVM_OPTS
 BENCH_VARS :=
 GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))
 refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)),\
@@ -204,6 +204,8 @@ guests:
 ##   TIMEOUT=s         doorbell stops the VM after s seconds, status 251 (default 120)
 ##   AVIC=1            the patched QEMU with AVIC (tools/qemu, built by make qemu-avic)
 ##   ERRATUM=1         with AVIC=1: erratum #1235 on (avic-erratum-1235=on)
+##   HV=kvm            the guest under Linux KVM 6.1 in an L1 instead of doorbell (docs/kvm.md)
+##   KVM_OPTS="…"      with HV=kvm: kvm-amd's parameters (default avic=1 with AVIC=1, else avic=0)
 ## make test         every test: unit, fuzz, QEMU boot paths, guests, AVIC platform, model
 ## make unit         the host unit tests (tests/unit)
 ## make fuzz         every fuzz target, deterministic replay (docs/fuzzing.md)
@@ -219,7 +221,9 @@ guests:
 ## make clean        remove build/
 ## build variables (any goal): CC, QEMU, OVMF_CODE, OVMF_VARS, FONT
 run: deps all $(if $(filter 1,$(AVIC)),qemu-avic)
-	@$(PYTHON) tools/run.py --guest "$(GUEST)" --initrd "$(INITRD)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
+	@case "$(HV)" in ""|doorbell|kvm) ;; *) echo "make run: HV=$(HV): expected HV=kvm or nothing (doorbell)"; exit 2 ;; esac
+	@if [ -n '$(KVM_OPTS)' ] && [ "$(HV)" != kvm ]; then echo "make run: KVM_OPTS= is for HV=kvm"; exit 2; fi
+	@$(PYTHON) $(if $(filter kvm,$(HV)),tools/kvm/run.py --kvm-opts "$(KVM_OPTS)",tools/run.py) --guest "$(GUEST)" --initrd "$(INITRD)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
 		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(SMP)" --timeout "$(TIMEOUT)" \
 		--avic "$(AVIC)" --erratum "$(ERRATUM)"; status=$$?; [ $$status -eq 1 ] # QEMU status 1: success (printed above)
 

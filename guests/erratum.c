@@ -8,7 +8,12 @@
  * after CPU 1 announced its halt, default 200). An IPI not taken within 500 ms is reported with
  * CPU 1's state as doorbell sees it (HC_DEBUG_VCPU); CPU 0 then waits late_ms= (default 10000)
  * more: taken by then, it was late (a loaded host can starve QEMU's threads for seconds), which
- * is reported and not a failure; else it is the lost wake-up. */
+ * is reported and not a failure; else it is the lost wake-up.
+ * busy_us= (default 0): CPU 1 stays busy that long in guest mode after each wake-up before it
+ * announces its next halt. The erratum needs CPU 0's latest VMRUN before an IPI to come while
+ * CPU 1 still runs; under KVM (docs/kvm.md, "The erratum") CPU 0's latest VMRUN is mostly the one
+ * after its previous IPI's exit, before CPU 1 was woken, and CPU 1 takes the IPI and halts again
+ * in about 0.1 ms: a busy CPU 1 makes the window open in most rounds instead of a few. */
 #include "guests/lib/apic.h"
 #include "guests/lib/doorbell.h"
 #include "guests/lib/idt.h"
@@ -30,6 +35,7 @@ const char guest_name[] = "erratum";
 static volatile uint32_t halting = ~0u; /* round CPU 1 is about to halt in */
 static volatile uint32_t received;     /* IPIs CPU 1 took */
 static volatile bool done;
+static uint32_t busy_us; /* set by CPU 0 before it starts CPU 1 */
 
 static void wake_interrupt(struct trap_frame *f)
 {
@@ -48,6 +54,8 @@ static void target(unsigned cpu)
 		while (__atomic_load_n(&received, __ATOMIC_ACQUIRE) <= round &&
 		       !__atomic_load_n(&done, __ATOMIC_ACQUIRE))
 			pause(); /* an unrelated wake-up: wait for the round's IPI */
+		if (busy_us)
+			tsc_delay_us(busy_us);
 	}
 }
 
@@ -90,6 +98,7 @@ void guest_main(const struct multiboot_info *mbi)
 	uint32_t rounds = multiboot_cmdline_uint(mbi, "rounds", DEFAULT_ROUNDS);
 	uint32_t gap_us = multiboot_cmdline_uint(mbi, "gap_us", DEFAULT_GAP_US);
 	uint32_t late_ms = multiboot_cmdline_uint(mbi, "late_ms", DEFAULT_LATE_MS);
+	busy_us = multiboot_cmdline_uint(mbi, "busy_us", 0);
 	idt_set_handler(VEC_WAKE, wake_interrupt);
 	unsigned cpus = smp_init();
 	if (!test_check(cpus >= 2, "at least 2 CPUs online"))
