@@ -39,3 +39,25 @@ $(GUESTS_BUILD)/%.elf: $(GUESTS_BUILD)/obj/guests/%.o $(GUESTS_LIB_OBJ) $$(call 
 	@grub-file --is-x86-multiboot $@ || { echo "$@: not a Multiboot v1 image"; rm -f $@; exit 1; }
 
 -include $(shell find $(GUESTS_BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The Linux guest's user side (docs/linux.md "The workload"): guests/linux/workload.c, a static
+# x86-64 Linux program with no libc (raw system calls, general registers only), and the initramfs
+# with it, guests/linux/init and Debian's busybox-static (tools/debian/initramfs.sh).
+LINUX_WORKLOAD_CFLAGS := -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pie -no-pie -O2 -mgeneral-regs-only -fcf-protection=none -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -std=gnu11
+LINUX_INITRD := $(GUESTS_BUILD)/linux/initrd.gz
+
+.PHONY: linux-initrd
+linux-initrd: $(LINUX_INITRD)
+
+$(GUESTS_BUILD)/linux/workload: guests/linux/workload.c
+	@mkdir -p $(dir $@)
+	@echo "  CC64    $<"
+	@$(GUESTS_CC) $(LINUX_WORKLOAD_CFLAGS) $< -o $@
+
+$(LINUX_INITRD): $(GUESTS_BUILD)/linux/workload guests/linux/init tools/debian/initramfs.sh
+	@rm -rf $(GUESTS_BUILD)/linux/tree && mkdir -p $(GUESTS_BUILD)/linux/tree
+	@cp guests/linux/init $(GUESTS_BUILD)/linux/workload $(GUESTS_BUILD)/linux/tree/
+	@echo "  CPIO    $@"
+	@tools/debian/initramfs.sh $@ $(GUESTS_BUILD)/linux/tree >/dev/null

@@ -56,6 +56,9 @@ if [ -f tests/platform/platform.mk ]; then
 		stage iommu python3 tests/qemu/run.py tests/qemu/iommu.py
 		# hostile guests next to a sibling VM, soft/errata/standard (docs/hostile.md)
 		stage hostile python3 tests/qemu/run.py tests/qemu/hostile.py
+		# Debian's Linux kernel with 4 vCPUs, soft/errata/standard and QEMU alone
+		# (docs/linux.md; 4-7 minutes, the kernel fetched with apt-get download the first time)
+		stage linux python3 tests/qemu/run.py tests/qemu/linux.py
 	fi
 fi
 if [ -f tests/model/model.mk ]; then

@@ -1,0 +1,428 @@
+/* An IPI-heavy Linux user program for the Linux guest (docs/linux.md "The workload"): static,
+ * no libc, raw system calls. One thread per CPU, each pinned to its CPU, then ROUNDS rounds of:
+ *   1. a token passed around the ring of threads with futexes: each thread sleeps in FUTEX_WAIT
+ *      until its predecessor stores the token and FUTEX_WAKEs it, so every hand-off wakes a
+ *      thread whose CPU went idle (a reschedule IPI);
+ *   2. every thread spins over the shared pages while thread 0 write-protects them and gives
+ *      write access back (mprotect), and unmaps and maps again a page they all read (munmap):
+ *      TLB shootdown IPIs to the CPUs running the other threads;
+ *   3. thread 0, still with everybody spinning, calls membarrier(PRIVATE_EXPEDITED): an IPI to
+ *      every CPU running a thread of this process.
+ * Every 10 rounds a heartbeat line; at the end the counts, and the CAL, TLB and RES lines of
+ * /proc/interrupts. Usage: workload [ROUNDS] (default 100). Exit status 0 if every check held. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYS_read 0
+#define SYS_write 1
+#define SYS_open 2
+#define SYS_close 3
+#define SYS_mmap 9
+#define SYS_mprotect 10
+#define SYS_munmap 11
+#define SYS_sched_yield 24
+#define SYS_clone 56
+#define SYS_exit 60
+#define SYS_futex 202
+#define SYS_sched_setaffinity 203
+#define SYS_sched_getaffinity 204
+#define SYS_exit_group 231
+#define SYS_clock_gettime 228
+#define SYS_membarrier 324
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
+#define CLONE_THREAD_FLAGS 0x00050f00 /* VM FS FILES SIGHAND THREAD SYSVSEM */
+#define MEMBARRIER_CMD_QUERY 0
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+#define CLOCK_MONOTONIC 1
+#define EAGAIN 11
+#define EINTR 4
+
+#define MAX_THREADS 64
+#define STACK_SIZE 65536
+#define PAGE 4096
+#define SHARED_PAGES 8
+#define MPROTECTS_PER_ROUND 2
+#define HEARTBEAT_EVERY 10
+
+static long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+#define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+/* ---- output ---------------------------------------------------------------------------------- */
+
+static void put(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	sys3(SYS_write, 1, s, n);
+}
+
+static char *fmt_u(char *p, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* line("a", 1, "b", 2, ..., NULL): text and numbers alternating, then a newline */
+static void line(const char *t0, long v0, const char *t1, long v1, const char *t2, long v2,
+		 const char *t3, long v3)
+{
+	char buf[256], *p = buf;
+	const char *t[4] = {t0, t1, t2, t3};
+	long v[4] = {v0, v1, v2, v3};
+	for (int i = 0; i < 4 && t[i]; i++) {
+		for (const char *s = t[i]; *s; s++)
+			*p++ = *s;
+		if (v[i] >= 0)
+			p = fmt_u(p, (unsigned long)v[i]);
+	}
+	*p++ = '\n';
+	sys3(SYS_write, 1, buf, p - buf);
+}
+
+static unsigned long now_ms(void)
+{
+	long ts[2];
+	sys3(SYS_clock_gettime, CLOCK_MONOTONIC, ts, 0);
+	return (unsigned long)ts[0] * 1000 + (unsigned long)ts[1] / 1000000;
+}
+
+/* ---- threads --------------------------------------------------------------------------------- */
+
+struct shared {
+	volatile int token[MAX_THREADS]; /* futex words: the round a thread may take its turn in */
+	volatile int phase_arrived;      /* spin barrier */
+	volatile int phase_gen;
+	volatile int spin_stop;          /* thread 0 ends the spinning phase */
+	volatile int pinned;             /* threads that pinned themselves */
+	volatile int done;               /* threads that finished */
+	volatile int failures;
+	volatile long handoffs;
+	int nthreads, rounds;
+	volatile uint8_t *pages; /* SHARED_PAGES pages every thread touches */
+	volatile uint8_t *victim; /* the page unmapped and mapped again */
+};
+
+static struct shared S;
+static uint8_t stacks[MAX_THREADS][STACK_SIZE] __attribute__((aligned(16)));
+
+static void fail(const char *what, long value)
+{
+	__atomic_fetch_add(&S.failures, 1, __ATOMIC_SEQ_CST);
+	line("workload: FAIL ", -1, what, value, NULL, 0, NULL, 0);
+}
+
+static void futex_wait(volatile int *w, int val)
+{
+	sys6(SYS_futex, (long)w, FUTEX_WAIT_PRIVATE, val, 0, 0, 0);
+}
+
+static void futex_wake(volatile int *w)
+{
+	sys6(SYS_futex, (long)w, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+}
+
+static void barrier(void)
+{
+	int gen = __atomic_load_n(&S.phase_gen, __ATOMIC_ACQUIRE);
+	if (__atomic_add_fetch(&S.phase_arrived, 1, __ATOMIC_ACQ_REL) == S.nthreads) {
+		__atomic_store_n(&S.phase_arrived, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&S.phase_gen, gen + 1, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&S.phase_gen, __ATOMIC_ACQUIRE) == gen)
+		__asm__ volatile("pause");
+}
+
+static void wait_for(volatile int *w, int want)
+{
+	int v;
+	while ((v = __atomic_load_n(w, __ATOMIC_ACQUIRE)) != want)
+		futex_wait(w, v);
+}
+
+/* Phase 1: thread 0 hands the token to thread 1, each thread waits for it and hands it on, and
+ * thread 0 waits for it to come back: nthreads hand-offs per round, each a FUTEX_WAKE of a
+ * thread sleeping on another CPU. token[i] counts the rounds in which thread i got it. */
+static void ring(int self, int round)
+{
+	int next = (self + 1) % S.nthreads;
+	if (self != 0)
+		wait_for(&S.token[self], round + 1);
+	S.pages[(self % SHARED_PAGES) * PAGE] = (uint8_t)round; /* each thread writes its page */
+	__atomic_add_fetch(&S.handoffs, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&S.token[next], round + 1, __ATOMIC_RELEASE);
+	futex_wake(&S.token[next]);
+	if (self == 0)
+		wait_for(&S.token[0], round + 1);
+}
+
+/* Phase 2 and 3: everybody reads the shared pages while thread 0 changes their mappings. */
+static unsigned long mprotects, munmaps, membarriers;
+
+static void shootdowns(int self, int round)
+{
+	barrier();
+	if (self == 0) {
+		for (int k = 0; k < MPROTECTS_PER_ROUND; k++) {
+			if (sys3(SYS_mprotect, S.pages, SHARED_PAGES * PAGE, PROT_READ))
+				fail("mprotect read-only, errno ", 0);
+			if (sys3(SYS_mprotect, S.pages, SHARED_PAGES * PAGE, PROT_READ | PROT_WRITE))
+				fail("mprotect read-write, errno ", 0);
+			mprotects += 2;
+		}
+		/* the victim page: threads only read it between barriers while it is mapped */
+		if (sys3(SYS_munmap, S.victim, PAGE, 0))
+			fail("munmap ", 0);
+		long p = sys6(SYS_mmap, (long)S.victim, PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		if (p != (long)S.victim)
+			fail("mmap again ", p);
+		S.victim[0] = (uint8_t)(round + 1);
+		munmaps++;
+		long r = sys3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+		if (r)
+			fail("membarrier ", -r);
+		membarriers++;
+		__atomic_store_n(&S.spin_stop, round + 1, __ATOMIC_RELEASE);
+	} else {
+		unsigned sum = 0;
+		while (__atomic_load_n(&S.spin_stop, __ATOMIC_ACQUIRE) != round + 1) {
+			for (int p = 0; p < SHARED_PAGES; p++)
+				sum += S.pages[p * PAGE];
+			__asm__ volatile("pause");
+		}
+		(void)sum;
+	}
+	barrier();
+	if (S.victim[0] != (uint8_t)(round + 1))
+		fail("victim page content after munmap/mmap, round ", round);
+}
+
+static int thread_main(int self)
+{
+	unsigned long mask[MAX_THREADS / 64 + 1] = {0};
+	mask[self / 64] = 1ul << (self % 64);
+	long r = sys3(SYS_sched_setaffinity, 0, sizeof(mask), mask);
+	if (r)
+		fail("sched_setaffinity, -errno ", -r);
+	__atomic_add_fetch(&S.pinned, 1, __ATOMIC_RELEASE);
+	barrier();
+	unsigned long start = now_ms();
+	for (int round = 0; round < S.rounds; round++) {
+		ring(self, round);
+		shootdowns(self, round);
+		if (self == 0 && (round + 1) % HEARTBEAT_EVERY == 0)
+			line("workload: heartbeat round ", round + 1, " of ", S.rounds, " at ",
+			     (long)(now_ms() - start), " ms", -1);
+	}
+	__atomic_add_fetch(&S.done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* clone() for a thread: the child starts on its own stack with nothing but the registers, so it
+ * takes its index from RBX, which the kernel preserves, and calls thread_main from assembly. */
+__attribute__((noreturn)) static void thread_entry(long self)
+{
+	thread_main((int)self);
+	for (;;)
+		sys3(SYS_exit, 0, 0, 0);
+}
+
+static long spawn(int self)
+{
+	uint8_t *top = stacks[self] + STACK_SIZE;
+	register void (*fn)(long) __asm__("r12") = thread_entry;
+	long ret;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "mov %%rbx, %%rdi\n\t"
+			 "and $-16, %%rsp\n\t"
+			 "call *%%r12\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "a"(SYS_clone), "D"(CLONE_THREAD_FLAGS), "S"(top), "d"(0), "b"((long)self),
+			   "r"(fn)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* ---- /proc/interrupts ------------------------------------------------------------------------ */
+
+static char procbuf[16384];
+
+/* Prints the lines of /proc/interrupts starting with "CAL:", "TLB:" and "RES:" (after spaces),
+ * and puts the sum of each one's per-CPU counts in out[0], out[1], out[2]. */
+static void read_ipi_counts(unsigned long out[3], bool print)
+{
+	static const char *names[3] = {"CAL:", "TLB:", "RES:"};
+	long fd = sys3(SYS_open, "/proc/interrupts", 0, 0);
+	if (fd < 0) {
+		fail("open /proc/interrupts, -errno ", -fd);
+		return;
+	}
+	long n = 0, r;
+	while (n < (long)sizeof(procbuf) - 1 &&
+	       (r = sys3(SYS_read, fd, procbuf + n, sizeof(procbuf) - 1 - n)) > 0)
+		n += r;
+	sys3(SYS_close, fd, 0, 0);
+	procbuf[n] = 0;
+	for (char *l = procbuf; *l;) {
+		char *e = l;
+		while (*e && *e != '\n')
+			e++;
+		char *s = l;
+		while (*s == ' ')
+			s++;
+		for (int k = 0; k < 3; k++) {
+			const char *nm = names[k];
+			int i = 0;
+			while (nm[i] && s[i] == nm[i])
+				i++;
+			if (nm[i])
+				continue;
+			unsigned long sum = 0;
+			for (char *q = s + 4; q < e;) {
+				while (q < e && *q == ' ')
+					q++;
+				if (q >= e || *q < '0' || *q > '9')
+					break;
+				unsigned long v = 0;
+				while (q < e && *q >= '0' && *q <= '9')
+					v = v * 10 + (unsigned long)(*q++ - '0');
+				sum += v;
+			}
+			out[k] = sum;
+			if (!print)
+				continue;
+			put("workload: /proc/interrupts ");
+			sys3(SYS_write, 1, s, e - s);
+			put("\n");
+		}
+		l = *e ? e + 1 : e;
+	}
+}
+
+static int parse_uint(const char *s, int def)
+{
+	if (!s || !*s)
+		return def;
+	int v = 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return v > 0 ? v : def;
+}
+
+static int count_cpus(void)
+{
+	unsigned long mask[MAX_THREADS / 64 + 1] = {0};
+	long r = sys3(SYS_sched_getaffinity, 0, sizeof(mask), mask);
+	if (r <= 0)
+		return 1;
+	int n = 0;
+	for (unsigned i = 0; i < MAX_THREADS; i++)
+		n += (mask[i / 64] >> (i % 64)) & 1;
+	return n;
+}
+
+static unsigned long ipis_before[3];
+
+static int workload_main(int argc, char **argv)
+{
+	S.rounds = parse_uint(argc > 1 ? argv[1] : NULL, 100);
+	S.nthreads = count_cpus();
+	if (S.nthreads > MAX_THREADS)
+		S.nthreads = MAX_THREADS;
+	long q = sys3(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		fail("membarrier PRIVATE_EXPEDITED not offered, query ", q);
+	long r = sys3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0);
+	if (r)
+		fail("membarrier register, -errno ", -r);
+	long p = sys6(SYS_mmap, 0, (SHARED_PAGES + 1) * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p < 0 && p > -4096) {
+		fail("mmap, -errno ", -p);
+		return 1;
+	}
+	S.pages = (volatile uint8_t *)p;
+	S.victim = S.pages + SHARED_PAGES * PAGE;
+	S.victim[0] = 0;
+	line("workload: ", S.nthreads, " threads (one per CPU, pinned), ", S.rounds, " rounds", -1,
+	     NULL, 0);
+	read_ipi_counts(ipis_before, false);
+	for (int i = 1; i < S.nthreads; i++) {
+		long t = spawn(i);
+		if (t < 0)
+			fail("clone, -errno ", -t);
+	}
+	thread_main(0);
+	while (__atomic_load_n(&S.done, __ATOMIC_ACQUIRE) != S.nthreads)
+		sys3(SYS_sched_yield, 0, 0, 0);
+	long expect = (long)S.rounds * S.nthreads;
+	line("workload: handoffs ", S.handoffs, " (expected ", expect, ")", -1, NULL, 0);
+	if (S.handoffs != expect)
+		fail("handoff count ", S.handoffs);
+	line("workload: mprotects ", (long)mprotects, " munmaps ", (long)munmaps, " membarriers ",
+	     (long)membarriers, NULL, 0);
+	if (S.pinned != S.nthreads)
+		fail("threads pinned ", S.pinned);
+	unsigned long ipis[3] = {0, 0, 0};
+	read_ipi_counts(ipis, true);
+	line("workload: IPIs during the workload: CAL ", (long)(ipis[0] - ipis_before[0]), " TLB ",
+	     (long)(ipis[1] - ipis_before[1]), " RES ", (long)(ipis[2] - ipis_before[2]), NULL, 0);
+	if (S.failures)
+		line("workload: FAILED, failures ", S.failures, NULL, 0, NULL, 0, NULL, 0);
+	else
+		put("workload: passed\n");
+	return S.failures != 0;
+}
+
+/* The process entry: the kernel leaves argc at (%rsp), argv after it. */
+__attribute__((used)) static void start_c(long *sp)
+{
+	int argc = (int)sp[0];
+	char **argv = (char **)(sp + 1);
+	int status = workload_main(argc, argv);
+	for (;;)
+		sys3(SYS_exit_group, status, 0, 0);
+}
+
+__asm__(".text\n"
+	".global _start\n"
+	"_start:\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %rsp, %rdi\n"
+	"	and $-16, %rsp\n"
+	"	call start_c\n"
+	"	ud2\n");
