@@ -9,7 +9,9 @@
  *   3. thread 0, still with everybody spinning, calls membarrier(PRIVATE_EXPEDITED): an IPI to
  *      every CPU running a thread of this process.
  * Every 10 rounds a heartbeat line; at the end the counts, and the CAL, TLB and RES lines of
- * /proc/interrupts. Usage: workload [ROUNDS] (default 100). Exit status 0 if every check held. */
+ * /proc/interrupts. Usage: workload [ROUNDS [STALL_MS]] (default 100 rounds; with STALL_MS, a
+ * round that takes longer is reported as a stall, the field symptom of a lost wake-up IPI, and
+ * the workload ends after it). Exit status 0 if every check held, 2 after a stall. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -127,6 +129,10 @@ struct shared {
 	volatile int failures;
 	volatile long handoffs;
 	int nthreads, rounds;
+	unsigned long stall_ms;     /* 0: no stall check */
+	volatile int stop_after;    /* a stall ends the workload after this round */
+	unsigned long slowest_ms;   /* the slowest round so far */
+	int slowest_round;
 	volatile uint8_t *pages; /* SHARED_PAGES pages every thread touches */
 	volatile uint8_t *victim; /* the page unmapped and mapped again */
 };
@@ -236,10 +242,26 @@ static int thread_main(int self)
 		fail("sched_setaffinity, -errno ", -r);
 	__atomic_add_fetch(&S.pinned, 1, __ATOMIC_RELEASE);
 	barrier();
-	unsigned long start = now_ms();
+	unsigned long start = now_ms(), round_start = start;
 	for (int round = 0; round < S.rounds; round++) {
 		ring(self, round);
 		shootdowns(self, round);
+		if (self == 0) {
+			unsigned long t = now_ms(), took = t - round_start;
+			round_start = t;
+			if (took > S.slowest_ms) {
+				S.slowest_ms = took;
+				S.slowest_round = round + 1;
+			}
+			if (S.stall_ms && took > S.stall_ms && S.stop_after < 0) {
+				line("workload: STALL: round ", round + 1, " took ", (long)took,
+				     " ms (limit ", (long)S.stall_ms, " ms)", -1);
+				__atomic_store_n(&S.stop_after, round + 1, __ATOMIC_RELEASE);
+			}
+		}
+		barrier(); /* everybody sees stop_after before deciding to go on */
+		if (__atomic_load_n(&S.stop_after, __ATOMIC_ACQUIRE) >= 0)
+			break;
 		if (self == 0 && (round + 1) % HEARTBEAT_EVERY == 0)
 			line("workload: heartbeat round ", round + 1, " of ", S.rounds, " at ",
 			     (long)(now_ms() - start), " ms", -1);
@@ -360,6 +382,8 @@ static unsigned long ipis_before[3];
 static int workload_main(int argc, char **argv)
 {
 	S.rounds = parse_uint(argc > 1 ? argv[1] : NULL, 100);
+	S.stall_ms = (unsigned long)parse_uint(argc > 2 ? argv[2] : NULL, 0);
+	S.stop_after = -1;
 	S.nthreads = count_cpus();
 	if (S.nthreads > MAX_THREADS)
 		S.nthreads = MAX_THREADS;
@@ -389,10 +413,16 @@ static int workload_main(int argc, char **argv)
 	thread_main(0);
 	while (__atomic_load_n(&S.done, __ATOMIC_ACQUIRE) != S.nthreads)
 		sys3(SYS_sched_yield, 0, 0, 0);
-	long expect = (long)S.rounds * S.nthreads;
+	int rounds_run = S.stop_after >= 0 ? S.stop_after : S.rounds;
+	line("workload: slowest round ", S.slowest_round, " took ", (long)S.slowest_ms, " ms", -1,
+	     NULL, 0);
+	long expect = (long)rounds_run * S.nthreads;
 	line("workload: handoffs ", S.handoffs, " (expected ", expect, ")", -1, NULL, 0);
 	if (S.handoffs != expect)
 		fail("handoff count ", S.handoffs);
+	if (S.stop_after >= 0)
+		line("workload: stopped after the stall in round ", S.stop_after, " of ", S.rounds,
+		     NULL, 0, NULL, 0);
 	line("workload: mprotects ", (long)mprotects, " munmaps ", (long)munmaps, " membarriers ",
 	     (long)membarriers, NULL, 0);
 	if (S.pinned != S.nthreads)
@@ -403,9 +433,11 @@ static int workload_main(int argc, char **argv)
 	     (long)(ipis[1] - ipis_before[1]), " RES ", (long)(ipis[2] - ipis_before[2]), NULL, 0);
 	if (S.failures)
 		line("workload: FAILED, failures ", S.failures, NULL, 0, NULL, 0, NULL, 0);
+	else if (S.stop_after >= 0)
+		put("workload: stalled\n");
 	else
 		put("workload: passed\n");
-	return S.failures != 0;
+	return S.failures ? 1 : S.stop_after >= 0 ? 2 : 0;
 }
 
 /* The process entry: the kernel leaves argc at (%rsp), argv after it. */
