@@ -17,7 +17,8 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 # svm/vm/vcpu.c and svm/vm/apic_emulate.c; docs/avic.md, "Fixed").
 SUITE = ["doorbell-hello", "doorbell-cpu_model", "doorbell-single_step", "doorbell-nmi", "doorbell-apic_disable", "doorbell-exception", "doorbell-hlt_timer", "doorbell-two-vms",
          "doorbell-triple-fault-isolated", "doorbell-multiboot2-elf64",
-         "doorbell-smp4-oversubscribed", "doorbell-ipi", "doorbell-ipi-storm"]
+         "doorbell-smp4-oversubscribed", "doorbell-ipi", "doorbell-ipi-storm",
+         "doorbell-fpu-isolation"]
 # The storm with count=1000 (half of tests/qemu/guests.py's), to keep make test short (2 policies).
 STORM_COUNT = "count=1000"
 
@@ -57,6 +58,15 @@ for policy in ("errata", "standard"):
         if base["name"] == "doorbell-apic_disable":
             # AVIC still answers at the xAPIC page in x2APIC mode (docs/cpuid.md "Known gaps")
             t["guests"] = [(g, opts.replace("x2apic_page=1", "")) for g, opts in base["guests"]]
+        if base["name"] == "doorbell-fpu-isolation":
+            # this platform implements the XSETBV and INVD intercepts (tools/qemu patch 9): each
+            # VM's XSETBVs and its one INVD exit to doorbell
+            t["guests"] = [(g, opts.replace('args="', 'args="intercepts=1 '))
+                           for g, opts in base["guests"]]
+            t["expect"] += [rf"^stats vm={vm} vcpu=0 exit=invd count=1$" for vm in ("fpu-a", "fpu-b")]
+            t["expect"] += [rf"^stats vm={vm} vcpu=0 exit=xsetbv count=\d+$" for vm in ("fpu-a", "fpu-b")]
+            t["expect"] += [r"^\[fpu-a\] PASS: \[doorbell\] XSETBV exits to doorbell",
+                            r"^\[fpu-b\] PASS: \[doorbell\] INVD exits to doorbell"]
         if base["name"] == "doorbell-ipi-storm":
             t["guests"] = [(g, re.sub(r"count=\d+", STORM_COUNT, opts))
                            for g, opts in base["guests"]]
