@@ -17,7 +17,18 @@ const char guest_name[] = "nmi";
 #define HOLD_US       2000   /* time the handler keeps NMIs masked after sending more */
 #define WAIT_US       500000 /* for an NMI to arrive */
 
-static volatile unsigned nmis, depth, max_depth, send_in_handler;
+#define TIMER_VECTOR  0x40
+#define HALT_MS       20 /* the timer that ends the HLT inside the handler */
+
+static volatile unsigned nmis, depth, max_depth, send_in_handler, halt_in_handler, timer_ticks;
+static volatile unsigned nmis_during_halt;
+
+static void on_timer(struct trap_frame *f)
+{
+	(void)f;
+	timer_ticks++;
+	apic_eoi();
+}
 static volatile uint32_t frame_at[MAX_NMIS], eip_at[MAX_NMIS];
 
 static void send_self_nmi(void)
@@ -39,6 +50,14 @@ static void on_nmi(struct trap_frame *f)
 	/* more NMIs while this one is handled: they must wait for the IRET */
 	for (; send_in_handler; send_in_handler--)
 		send_self_nmi();
+	if (halt_in_handler) {
+		/* HLT with an NMI held pending: only the timer ends it (the vCPU sleeps meanwhile:
+		 * tests/qemu/guests.py checks its block count), the NMI waits for an IRET */
+		halt_in_handler = 0;
+		apic_timer_oneshot(TIMER_VECTOR, (uint32_t)(apic_timer_hz() * HALT_MS / 1000), 1);
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		nmis_during_halt = nmis;
+	}
 	tsc_delay_us(HOLD_US);
 	depth--;
 }
@@ -89,6 +108,21 @@ void guest_main(const struct multiboot_info *mbi)
 	test_check(wait_nmis(2), "two NMIs sent inside the handler: one more taken (%u in all)", nmis);
 	test_check(max_depth == 1, "no nesting (depth %u)", max_depth);
 
+	/* halted inside the handler with another NMI pending: the timer ends HLT, the NMI comes
+	 * after IRET */
+	reset();
+	idt_set_handler(TIMER_VECTOR, on_timer);
+	send_in_handler = 1;
+	halt_in_handler = 1;
+	send_self_nmi();
+	test_check(wait_nmis(2) && timer_ticks == 1,
+	           "HLT in the handler with an NMI pending ended by the timer (%u tick), then the NMI "
+	           "(%u in all)", timer_ticks, nmis);
+	/* the timer handler's IRET unmasks NMIs (SDM vol. 3, 6.7.1: blocking ends at the next IRET,
+	 * whichever handler's), so the pending one is taken right after it, inside the first */
+	test_check(nmis_during_halt == 2, "the pending NMI came after the timer handler's IRET (%u)",
+	           nmis_during_halt);
+	idt_set_handler(TIMER_VECTOR, NULL);
 	printf("info: NMI frames at 0x%x, EIP 0x%x\n", frame_at[0], eip_at[0]);
 	idt_set_handler(VEC_NMI, NULL);
 }

@@ -18,8 +18,13 @@
 
 bool vcpu_has_wake_event(struct vcpu *v)
 {
-	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&v->init_pending, __ATOMIC_ACQUIRE))
+		return true;
+	/* an NMI ends HLT unless NMIs are masked: halted inside an NMI handler, the next NMI waits
+	 * for its IRET (SDM vol. 3, 6.7.1), and the vCPU for an interrupt (it spun through its run
+	 * queue before: woken, nothing to inject, blocked again) */
+	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&v->nmi_masked, __ATOMIC_ACQUIRE))
 		return true;
 	if (__atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_WAIT_SIPI)
 		return __atomic_load_n(&v->sipi_pending, __ATOMIC_ACQUIRE);
