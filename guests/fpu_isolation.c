@@ -16,7 +16,8 @@
  *
  * Command line: seed=N (default 1), rounds=N (default 1000), xcr0=N (default: x87|SSE|AVX as far
  * as CPUID.0xD offers them), intercepts=0|1. Paging is off and the guest is 32-bit, so the
- * registers are XMM0-7/YMM0-7. */
+ * registers are XMM0-7/YMM0-7. DR6 (B0-B3) and DR7 (its R/W and LEN fields, no breakpoint
+ * enabled) are checked too: they live in each vCPU's VMCB. */
 #include "guests/lib/apic.h"
 #include "guests/lib/doorbell.h"
 #include "guests/lib/idt.h"
@@ -49,9 +50,10 @@ const char guest_name[] = "fpu_isolation";
 #define CPUIDS_PER_ROUND 4
 #define WAIT_US       300000000u /* the other CPUs' rounds, on a loaded TCG host */
 
-enum part { P_XMM, P_YMM, P_X87, P_FCW, P_MXCSR, P_DR, P_XCR0, PARTS };
+enum part { P_XMM, P_YMM, P_X87, P_FCW, P_MXCSR, P_DR, P_DR67, P_XCR0, PARTS };
 static const char *const part_name[PARTS] = {"xmm", "ymm upper halves", "x87 registers",
-                                             "x87 control word", "mxcsr", "dr0-dr3", "xcr0"};
+                                             "x87 control word", "mxcsr", "dr0-dr3",
+                                             "dr6/dr7", "xcr0"};
 
 struct cpu_result {
 	uint32_t rounds;
@@ -126,6 +128,7 @@ struct pattern {
 	uint16_t fcw;
 	uint32_t mxcsr;
 	uint32_t dr[4];
+	uint32_t dr6, dr7; /* DR6 B0-B3; DR7 R/W and LEN fields only, no breakpoint enabled */
 };
 
 static uint32_t mix(uint32_t x)
@@ -153,6 +156,8 @@ static void pattern_make(struct pattern *p, unsigned cpu, uint32_t round)
 	p->mxcsr = 0x1f80u | (m & 3) << 13 | (m & 4 ? BIT(15) : 0);
 	for (unsigned i = 0; i < 4; i++)
 		p->dr[i] = mix(base ^ (0x4000u + i)) & ~3u;
+	p->dr6 = 0xffff0ff0u | (mix(base ^ 0x5000u) & 0xf);
+	p->dr7 = 0x400u | (mix(base ^ 0x6000u) & 0xffff0000u);
 }
 
 static void fill(const struct pattern *p, bool ymm)
@@ -176,6 +181,7 @@ static void fill(const struct pattern *p, bool ymm)
 	__asm__ volatile("mov %0, %%dr0\n\tmov %1, %%dr1\n\tmov %2, %%dr2\n\tmov %3, %%dr3" ::"r"(
 	                     p->dr[0]),
 	                 "r"(p->dr[1]), "r"(p->dr[2]), "r"(p->dr[3]));
+	__asm__ volatile("mov %0, %%dr6\n\tmov %1, %%dr7" ::"r"(p->dr6), "r"(p->dr7));
 }
 
 /* Reads everything back (the x87 stack is emptied by it) into q. */
@@ -200,6 +206,7 @@ static void dump(struct pattern *q, bool ymm, uint64_t *xcr0)
 	__asm__ volatile("stmxcsr %0" : "=m"(q->mxcsr));
 	__asm__ volatile("mov %%dr0, %0\n\tmov %%dr1, %1\n\tmov %%dr2, %2\n\tmov %%dr3, %3"
 	                 : "=r"(q->dr[0]), "=r"(q->dr[1]), "=r"(q->dr[2]), "=r"(q->dr[3]));
+	__asm__ volatile("mov %%dr6, %0\n\tmov %%dr7, %1" : "=r"(q->dr6), "=r"(q->dr7));
 	*xcr0 = has_xsave ? xgetbv0() : 0;
 }
 
@@ -243,6 +250,10 @@ static bool compare(struct cpu_result *r, uint32_t round, const struct pattern *
 			note(r, P_DR, round, p->dr[i], q->dr[i]);
 			break;
 		}
+	if ((p->dr6 & 0xf) != (q->dr6 & 0xf))
+		note(r, P_DR67, round, p->dr6, q->dr6);
+	else if ((p->dr7 & 0xffff0000u) != (q->dr7 & 0xffff0000u))
+		note(r, P_DR67, round, p->dr7, q->dr7);
 	if (has_xsave && xcr0 != xcr0_want)
 		note(r, P_XCR0, round, (uint32_t)xcr0_want, (uint32_t)xcr0);
 	for (unsigned i = 0; i < PARTS; i++)

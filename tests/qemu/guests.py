@@ -231,3 +231,15 @@ TESTS.append(vm_test("fpu-isolation", FPU_VMS,
                         r"^stats vm=fpu-a vcpu=1 event=xstate_switch count=\d{3,}$",
                         r"^stats vm=fpu-b vcpu=0 event=xstate_switch count=\d{3,}$"],
                      timeout=240, cmdline="timeout=200"))
+# The same on a CPU without XSAVE: doorbell falls back to FXSAVE (x87, SSE), the guests see no
+# XSAVE (CPUID.1:ECX[26] clear) and check x87, MXCSR, XMM0-7 and DR0-DR3
+FPU_VMS_500 = [(g, o.replace(FPU_ROUNDS, "rounds=500")) for g, o in FPU_VMS]
+TESTS.append(vm_test("fpu-isolation-fxsave", FPU_VMS_500,
+                     closing("fpu_isolation", vm="fpu-a") + closing("fpu_isolation", vm="fpu-b")
+                     + [r"^xstate: no XSAVE: FXSAVE \(x87, SSE\), 512-byte area per vCPU",
+                        r"^\[fpu-a\] info: seed 1, 500 rounds, XSAVE no",
+                        r"^\[fpu-a\] PASS: CPU 1: 500 of 500 rounds found every register",
+                        r"^\[fpu-b\] PASS: CPU 0: 500 of 500 rounds found every register",
+                        r"^stats vm=fpu-b vcpu=0 event=xstate_switch count=\d{3,}$"],
+                     cpu="EPYC-Rome,+svm,-xsave,-avx,-avx2,-fma,-f16c,-xsaveopt,-xsavec,-xgetbv1,-xsaves",
+                     timeout=240, cmdline="timeout=200"))
