@@ -48,7 +48,7 @@ help:
 # (`make run GEUST=…`, `make bench AVIC=1`): refused before anything runs, with the list of the
 # goal's variables. The build variables (CC, QEMU, OVMF_*, FONT) are accepted by every goal.
 BUILD_VARS := CC QEMU OVMF_CODE OVMF_VARS FONT
-RUN_VARS := GUEST INITRD VCPUS MEM ARGS OPTS SMP TIMEOUT AVIC ERRATUM HV KVM_OPTS
+RUN_VARS := GUEST INITRD VCPUS MEM ARGS VMOPTS OPTS SMP TIMEOUT AVIC ERRATUM HV KVM_OPTS
 BENCH_VARS :=
 GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))
 refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)),\
@@ -199,6 +199,7 @@ guests:
 ##   VCPUS=n           the guest's vCPUs, 1 to 16 (default 1)
 ##   MEM=size          the guest's RAM, 2M to 3G (default 64M)
 ##   ARGS="…"          the guest's command line
+##   VMOPTS="…"        more VM options (README "VM options"), e.g. "trace=all cpus=1"
 ##   OPTS="…"          doorbell's options (README "Command-line options"); a bad one stops the boot
 ##   SMP=n             host CPUs QEMU gives doorbell, 1 to 16 (default 2)
 ##   TIMEOUT=s         doorbell stops the VM after s seconds, status 251 (default 120)
@@ -223,7 +224,8 @@ guests:
 run: deps all $(if $(filter 1,$(AVIC)),qemu-avic)
 	@case "$(HV)" in ""|doorbell|kvm) ;; *) echo "make run: HV=$(HV): expected HV=kvm or nothing (doorbell)"; exit 2 ;; esac
 	@if [ -n '$(KVM_OPTS)' ] && [ "$(HV)" != kvm ]; then echo "make run: KVM_OPTS= is for HV=kvm"; exit 2; fi
-	@$(PYTHON) $(if $(filter kvm,$(HV)),tools/kvm/run.py --kvm-opts "$(KVM_OPTS)",tools/run.py) --guest "$(GUEST)" --initrd "$(INITRD)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
+	@if [ -n '$(VMOPTS)' ] && [ "$(HV)" = kvm ]; then echo "make run: VMOPTS= are doorbell's VM options: not for HV=kvm"; exit 2; fi
+	@$(PYTHON) $(if $(filter kvm,$(HV)),tools/kvm/run.py --kvm-opts "$(KVM_OPTS)",tools/run.py --vmopts "$(VMOPTS)") --guest "$(GUEST)" --initrd "$(INITRD)" --vcpus "$(VCPUS)" --mem "$(MEM)" \
 		--args "$(ARGS)" --opts "$(OPTS)" --smp "$(SMP)" --timeout "$(TIMEOUT)" \
 		--avic "$(AVIC)" --erratum "$(ERRATUM)"; status=$$?; [ $$status -eq 1 ] # QEMU status 1: success (printed above)
 

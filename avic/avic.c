@@ -149,8 +149,10 @@ static void avic_kick_targets(struct vcpu *v, uint64_t icr)
 		vapic_route_info(&vm->vcpu[i]->vapic, &r[i]);
 	struct apic_icr m = apic_icr_decode(icr, false);
 	uint64_t targets = apic_route_message(r, vm->vcpu_count, v->index, &m, false);
-	for (uint64_t t = targets; t; t &= t - 1)
+	for (uint64_t t = targets; t; t &= t - 1) {
 		v->stats.event[EVENT_IPI_SENT]++;
+		trace_record(v->trace, TRACE_IPI_SENT, (unsigned)__builtin_ctzll(t), icr, 0);
+	}
 	vcpu_kick_targets(vm->vcpu, targets);
 }
 

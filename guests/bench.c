@@ -5,7 +5,10 @@
  *   ipi_halted    the same to a CPU waiting in HLT
  *   hlt_wake      the same with both CPUs in HLT: each is woken by the other's IPI
  * Under doorbell it also prints "bench: <metric>_exits <value> exits" per operation, the
- * difference of HC_EXIT_COUNT (exits of the calling vCPU) over the rounds, two decimals. */
+ * difference of HC_EXIT_COUNT (exits of the calling vCPU) over the rounds, two decimals.
+ * Every wait is bounded and says what it waited for when it gives up: a one-second APIC timer on
+ * each CPU (the watchdog) ends any HLT, so a lost wake-up shows as a round that timed out, not as
+ * a guest that hangs (it adds about one interrupt per second to the counts). */
 #include "guests/lib/apic.h"
 #include "guests/lib/doorbell.h"
 #include "guests/lib/idt.h"
@@ -22,8 +25,11 @@ const char guest_name[] = "bench";
 #define DEFAULT_ITERATIONS 1000
 #define VEC_PING           0x70 /* boot CPU -> CPU 1 */
 #define VEC_PONG           0x71 /* CPU 1 -> boot CPU */
-#define ROUND_TIMEOUT_US   2000000
+#define VEC_WATCHDOG       0x60 /* each CPU's periodic APIC timer: ends any HLT */
+#define ROUND_TIMEOUT_US   10000000 /* generous: a loaded host may miscalibrate the TSC (docs/guests.md) */
 #define READY_TIMEOUT_US   5000000
+#define WATCHDOG_US        1000000
+#define WATCHDOG_DIVIDE    16
 
 enum wait { SPIN, HALT };
 
@@ -32,6 +38,26 @@ static volatile uint32_t pings, pongs; /* taken by CPU 1 and by the boot CPU */
 static volatile enum wait responder_wait;
 static volatile uint32_t responder_ready, responder_stop;
 static volatile uint32_t responder_exits; /* exits of CPU 1 during a run, under doorbell */
+static volatile uint32_t watchdog_ticks[2];
+
+static void watchdog_interrupt(struct trap_frame *f)
+{
+	(void)f;
+	watchdog_ticks[smp_cpu_index() & 1]++;
+	apic_eoi();
+}
+
+static void watchdog_start(void)
+{
+	apic_timer_periodic(VEC_WATCHDOG,
+	                    (uint32_t)(apic_timer_hz() / WATCHDOG_DIVIDE * WATCHDOG_US / 1000000),
+	                    WATCHDOG_DIVIDE);
+}
+
+static const char *wait_name(enum wait w)
+{
+	return w == HALT ? "in HLT" : "spinning";
+}
 
 static uint32_t exit_count(void)
 {
@@ -75,6 +101,7 @@ static void responder(unsigned cpu)
 		return;
 	uint32_t exits = exit_count();
 	cli();
+	watchdog_start();
 	responder_ready = 1;
 	if (responder_wait == HALT) {
 		while (!responder_stop) {
@@ -89,6 +116,7 @@ static void responder(unsigned cpu)
 			pause();
 		cli();
 	}
+	apic_timer_stop();
 	responder_exits = exit_count() - exits;
 }
 
@@ -116,6 +144,9 @@ static void bench_round_trips(const char *metric, enum wait them, enum wait me)
 	uint64_t deadline = tsc_deadline(READY_TIMEOUT_US);
 	while (!responder_ready && !tsc_expired(deadline))
 		pause();
+	if (!test_check(responder_ready, "%s: CPU 1 ready within %u s", metric,
+	                READY_TIMEOUT_US / 1000000))
+		return;
 	tsc_delay_us(1000); /* CPU 1 reaches its HLT */
 	uint32_t exits = exit_count(), done = 0;
 	uint64_t start = rdtsc();
@@ -134,8 +165,13 @@ static void bench_round_trips(const char *metric, enum wait them, enum wait me)
 				pause();
 			cli();
 		}
-		if (pongs == done)
+		if (pongs == done) {
+			printf("bench: %s: round %u of %u: no pong within %u ms (CPU 0 waited %s, CPU 1 "
+			       "%s; CPU 1 took %u pings; watchdog ticks %u and %u)\n",
+			       metric, done + 1, iterations, ROUND_TIMEOUT_US / 1000, wait_name(me),
+			       wait_name(them), pings, watchdog_ticks[0], watchdog_ticks[1]);
 			break;
+		}
 	}
 	uint64_t cycles = rdtsc() - start;
 	exits = exit_count() - exits;
@@ -144,8 +180,9 @@ static void bench_round_trips(const char *metric, enum wait them, enum wait me)
 	apic_send_ipi(smp_apic_id(1), APIC_ICR_FIXED | VEC_PING);
 	bool finished = smp_wait_all(READY_TIMEOUT_US);
 	cli();
-	test_check(done == iterations && finished, "%s: %u round trips, none lost", metric,
-	           iterations);
+	test_check(finished, "%s: CPU 1 left its wait within %u s of the stop", metric,
+	           READY_TIMEOUT_US / 1000000);
+	test_check(done == iterations, "%s: %u round trips, none lost", metric, iterations);
 	print_cycles(metric, cycles);
 	print_exits(metric, exits);
 	if (doorbell_present()) {
@@ -162,11 +199,14 @@ void guest_main(const struct multiboot_info *mbi)
 		iterations = 1;
 	idt_set_handler(VEC_PING, ping_interrupt);
 	idt_set_handler(VEC_PONG, pong_interrupt);
+	idt_set_handler(VEC_WATCHDOG, watchdog_interrupt);
 	printf("bench: tsc_hz %u Hz\n", (uint32_t)tsc_hz());
 	bench_cpuid();
 	if (!test_check(smp_init() >= 2, "a second CPU for the IPI measurements"))
 		return;
+	watchdog_start();
 	bench_round_trips("ipi_running", SPIN, SPIN);
 	bench_round_trips("ipi_halted", HALT, SPIN);
 	bench_round_trips("hlt_wake", HALT, HALT);
+	apic_timer_stop();
 }

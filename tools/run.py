@@ -46,8 +46,13 @@ def settings(a):
     if a.erratum and not a.avic:
         refuse("ERRATUM=1 needs AVIC=1: erratum #1235 exists only on the AVIC platform "
                "(make run AVIC=1 ERRATUM=1)")
-    if not a.guest and (a.vcpus or a.mem or a.args):
-        refuse("VCPUS=, MEM= and ARGS= describe the guest: give GUEST=path/to/kernel.elf too")
+    if not a.guest and (a.vcpus or a.mem or a.args or a.vmopts):
+        refuse("VCPUS=, MEM=, ARGS= and VMOPTS= describe the guest: give GUEST=path/to/kernel.elf "
+               "too")
+    for word in a.vmopts.split():
+        if word.split("=")[0] in ("vcpus", "mem", "args"):
+            refuse(f"VMOPTS={a.vmopts}: give {word.split('=')[0]}= as "
+                   f"{word.split('=')[0].upper()}= (make run sets it)")
     if a.guest and not os.path.isfile(a.guest):
         refuse(f"GUEST={a.guest}: no such file; give the path of a Multiboot ELF kernel or a "
                f"Linux bzImage, e.g. GUEST=build/guests/hello.elf")
@@ -100,6 +105,7 @@ def main():
     ap.add_argument("--mem", default="", help="2M to 3G (default 64M)")
     ap.add_argument("--args", default="")
     ap.add_argument("--opts", default="")
+    ap.add_argument("--vmopts", default="", help='more VM options, e.g. "trace=all cpus=1"')
     ap.add_argument("--smp", default="", help="host CPUs, 1 to 16 (default 2)")
     ap.add_argument("--timeout", default="", help="doorbell stops VMs after this many s (120)")
     ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
@@ -118,7 +124,7 @@ def main():
         extra = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
     guests = []
     if a.guest:
-        opts = f"vcpus={a.vcpus} mem={a.mem}"
+        opts = f"vcpus={a.vcpus} mem={a.mem} {a.vmopts}".strip()
         if a.initrd:
             opts += f" initrd={os.path.basename(a.initrd)}"
         if a.args:

@@ -56,8 +56,11 @@ static void apic_deliver_targets(struct vm *vm, uint64_t targets, const struct a
 	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		if (targets & BIT(i)) {
 			apic_deliver_one(vm->vcpu[i], m);
-			if (src)
+			if (src) {
 				src->stats.event[EVENT_IPI_SENT]++;
+				trace_record(src->trace, TRACE_IPI_SENT, i, m->vector,
+					     m->delivery_mode);
+			}
 		}
 	}
 }

@@ -251,7 +251,6 @@ static void remapped_irq(struct trap_frame *f)
  * vCPU if it is blocked, rings the CPU it runs on if it was loaded meanwhile. */
 void intremap_ga_log_entry(uint32_t tag, uint16_t device_id)
 {
-	(void)device_id;
 	__atomic_add_fetch(&handlers_active, 1, __ATOMIC_SEQ_CST);
 	unsigned vm_id, index;
 	struct vm *vm = NULL;
@@ -260,6 +259,7 @@ void intremap_ga_log_entry(uint32_t tag, uint16_t device_id)
 	struct vcpu *v = vm && index < vm->vcpu_count ? vm->vcpu[index] : NULL;
 	if (v) {
 		__atomic_add_fetch(&v->stats.event[EVENT_GA_LOG_WAKE], 1, __ATOMIC_RELAXED);
+		trace_record(v->trace, TRACE_GA_LOG, device_id, tag, 0);
 		vcpu_kick(v);
 	} else {
 		__atomic_add_fetch(&bogus_tags, 1, __ATOMIC_RELAXED);

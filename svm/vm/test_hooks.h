@@ -23,7 +23,8 @@ enum test_race_point {
 struct test_hooks {
 	void (*before_vms)(void);          /* test-fault=: a forced fault in the hypervisor */
 	void (*after_iommu_init)(void);    /* iommu-test=edu-dma: edu's DMA against blocked entries */
-	void (*after_intremap_init)(void); /* iommu-test=irte-bench: cycles per IRTE update */
+	void (*after_intremap_init)(void); /* iommu-test=irte-bench: cycles per IRTE update and
+	                                    * per trace point (tests/hooks/trace_bench.c) */
 	void (*race_delay)(enum test_race_point p); /* test-race=wake: widened race windows */
 	long (*hypercall)(struct vcpu *v, uint64_t op, uint64_t a, uint64_t b); /* edu-irq */
 	void (*after_vms)(void);           /* test-race=wake: how many calls were delayed */

@@ -51,8 +51,10 @@ static void ops_kick_exit(uint32_t host_apic_id)
 {
 	struct vcpu *self = this_cpu()->current;
 	lapic_send_ipi(host_apic_id, VECTOR_KICK);
-	if (self)
+	if (self) {
 		self->stats.event[EVENT_KICK_SENT]++;
+		trace_record(self->trace, TRACE_KICK, host_apic_id, 0, 0);
+	}
 }
 
 static void ops_doorbell(uint32_t host_apic_id)
@@ -65,8 +67,10 @@ static void ops_doorbell(uint32_t host_apic_id)
 	}
 	avic_ring_doorbell(host_apic_id);
 	struct vcpu *self = this_cpu()->current;
-	if (self)
+	if (self) {
 		self->stats.event[EVENT_DOORBELL]++;
+		trace_record(self->trace, TRACE_DOORBELL, host_apic_id, 0, 0);
+	}
 }
 
 /* The vCPU's guest-mode IRTEs follow it (svm/vm/intremap.h); counted per schedule event. */
@@ -74,6 +78,8 @@ static void ops_irte_update(struct vcpu *v, int64_t host_apic_id, bool ga_log_in
 {
 	unsigned n = intremap_vcpu_update(&v->intremap, host_apic_id, ga_log_intr);
 	v->stats.event[host_apic_id >= 0 ? EVENT_IRTE_SCHED_IN : EVENT_IRTE_SCHED_OUT] += n;
+	if (n)
+		trace_record(v->trace, TRACE_IRTE, (uint64_t)host_apic_id, n, ga_log_intr);
 }
 
 /* A wake-up by the delivery protocol (a sender's, of a target it found not loaded, or a blocker's
@@ -125,6 +131,8 @@ void vcpu_load(struct vcpu *v)
 			v->index, cpu->index, v->lazy.live_cpu);
 	v->stats.event[EVENT_XSTATE_SWITCH] += v->lazy.switches - switches;
 	delivery_load(&vcpu_delivery, v, cpu->apic_id);
+	trace_record(v->trace, TRACE_LOAD, cpu->apic_id, avic_enabled() ? *avic_physical_entry(v) : 0,
+		     0);
 }
 
 void vcpu_put(struct vcpu *v, bool blocking)
@@ -136,6 +144,7 @@ void vcpu_put(struct vcpu *v, bool blocking)
 	 * barrier, the IRR of a blocking vCPU re-checked: avic/vlapic/delivery.c says why this order is
 	 * what prevents lost wake-ups. */
 	delivery_put(&vcpu_delivery, v, blocking);
+	trace_record(v->trace, TRACE_PUT, blocking, avic_enabled() ? *avic_physical_entry(v) : 0, 0);
 }
 
 bool vcpu_wake(struct vcpu *v)
@@ -151,6 +160,9 @@ bool vcpu_wake(struct vcpu *v)
 			break;
 	}
 	v->stats.event[EVENT_WAKE]++;
+	struct vcpu *waker = this_cpu()->current;
+	trace_record(v->trace, TRACE_WAKE, waker ? waker->index : (uint64_t)-1,
+		     waker ? (uint64_t)waker->vm->id : (uint64_t)-1, 0);
 	sched_enqueue(&v->sched);
 	return true;
 }
@@ -316,8 +328,10 @@ static enum vcpu_leave vcpu_should_leave(struct vcpu *v)
  * sides store, then load, SEQ_CST), and then this CPU tries to take the vCPU back to retire it. */
 static enum vcpu_leave vcpu_wait(struct vcpu *v, uint32_t state)
 {
-	if (state == VCPU_BLOCKED)
+	if (state == VCPU_BLOCKED) {
 		v->stats.event[EVENT_BLOCK]++;
+		trace_record(v->trace, TRACE_BLOCK, v->vmcb->save.rip, v->vmcb->save.rflags, 0);
+	}
 	__atomic_store_n(&v->state, state, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&v->vm->state, __ATOMIC_SEQ_CST) == VM_RUNNING)
 		return LEAVE_WAIT;
@@ -356,7 +370,11 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 		}
 		v->vmcb->save.rax = v->regs.gpr[GPR_RAX];
 		v->vmcb->save.rsp = v->regs.gpr[GPR_RSP];
+		trace_record(v->trace, TRACE_ENTRY, v->vmcb->save.rip, v->vmcb->save.rflags,
+			     v->vmcb->control.event_inj);
 		svm_world_switch((uintptr_t)v->vmcb, &v->regs, host_vmcb);
+		trace_record(v->trace, TRACE_EXIT, v->vmcb->control.exit_code,
+			     v->vmcb->control.exit_info1, v->vmcb->control.exit_info2);
 		v->regs.gpr[GPR_RAX] = v->vmcb->save.rax;
 		v->regs.gpr[GPR_RSP] = v->vmcb->save.rsp;
 		v->vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;

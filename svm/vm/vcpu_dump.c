@@ -12,6 +12,9 @@
 #include "kernel/x86.h"
 #include "svm/vm/vm.h"
 
+/* the last trace records of each vCPU in a stuck-vCPU report (trace=) */
+#define VCPU_DUMP_TRACE_RECORDS 32
+
 static const char *const state_names[] = {
 	[VCPU_RUNNABLE] = "runnable",
 	[VCPU_BLOCKED] = "blocked",
@@ -101,7 +104,10 @@ void vcpu_dump_all(struct vm *vm, const char *why)
 {
 	printk("debug vm=%s: %s: the state of its %u vCPU(s) before it is stopped\n", vm->name, why,
 	       vm->vcpu_count);
-	for (unsigned i = 0; i < vm->vcpu_count; i++)
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
 		dump_vcpu(vm->vcpu[i]);
+		if (vm->vcpu[i]->trace)
+			trace_print(vm->vcpu[i]->trace, vm->name, i, VCPU_DUMP_TRACE_RECORDS);
+	}
 	sched_print_queues();
 }

@@ -303,6 +303,22 @@ void vm_vcpu_stopped(struct vcpu *v)
 	}
 }
 
+#define TRACE_RING_PAGES (ALIGN_UP(sizeof(struct trace_ring), PAGE_SIZE) / PAGE_SIZE)
+
+bool vm_trace_enable(struct vm *vm, uint32_t mask)
+{
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		uint64_t pa = frame_alloc_pages(TRACE_RING_PAGES, PAGE_SIZE, 0);
+		if (!pa)
+			return false;
+		struct trace_ring *ring = (struct trace_ring *)(uintptr_t)pa;
+		memset(ring, 0, sizeof(*ring));
+		ring->mask = mask;
+		vm->vcpu[i]->trace = ring;
+	}
+	return true;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	intremap_vm_destroy(vm); /* before the vCPUs its IRTEs point at are freed */
@@ -312,6 +328,8 @@ void vm_destroy(struct vm *vm)
 			continue;
 		/* retired by vcpu_run(), so its registers are live nowhere (lazy_regs_drop) */
 		lazy_regs_free(&v->lazy);
+		if (v->trace)
+			frame_free_pages((uintptr_t)v->trace, TRACE_RING_PAGES);
 		frame_free_pages((uintptr_t)v->vmcb, 1);
 		frame_free_pages((uintptr_t)v->vapic.page, 1);
 		frame_free_pages((uintptr_t)v, 1);

@@ -23,6 +23,7 @@
 #include "svm/cpu/lazy_regs.h"
 #include "svm/cpu/regs.h"
 #include "svm/vmcb.h"
+#include "svm/vm/trace.h"
 
 #define VM_MAX_VCPUS 16
 #define VM_NAME_MAX 32
@@ -77,6 +78,7 @@ struct vcpu {
 	int32_t last_cpu;           /* host CPU index of the last vcpu_load(), -1: never ran */
 	struct exit_stats stats;
 	struct intremap_vcpu intremap; /* guest-mode IRTEs that target this vCPU (iommu/) */
+	struct trace_ring *trace;       /* trace= (svm/vm/trace.h), NULL when the VM does not trace */
 };
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_STOPPING, VM_STOPPED };
@@ -100,6 +102,7 @@ struct vm {
 	char args[VM_ARGS_MAX];       /* the guest's command line */
 	uint64_t pin_mask;            /* cpus= */
 	uint8_t replay;               /* replay= (enum vm_log_replay) */
+	uint32_t trace_dump;          /* trace-dump=: trace records per vCPU printed at its end */
 	struct platform platform;     /* virtual devices */
 	struct passthrough pci;       /* assigned PCI functions (pci=), their DMA domain */
 	uint64_t avic_physical_table; /* AVIC tables and APIC access page (avic/avic.c) */
@@ -121,6 +124,8 @@ void vm_start(struct vm *vm);
 void vm_stop(struct vm *vm, int exit_value, bool from_guest, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void vm_destroy(struct vm *vm);
+/* trace=: gives each vCPU a trace ring recording the groups in mask; false if out of memory. */
+bool vm_trace_enable(struct vm *vm, uint32_t mask);
 /* Called by the vCPU's CPU when it leaves a stopping VM for good. */
 void vm_vcpu_stopped(struct vcpu *v);
 /* Real-mode entry of an AP at a start-up IPI vector. */

@@ -3,6 +3,37 @@
 #include "kernel/cmdline.h"
 #include "kernel/string.h"
 
+/* trace=exits,ipi,sched,irte or all (svm/vm/trace.h) into a group mask */
+static bool parse_trace_groups(const char *s, uint32_t *mask)
+{
+	static const struct {
+		const char *name;
+		uint32_t mask;
+	} groups[] = {
+		{"exits", TRACE_GROUP_EXITS}, {"ipi", TRACE_GROUP_IPI}, {"sched", TRACE_GROUP_SCHED},
+		{"irte", TRACE_GROUP_IRTE},   {"all", TRACE_GROUP_ALL},
+	};
+	*mask = 0;
+	while (*s) {
+		char word[16];
+		size_t n = 0;
+		while (*s && *s != ',' && n < sizeof(word) - 1)
+			word[n++] = *s++;
+		word[n] = 0;
+		if (*s && *s != ',')
+			return false;
+		if (*s == ',')
+			s++;
+		unsigned i = 0;
+		while (i < ARRAY_SIZE(groups) && strcmp(word, groups[i].name))
+			i++;
+		if (i == ARRAY_SIZE(groups))
+			return false;
+		*mask |= groups[i].mask;
+	}
+	return *mask != 0;
+}
+
 /* cpus=0,2-3 */
 static bool parse_cpu_list(const char *s, unsigned host_cpus, uint64_t *mask)
 {
@@ -72,6 +103,13 @@ static bool vm_option(void *ctx, const char *key, const char *value)
 			o->replay = VM_LOG_REPLAY_OFF;
 		else
 			o->error = "replay= must be failure, all or off";
+	} else if (!strcmp(key, "trace")) {
+		if (!parse_trace_groups(value, &o->trace))
+			o->error = "trace= must list exits, ipi, sched, irte or all, e.g. trace=exits,ipi";
+	} else if (!strcmp(key, "trace-dump")) {
+		o->trace_dump_given = true;
+		if (!cmdline_parse_uint(value, &o->trace_dump) || o->trace_dump > TRACE_RECORDS)
+			o->error = "trace-dump= must be a number of records from 0 to 2048";
 	} else if (!strcmp(key, "name")) {
 		strlcpy(o->name, value, sizeof(o->name));
 	} else if (!strcmp(key, "initrd")) {
@@ -90,8 +128,11 @@ static bool vm_option(void *ctx, const char *key, const char *value)
 void vm_options_parse(struct vm_options *o, const char *name, const char *args,
 		      unsigned host_cpus)
 {
-	*o = (struct vm_options){.vcpus = 1, .mem = VM_DEFAULT_MEM, .host_cpus = host_cpus};
+	*o = (struct vm_options){.vcpus = 1, .mem = VM_DEFAULT_MEM, .host_cpus = host_cpus,
+				 .trace_dump = TRACE_DUMP_DEFAULT};
 	strlcpy(o->name, name, sizeof(o->name));
 	cmdline_each(args, vm_option, o);
+	if (!o->error && o->trace_dump_given && !o->trace)
+		o->error = "trace-dump= needs trace= (e.g. trace=exits,ipi)";
 }
 

@@ -21,6 +21,9 @@ struct vm_options {
 	unsigned pci_count;
 	enum vm_log_replay replay;
 	char initrd[BOOT_MODULE_NAME_MAX]; /* initrd=NAME: the module that is this VM's initrd */
+	uint32_t trace;        /* trace= groups (svm/vm/trace.h), 0: no trace */
+	uint64_t trace_dump;   /* trace-dump=: records per vCPU printed at the VM's end */
+	bool trace_dump_given;
 	const char *error; /* NULL, or what is wrong */
 	char bad_key[32];  /* the unknown option, for the message */
 	unsigned host_cpus; /* cpus= may name CPUs 0 to host_cpus - 1 */

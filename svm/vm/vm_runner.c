@@ -61,6 +61,13 @@ static struct vm *vm_from_module(const struct boot_module *m, struct vm_options 
 	}
 	strlcpy(vm->args, o.args, sizeof(vm->args));
 	vm->replay = (uint8_t)o.replay;
+	vm->trace_dump = (uint32_t)o.trace_dump;
+	if (o.trace && !vm_trace_enable(vm, o.trace)) {
+		pr_err("vm %s: out of memory for the trace rings (trace=); this VM is not started\n",
+		       o.name);
+		vm_destroy(vm);
+		return NULL;
+	}
 	const char *err = loader_load(vm, (const void *)(uintptr_t)m->base, m->size, m->name, o.args,
 				      initrd ? (const void *)(uintptr_t)initrd->base : NULL,
 				      initrd ? initrd->size : 0);
@@ -124,6 +131,10 @@ static void vm_report(struct vm *vm)
 		       vm->test_failed);
 	for (unsigned i = 0; i < vm->vcpu_count; i++)
 		exit_stats_print(vm->name, i, &vm->vcpu[i]->stats);
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (vm->vcpu[i]->trace && vm->trace_dump)
+			trace_print(vm->vcpu[i]->trace, vm->name, i, vm->trace_dump);
+	}
 	vm_replay_output(vm);
 }
 

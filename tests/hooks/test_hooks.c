@@ -10,6 +10,7 @@
 #include "tests/hooks/intremap_test.h"
 #include "tests/hooks/iommu_test.h"
 #include "tests/hooks/test_race.h"
+#include "tests/hooks/trace_bench.h"
 
 /* test-fault=pf|ud: the fault-handling path must print a register dump and fail the run. */
 static void test_fault(void)
@@ -29,10 +30,17 @@ static void iommu_test(void)
 	iommu_test_run(kernel_config.iommu_test);
 }
 
+/* iommu-test=irte-bench: make bench's hypervisor measurements */
+static void bench_after_intremap_init(void)
+{
+	intremap_test_bench();
+	trace_bench_run();
+}
+
 static const struct test_hooks hooks = {
 	.before_vms = test_fault,
 	.after_iommu_init = iommu_test,
-	.after_intremap_init = intremap_test_bench,
+	.after_intremap_init = bench_after_intremap_init,
 	.race_delay = test_race_point_delay,
 	.hypercall = intremap_test_hypercall,
 	.after_vms = test_race_report,

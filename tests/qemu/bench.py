@@ -10,8 +10,10 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 EXPECT = [r"^\[bench.elf\] bench: cpuid \d+ cycles$", r"^\[bench.elf\] bench: hlt_wake \d+ cycles$",
           r"^\[bench.elf\] bench: ipi_running \d+ cycles$",
           r"^\[bench.elf\] bench: ipi_halted \d+ cycles$", r"^\[bench.elf\] guest-bench: \d+ passed, 0 failed$",
-          # measured by the hypervisor at boot (iommu-test=irte-bench, tests/hooks/intremap_test.c)
-          r"^bench: irte_update \d+ cycles$",
+          # measured by the hypervisor at boot (iommu-test=irte-bench, tests/hooks/intremap_test.c
+          # and tests/hooks/trace_bench.c)
+          r"^bench: irte_update \d+ cycles$", r"^bench: trace_off \d+ cycles$",
+          r"^bench: trace_on \d+ cycles$",
           # one guest register switch, measured at every boot with guests (svm/cpu/lazy_regs.c)
           r"^bench: xstate_switch \d+ cycles$"]
 

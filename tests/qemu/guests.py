@@ -135,10 +135,16 @@ TESTS = [
     # a bad VM option is refused by name
     vm_test("bad-vm-option", [("build/guests/hello.elf", "vcpus=99"),
                               ("build/guests/cpuid_msr.elf", "replay=sometimes"),
+                              ("build/guests/exception.elf", "trace=exit"),
+                              ("build/guests/hlt_timer.elf", "trace-dump=16"),
                               ("build/guests/busy.elf", 'args="seconds=1" frobnicate=1')],
             [r"^vm hello.elf: vcpus= must be 1 to 16; this VM is not started$",
              r"^vm busy.elf: unknown VM option frobnicate; this VM is not started$",
-             r"^vm cpuid_msr.elf: replay= must be failure, all or off; this VM is not started$"],
+             r"^vm cpuid_msr.elf: replay= must be failure, all or off; this VM is not started$",
+             r"^vm exception.elf: trace= must list exits, ipi, sched, irte or all, e.g. "
+             r"trace=exits,ipi; this VM is not started$",
+             r"^vm hlt_timer.elf: trace-dump= needs trace= \(e.g. trace=exits,ipi\); this VM is "
+             r"not started$"],
             status=VM_FAILED),
     # the virtual local APIC (issue "The virtual local APIC"): IPIs of every kind to running
     # and halted targets, TPR, EOI order, timers; then the storm, 4 vCPUs on 2 CPUs
@@ -173,14 +179,16 @@ TESTS = [
             forbid=[r"panic", r"hypervisor exception", r"unknown option"]),
     # a guest that hangs past the timeout: status 251, the reason, and first the state of each
     # vCPU (run state, where it last ran, RIP, IRR/ISR) so that the hang can be diagnosed
-    vm_test("timeout", [("build/guests/busy.elf", 'args="seconds=30"')],
+    vm_test("timeout", [("build/guests/busy.elf", 'args="seconds=30" trace=exits trace-dump=0')],
             [r"^debug vm=busy.elf: timeout: the state of its 1 vCPU\(s\) before it is stopped$\n"
              r"^debug vm=busy\.elf vcpu=0 state=runnable halted=0 running_on=-?\d+ home_cpu=\d "
              r"last_cpu=\d ",
              r"^debug vm=busy\.elf vcpu=0 irr=[0-9a-f]{64}$",
              r"^debug vm=busy\.elf vcpu=0 isr=[0-9a-f]{64}$",
              r"^debug vm=busy\.elf vcpu=0 rip=0x[0-9a-f]+ rflags=",
-             r"^debug cpu=0 idle=\d need_resched=\d current=",
+             # and its last trace records (trace=exits, docs/trace.md)
+             r"^debug vm=busy\.elf vcpu=0 exits=\d+ .*\n(trace busy\.elf 0 \d+ [0-9a-f]+ \d "
+             r"(exit|entry) [0-9a-f]+ [0-9a-f]+ [0-9a-f]+\n){32}debug cpu=0 ",
              r"^vm busy.elf: ended: still running after the timeout of 3 s"],
             cmdline="timeout=3", status=251),
 ]

@@ -88,3 +88,46 @@ for base in scope["TESTS"]:
             r"^avic: policy errata ", r"^smp: all CPUs online: 4 of 4",
             r"^stats vm=ipi.elf vcpu=0 event=kick_sent count=\d+$"]
         TESTS.append(t)
+
+# The exit trace (svm/vm/trace.c, docs/trace.md): the bench guest's ping-pong under errata with
+# trace=all; tools/trace.py must find every kind the IPI path writes (exits with their entries,
+# the 401h exit of an IPI, the IPI sent, wake, block, load and put with the AVIC entry) and give
+# the per-exit-reason summary.
+import importlib.util  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("trace_tool", os.path.join(ROOT, "tools", "trace.py"))
+trace_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(trace_tool)
+
+
+def trace_check(text):
+    import io
+    records, mhz = trace_tool.read([io.StringIO(text)], "bench.elf")
+    problems = []
+    for vcpu in (0, 1):
+        kinds = {r["kind"] for r in records if r["vcpu"] == vcpu}
+        for k in ("exit", "entry", "load", "put"):
+            if k not in kinds:
+                problems.append(f"vCPU {vcpu}: no '{k}' record in the trace")
+    for k in ("ipi", "block", "wake"):
+        if not any(r["kind"] == k for r in records):
+            problems.append(f"no '{k}' record in the trace")
+    if not any(r["kind"] == "exit" and r["a"] == 0x401 for r in records):
+        problems.append("no avic_incomplete_ipi exit in the trace")
+    out = io.StringIO()
+    if trace_tool.summary(records, out) or "avic_incomplete_ipi" not in out.getvalue():
+        problems.append(f"tools/trace.py summary: {out.getvalue()!r}")
+    if not mhz:
+        problems.append("no TSC rate for the timeline")
+    return problems
+
+
+TESTS.append(dict(scope["vm_test"]("bench-trace", [("build/guests/bench.elf",
+                                                    'vcpus=2 trace=all trace-dump=400 args="iterations=50"')],
+                                   [r"^\[bench\.elf\] guest-bench: \d+ passed, 0 failed$",
+                                    r"^trace bench\.elf 1 \d+ [0-9a-f]+ \d wake ffffffffffffffff|"
+                                    r"^trace bench\.elf 1 \d+ [0-9a-f]+ \d wake 0 "],
+                                   cmdline="timeout=120 policy=errata", timeout=300,
+                                   check=trace_check),
+                  name="avic-errata-trace", qemu=QEMU, qemu_args=FIRMWARE,
+                  cpu="EPYC-Rome,+svm,+avic"))
