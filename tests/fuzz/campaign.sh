@@ -38,7 +38,8 @@ for name in "$@"; do
 	ft=$(echo "$last" | sed -nE 's/.*ft: ([0-9]+).*/\1/p')
 	corp=$(echo "$last" | sed -nE 's/.*corp: ([0-9]+\/[0-9a-zA-Z]+).*/\1/p')
 	crashes=$(find "$camp/crashes/$name" -type f -newer "$stamp" | wc -l) # this run's only
-	line="$(date -u +%FT%TZ) $name: ${elapsed} s, ${execs:-?} executions, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?}, crashes $crashes, exit status $rc"
+	line="$(date -u +%FT%TZ) $name: ${elapsed} s, ${execs:-?} executions, cov ${cov:-?},"
+	line="$line ft ${ft:-?}, corpus ${corp:-?}, crashes $crashes, exit status $rc"
 	echo "$line" | tee -a "$camp/summary.txt"
 	[ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ] && status=1
 done

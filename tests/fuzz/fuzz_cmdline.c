@@ -103,7 +103,8 @@ static size_t generate(uint8_t *buf, size_t cap, uint64_t (*rnd)(void))
 	static const char *const parts[] = {
 	    "cpus=", "mem=",   "vcpus=", "args=",  "pci=",  "timeout=", "policy=", "log=",
 	    "name=", "0x",     "0X",     "64M",    "1G",    "4096K",    "00:03.0", "ff:1f.7",
-	    "1-3",   "0,2",    "\"",     " ",      "\t",    "=",        "\"-smp 2\"", "18446744073709551615",
+	    "1-3",   "0,2",    "\"",     " ",      "\t",    "=",        "\"-smp 2\"",
+	    "18446744073709551615",
 	    "18446744073709551616", "0xffffffffffffffff", "17179869184G", "a:b.c", "1x2", "k",
 	    "abcdefghijklmnopqrstuvwxyz0123456789abcdef"};
 	size_t len = 0;

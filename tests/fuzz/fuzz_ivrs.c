@@ -3,8 +3,8 @@
  * their device entries (select, range, alias, extended, special, ACPI_HID), IVMD blocks.
  *
  * Input: one flags byte, then the table. Unless FLAG_RAW is set, the harness sets the header's
- * Length to the table's size and corrects its checksum, so that mutations reach the block walk. The table is
- * parsed from a heap buffer of exactly its size (ASan catches a read past it).
+ * Length to the table's size and corrects its checksum, so that mutations reach the block walk.
+ * The table is parsed from a heap buffer of exactly its size (ASan catches a read past it).
  * Invariants: the result is IVRS_OK or a known error with a message; on success the counts are
  * within their arrays, every device range has first <= last, names an IOMMU that exists and has
  * alias == first unless it came from an alias entry, every IOMMU has the chosen IVHD type and

@@ -13,9 +13,9 @@
  * = the zero page, which says type_of_loader 0xFF and points at a NUL-terminated command line;
  * its kernel (init_size) and initrd lie in RAM above the low boot data and do not overlap, and its
  * kernel bytes come from inside the file. A loaded ELF's entry point lies in RAM, EAX holds the
- * Multiboot boot magic and EBX the information block (a page of RAM), whose contents are well-formed: for
- * Multiboot2 a total size within its 4 KiB area and a tag list that ends with an end tag inside it;
- * for Multiboot v1 a NUL-terminated command line inside its area. */
+ * Multiboot boot magic and EBX the information page (page aligned, in RAM), whose contents are
+ * well-formed: for Multiboot2 a total size within the page and a tag list that ends with an end
+ * tag inside it; for Multiboot v1 a NUL-terminated command line inside the page. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,14 +27,11 @@
 #include "tests/fuzz/fuzz.h"
 
 #define RAM_SIZE (16ull << 20)
-#define INFO_SIZE 0x1000u /* the information block's page: at EBX (0x9000 unless the image is there) */
-#define INFO_GPA info_gpa
-#define INFO_END (info_gpa + INFO_SIZE)
+#define INFO_SIZE 0x1000u /* the information page: EBX (0x9000 unless the image is there) */
 #define MB1_MAGIC 0x2badb002u
 #define MB2_MAGIC 0x36d76289u
 
 static uint8_t *ram;
-static uint32_t info_gpa;
 static struct vm vm;
 static struct vcpu vcpu;
 static struct vmcb vmcb;
@@ -62,15 +59,14 @@ bool vm_write_gpa(struct vm *v, gpa_t gpa, const void *buf, size_t len)
 	return p != NULL;
 }
 
-static void check_mb2_info(void)
+static void check_mb2_info(uint64_t info)
 {
-	uint32_t total = fuzz_le32(ram + INFO_GPA);
-	FUZZ_CHECK(total >= 16 && total <= INFO_END - INFO_GPA,
-	           "Multiboot2 information of %u bytes", total);
+	uint32_t total = fuzz_le32(ram + info);
+	FUZZ_CHECK(total >= 16 && total <= INFO_SIZE, "Multiboot2 information of %u bytes", total);
 	uint32_t off = 8;
 	for (;;) {
 		FUZZ_CHECK(off + 8 <= total, "Multiboot2 tags run past total_size %u", total);
-		uint32_t type = fuzz_le32(ram + INFO_GPA + off), tsize = fuzz_le32(ram + INFO_GPA + off + 4);
+		uint32_t type = fuzz_le32(ram + info + off), tsize = fuzz_le32(ram + info + off + 4);
 		FUZZ_CHECK(tsize >= 8 && tsize <= total - off, "Multiboot2 tag %u of size %u at %u",
 		           type, tsize, off);
 		if (type == 0)
@@ -79,11 +75,11 @@ static void check_mb2_info(void)
 	}
 }
 
-static void check_mb1_info(void)
+static void check_mb1_info(uint64_t info)
 {
-	uint32_t cmdline = fuzz_le32(ram + INFO_GPA + 0x10);
-	FUZZ_CHECK(cmdline >= INFO_GPA && cmdline < INFO_END, "command line at %#x", cmdline);
-	FUZZ_CHECK(memchr(ram + cmdline, 0, INFO_END - cmdline) != NULL,
+	uint32_t cmdline = fuzz_le32(ram + info + 0x10);
+	FUZZ_CHECK(cmdline >= info && cmdline < info + INFO_SIZE, "command line at %#x", cmdline);
+	FUZZ_CHECK(memchr(ram + cmdline, 0, info + INFO_SIZE - cmdline) != NULL,
 	           "command line not terminated");
 }
 
@@ -173,11 +169,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t ebx = vcpu.regs.gpr[GPR_RBX];
 	FUZZ_CHECK(ebx && !(ebx & (INFO_SIZE - 1)) && ebx + INFO_SIZE <= RAM_SIZE, "EBX %#llx",
 	           (unsigned long long)ebx);
-	info_gpa = (uint32_t)ebx;
 	if (eax == MB2_MAGIC)
-		check_mb2_info();
+		check_mb2_info(ebx);
 	else
-		check_mb1_info();
+		check_mb1_info(ebx);
 	return 0;
 }
 

@@ -4,9 +4,10 @@
  *
  * Input: the number of host CPUs online (1 byte, taken as 1-64), then the option words (bytes up
  * to the first NUL). Invariants: without an error every value is in its documented range (vcpus
- * 1-16, mem 2 MiB-3 GiB, at most 4 pci= devices, replay one of its values) and every string is NUL-terminated; cpus= never names a CPU that is not online;
- * an error has a message, and an unknown option's name is kept NUL-terminated; parsing the same
- * words twice gives the same options. */
+ * 1-16, mem 2 MiB-3 GiB, at most 4 pci= devices, replay one of its values); every string is
+ * NUL-terminated; cpus= never names a CPU that is not online; an error has a message, and an
+ * unknown option's name is kept NUL-terminated; parsing the same words twice gives the same
+ * options. */
 #include <stdlib.h>
 #include <string.h>
 

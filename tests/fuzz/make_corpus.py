@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of every fuzz target to tests/fuzz/corpus/<target>/ (tests/fuzz/README.md).
+"""Writes the seed corpus of every fuzz target to tests/fuzz/corpus/<target>/
+(tests/fuzz/README.md).
 
 Run from anywhere: python3 tests/fuzz/make_corpus.py. The files are small, deterministic and
 committed; the ACPI and IVRS seeds are the captured QEMU tables of tests/unit/data, relocated
@@ -419,7 +420,7 @@ def make_config():
         out("config", name, line)
 
 
-# ---- vm_options: host CPUs online, then the VM's option words --------------------------------------
+# ---- vm_options: host CPUs online, then the VM's option words ---------------------------------
 def make_vm_options():
     lines = {
         "all-options": b"vcpus=4 mem=64M cpus=0,1-3 pci=00:03.0 pci=00:04.1 replay=all name=vm1 "
