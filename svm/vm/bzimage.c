@@ -95,7 +95,9 @@ const char *bzimage_plan(const uint8_t *img, uint64_t size, uint64_t mem_size,
 	}
 	if (relocatable && (!align || (align & (align - 1))))
 		return "bad setup header: kernel_alignment is not a power of two";
-	if (pref >= DEFAULT_LOAD_GPA && pref + l.init_size <= mem_size) {
+	/* pref is 64 bits: pref + init_size wrapped for a pref_address near 2^64 and placed the
+	 * kernel outside RAM (libFuzzer target loader: entered at 0xffffffff) */
+	if (pref >= DEFAULT_LOAD_GPA && pref <= mem_size && l.init_size <= mem_size - pref) {
 		l.kernel_gpa = pref;
 	} else if (relocatable) {
 		l.kernel_gpa = ALIGN_UP((uint64_t)DEFAULT_LOAD_GPA, (uint64_t)align);

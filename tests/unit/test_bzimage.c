@@ -113,6 +113,13 @@ int main(void)
 	CHECK(err && strstr(err, "not relocatable"));
 	CHECK(bzimage_plan(img, sizeof(img), 32 * MIB, 0, &l) == NULL);
 	CHECK_EQ(l.kernel_gpa, 16 * MIB);
+	/* a pref_address near 2^64 does not wrap into "fits" (found by the fuzz target loader) */
+	make_image(0x20f, true, ~0ull, 0x300000);
+	CHECK(bzimage_plan(img, sizeof(img), 8 * MIB, 0, &l) == NULL);
+	CHECK_EQ(l.kernel_gpa, 2 * MIB);
+	make_image(0x20f, false, ~0ull - MIB, 0x300000);
+	err = bzimage_plan(img, sizeof(img), 8 * MIB, 0, &l);
+	CHECK(err && strstr(err, "not relocatable"));
 	/* relocatable with a bad alignment */
 	make_image(0x20f, true, 16 * MIB, 0x300000);
 	put32(0x230, 0x300000);
