@@ -59,6 +59,9 @@ if [ -f tests/platform/platform.mk ]; then
 		# Debian's Linux kernel with 4 vCPUs, soft/errata/standard and QEMU alone
 		# (docs/linux.md; 4-7 minutes, the kernel fetched with apt-get download the first time)
 		stage linux python3 tests/qemu/run.py tests/qemu/linux.py
+		# the guests under Linux KVM 6.1 in an L1, and erratum #1235 on unmodified KVM
+		# (docs/kvm.md); downloads Debian's kernel on first use
+		stage kvm python3 tests/qemu/run.py tests/qemu/kvm.py
 	fi
 fi
 if [ -f tests/model/model.mk ]; then
