@@ -571,3 +571,46 @@ void avic_probe_erratum_smp(void)
 	}
 	probe_check(hw_apic_bit(bp(BACKING_B) + APIC_IRR, 0x4c), "target IRR set either way");
 }
+
+/* ---- VMRUN keeps the guest's interrupt shadow ------------------------------ */
+
+#define SHADOW_VECTOR 0x50
+
+/* The first instruction after VMRUN is the VMMCALL itself: with the shadow honoured it exits
+ * before the pending vector is taken (naked: no prologue in front of it). */
+__attribute__((naked)) static void shadow_guest(void)
+{
+	__asm__ volatile("vmmcall\n\t"
+	                 "jmp guest_report_forever_entry");
+}
+
+__attribute__((used)) static void guest_report_forever_entry(void)
+{
+	guest_report_forever();
+}
+
+/*
+ * A #VMEXIT that interrupts a guest in an STI shadow (a host interrupt between `sti` and `hlt`)
+ * saves the shadow in int_state bit 0, and the next VMRUN must restore it (APM vol. 2 15.21.5,
+ * VMCB offset 068h): the guest's next instruction runs before any interrupt, or an interrupt
+ * pending in the IRR is taken before the guest's `hlt`, which then sleeps with nothing pending
+ * (the lost wake-up of doorbell's `make bench` under policy=standard, docs/avic.md).
+ */
+void avic_probe_shadow(void)
+{
+	struct vm *vm = &avic_vm;
+	uint32_t before = irq_count[SHADOW_VECTOR];
+
+	avic_setup(vm, shadow_guest, 0);
+	vm_write(vm, VMCB_RFLAGS, 0x2 | RFLAGS_IF);
+	vm_write(vm, VMCB_INT_STATE, 1);
+	hw_apic_set_bit(bp(BACKING_SELF) + APIC_IRR, SHADOW_VECTOR, true);
+
+	step(vm, VMEXIT_VMMCALL, "VMRUN in a shadow: the first instruction exits");
+	probe_check_eq(irq_count[SHADOW_VECTOR], before,
+	               "no interrupt taken in the shadow restored from int_state");
+	probe_check(hw_apic_bit(bp(BACKING_SELF) + APIC_IRR, SHADOW_VECTOR),
+	            "the vector still waits in the IRR");
+	step(vm, VMEXIT_VMMCALL, "VMRUN without a shadow");
+	probe_check_eq(irq_count[SHADOW_VECTOR], before + 1, "then the vector is taken");
+}

@@ -35,6 +35,7 @@ static const struct probe probes[] = {
     {.name = "avic-doorbell-msr", .run = avic_probe_doorbell_msr},
     {.name = "avic-erratum", .run = avic_probe_erratum},
     {.name = "avic-erratum-smp", .run = avic_probe_erratum_smp},
+    {.name = "avic-shadow", .run = avic_probe_shadow},
     {.name = "iommu-ga-post", .run = iommu_probe_ga_post},
     {.name = "iommu-event-log", .run = iommu_probe_event_log},
 };

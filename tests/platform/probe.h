@@ -30,6 +30,7 @@ void avic_probe_ipi_smp(void);
 void avic_probe_doorbell_msr(void);
 void avic_probe_erratum(void);
 void avic_probe_erratum_smp(void);
+void avic_probe_shadow(void);
 void iommu_probe_ga_post(void);
 void iommu_probe_event_log(void);
 

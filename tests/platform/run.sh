@@ -28,6 +28,7 @@ avic-erratum-off|-M q35 -cpu $cpu,avic-erratum-1235=off|probe=avic-erratum errat
 avic-erratum-on|-M q35 -cpu $cpu,avic-erratum-1235=on|probe=avic-erratum erratum=on
 avic-erratum-smp-off|-M q35 -smp 2 -cpu $cpu,avic-erratum-1235=off|probe=avic-erratum-smp erratum=off
 avic-erratum-smp-on|-M q35 -smp 2 -cpu $cpu,avic-erratum-1235=on|probe=avic-erratum-smp erratum=on
+avic-shadow|-M q35 -cpu $cpu|probe=avic-shadow
 iommu-ga-post|$iommu -cpu $cpu|probe=iommu-ga-post
 iommu-event-log|$iommu -cpu $cpu|probe=iommu-event-log"
 

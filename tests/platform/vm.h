@@ -14,6 +14,7 @@
 #define VMCB_INTERCEPT_MISC2   0x010
 #define VMCB_ASID              0x058
 #define VMCB_INT_CTL           0x060
+#define VMCB_INT_STATE         0x068
 #define VMCB_EXIT_CODE         0x070
 #define VMCB_EXITINFO1         0x078
 #define VMCB_EXITINFO2         0x080
