@@ -5,18 +5,31 @@
 #include "iommu/event_log.h"
 #include "iommu/iommu_regs.h"
 #include "iommu/ivrs.h"
+#include "iommu/ivrs_apply.h"
 #include "kernel/boot_info.h"
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/format.h"
 #include "kernel/frame.h"
 #include "kernel/lapic.h"
 #include "kernel/paging.h"
 #include "kernel/pci.h"
+#include "kernel/percpu.h"
+#include "kernel/ratelimit.h"
+#include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
+
+/* Events printed per IOMMU and second; the rest are counted and the count printed once. A
+ * device that faults on every DMA would otherwise keep the CPU in the interrupt printing at
+ * 115200 baud (about 11 lines of 100 characters a second). */
+#define IOMMU_EVENTS_PER_SECOND 10
+/* The GA log is also polled at this interval: a lost or unconfigured MSI must not lose wake-ups
+ * of vCPUs waiting for a device interrupt. */
+#define IOMMU_POLL_US 10000
 
 /* Rings of one page each: 256 commands or events of 16 bytes (ComLen = EventLen = 8), 512 GA log
  * entries of 8 bytes (GALogLen = 8: 2^(8+1) entries). */
@@ -38,6 +51,8 @@
 
 struct iommu {
 	unsigned index;
+	unsigned ivrs_index; /* its IVHD: ivrs.iommu[ivrs_index] */
+	uint16_t segment;
 	uint16_t device_id; /* the IOMMU's own PCI function */
 	uint64_t mmio;      /* identity-mapped register base */
 	uint64_t efr;
@@ -53,11 +68,24 @@ struct iommu {
 	uint64_t completion_sequence;
 	struct spinlock command_lock; /* command ring and semaphore */
 	struct spinlock log_lock;     /* event and GA log heads */
+	struct ratelimit event_limit; /* under log_lock */
 };
 
+/* One device table per PCI segment (device IDs are per segment), shared by the segment's
+ * IOMMUs. */
+#define IOMMU_MAX_SEGMENTS 4
+static struct segment {
+	uint16_t id;
+	struct dte *table;
+	struct ivrs_unity unity;
+} segments[IOMMU_MAX_SEGMENTS];
+static unsigned segment_count;
+
+static struct ivrs_info ivrs;
 static struct iommu iommus[IVRS_MAX_IOMMUS];
 static unsigned iommu_count;
-static struct dte *device_table;
+static int enabled_index[IVRS_MAX_IOMMUS]; /* ivrs.iommu[i] -> iommus[] index, -1 if not up */
+static struct dte *device_table;           /* segment 0's: the one VMs' devices are in */
 static bool ga_enabled;
 static iommu_ga_log_fn ga_log_handler;
 static unsigned interrupt_events; /* events printed by the event interrupt */
@@ -199,9 +227,15 @@ static unsigned poll_events(struct iommu *u)
 	while (u->event_head != tail) {
 		const uint64_t *e = &u->events[u->event_head / sizeof(uint64_t)];
 		uint64_t entry[2] = {e[0], e[1]};
-		char line[160];
-		event_log_format(entry, line, sizeof(line));
-		printk("iommu %u: event: %s\n", u->index, line);
+		uint64_t suppressed;
+		if (ratelimit_allow(&u->event_limit, rdtsc(), &suppressed)) {
+			char line[160];
+			if (suppressed)
+				printk("iommu %u: %lu events not printed (more than %u a second)\n",
+				       u->index, suppressed, IOMMU_EVENTS_PER_SECOND);
+			event_log_format(entry, line, sizeof(line));
+			printk("iommu %u: event: %s\n", u->index, line);
+		}
 		u->event_head = (u->event_head + EVENT_LOG_ENTRY_BYTES) % RING_BYTES;
 		mmio_write(u, IOMMU_MMIO_EVENT_HEAD, u->event_head);
 		n++;
@@ -285,8 +319,16 @@ void iommu_set_ga_log_handler(iommu_ga_log_fn fn)
  * physical destination: this CPU. The IOMMU never remaps its own MSIs. */
 static bool msi_setup(struct iommu *u)
 {
-	return pci_msi_enable(
-	    u->device_id, MSI_ADDRESS_BASE | (lapic_id() << MSI_ADDRESS_DEST_SHIFT), VECTOR_IOMMU);
+	uint32_t id = lapic_id();
+	if (id > 0xff) {
+		/* the MSI address holds 8 destination bits; wider needs IntCapXTEn (not used) */
+		printk("iommu %u: boot CPU APIC ID %u does not fit an MSI destination (8 bits; "
+		       "IOMMU XT mode is not implemented): events and the GA log are polled\n",
+		       u->index, id);
+		return false;
+	}
+	return pci_msi_enable(u->device_id, MSI_ADDRESS_BASE | (id << MSI_ADDRESS_DEST_SHIFT),
+	                      VECTOR_IOMMU);
 }
 
 static void print_features(const struct iommu *u, uint64_t mmio_pa)
@@ -299,11 +341,13 @@ static void print_features(const struct iommu *u, uint64_t mmio_pa)
 	       u->efr & IOMMU_EFR_PPR_SUP ? " PPRSup" : "");
 }
 
-static bool bring_up(struct iommu *u, const struct ivrs_iommu *d)
+static bool bring_up(struct iommu *u, const struct ivrs_iommu *d, struct dte *table)
 {
 	paging_map_mmio(d->mmio_base, IOMMU_MMIO_SIZE);
 	u->mmio = d->mmio_base;
 	u->device_id = d->devid;
+	u->segment = d->segment;
+	u->event_limit = (struct ratelimit){.interval = tsc_hz, .burst = IOMMU_EVENTS_PER_SECOND};
 	u->efr = mmio_read(u, IOMMU_MMIO_EXTENDED_FEATURE);
 	print_features(u, d->mmio_base);
 
@@ -320,8 +364,7 @@ static bool bring_up(struct iommu *u, const struct ivrs_iommu *d)
 		pr_err("iommu %u: out of memory for the command buffer and event log\n", u->index);
 		return false;
 	}
-	mmio_write(u, IOMMU_MMIO_DEVICE_TABLE_BASE,
-	           (uintptr_t)device_table | IOMMU_DEVICE_TABLE_SIZE_MAX);
+	mmio_write(u, IOMMU_MMIO_DEVICE_TABLE_BASE, (uintptr_t)table | IOMMU_DEVICE_TABLE_SIZE_MAX);
 	mmio_write(u, IOMMU_MMIO_COMMAND_BUFFER_BASE,
 	           (uintptr_t)u->commands | RING_LENGTH_256 << IOMMU_LOG_LENGTH_SHIFT);
 	mmio_write(u, IOMMU_MMIO_EVENT_LOG_BASE,
@@ -333,8 +376,10 @@ static bool bring_up(struct iommu *u, const struct ivrs_iommu *d)
 	mmio_write(u, IOMMU_MMIO_STATUS, STATUS_W1C);
 	bool msi = msi_setup(u);
 
-	uint64_t control = IOMMU_CONTROL_CMD_BUF_EN | IOMMU_CONTROL_EVENT_LOG_EN |
-	                   (msi ? IOMMU_CONTROL_EVENT_INT_EN : 0);
+	/* Coherent, HtTunEn, PassPW, ResPassPW, Isoc, InvTimeout as the IVHD says (Linux's
+	 * iommu_init_flags()) */
+	uint64_t control = ivrs_control_bits(d->flags) | IOMMU_CONTROL_CMD_BUF_EN |
+	                   IOMMU_CONTROL_EVENT_LOG_EN | (msi ? IOMMU_CONTROL_EVENT_INT_EN : 0);
 	control_write(u, control);
 	control_write(u, control | IOMMU_CONTROL_IOMMU_EN);
 	uint64_t status = mmio_read(u, IOMMU_MMIO_STATUS);
@@ -348,23 +393,64 @@ static bool bring_up(struct iommu *u, const struct ivrs_iommu *d)
 		       u->index);
 		return true;
 	}
-	printk("iommu %u: enabled: command buffer and event log of 256 entries, events %s\n",
-	       u->index, msi ? "by interrupt (vector 0xef)" : "polled (no MSI capability)");
+	printk("iommu %u: enabled on segment %u: control 0x%lx, command buffer and event log of "
+	       "256 entries, events %s\n",
+	       u->index, u->segment, u->control,
+	       msi ? "by interrupt (vector 0xef)" : "polled (no MSI)");
 	return true;
 }
 
-/* Every entry valid and blocking, so that no device does DMA or raises an interrupt that the
- * hypervisor did not grant (§2.2.2: a V=0 entry would pass DMA through untranslated). */
-static bool device_table_init(void)
+static uint64_t page_table_alloc(void)
 {
+	return (uintptr_t)page_zalloc();
+}
+
+static void page_table_free(uint64_t pa)
+{
+	frame_free_pages(pa, 1);
+}
+
+/* The device table of a segment: every entry valid and blocking, so that no device does DMA or
+ * raises an interrupt that the hypervisor did not grant (§2.2.2: a V=0 entry would pass DMA
+ * through untranslated), except what the IVRS asks for: the IVHD settings (NMI, INIT, LINT
+ * pass-through of the IOAPIC and the like) and the IVMD unity ranges firmware-owned devices keep
+ * using. NULL with a message when it cannot be made. */
+static struct segment *segment_table(uint16_t id)
+{
+	for (unsigned i = 0; i < segment_count; i++) {
+		if (segments[i].id == id)
+			return &segments[i];
+	}
+	if (segment_count == IOMMU_MAX_SEGMENTS) {
+		pr_err("iommu: PCI segment %u: more than %u segments with IOMMUs; its IOMMUs stay "
+		       "disabled and its devices are NOT isolated\n",
+		       id, IOMMU_MAX_SEGMENTS);
+		return NULL;
+	}
 	uint64_t pa = frame_alloc_pages(DEVICE_TABLE_PAGES, DTE_TABLE_BYTES, 0);
-	if (!pa)
-		return false;
-	device_table = (struct dte *)(uintptr_t)pa;
-	struct dte blocked = dte_blocked();
-	for (uint32_t id = 0; id < DTE_DEVICE_IDS; id++)
-		device_table[id] = blocked;
-	return true;
+	if (!pa) {
+		pr_err("iommu: PCI segment %u: no 2 MiB for its device table; its IOMMUs stay "
+		       "disabled and its devices are NOT isolated\n",
+		       id);
+		return NULL;
+	}
+	struct segment *seg = &segments[segment_count++];
+	seg->id = id;
+	seg->table = (struct dte *)(uintptr_t)pa;
+	char why[200];
+	if (!ivrs_fill_device_table(&ivrs, id, seg->table, &seg->unity, page_table_alloc,
+	                            page_table_free, why, sizeof(why)))
+		pr_err("iommu: segment %u: %s: %u device IDs stay blocked, firmware DMA to that "
+		       "range will fault\n",
+		       id, why, seg->unity.failed);
+	for (unsigned i = 0; i < seg->unity.count; i++) {
+		const struct ivrs_unity_domain *dom = &seg->unity.domain[i];
+		printk("iommu: segment %u: unity domain %u (IVMD mask 0x%x) for firmware DMA\n", id,
+		       dom->domain_id, dom->ivmd_mask);
+	}
+	if (id == 0)
+		device_table = seg->table;
+	return seg;
 }
 
 struct dte iommu_dte(uint16_t device_id)
@@ -392,6 +478,8 @@ bool iommu_set_dte(uint16_t device_id, struct dte d)
 	bool ok = true;
 	for (unsigned i = 0; i < iommu_count; i++) {
 		struct iommu *u = &iommus[i];
+		if (u->segment != 0)
+			continue;
 		ok = queue(u, command_invalidate_devtab_entry(device_id)) &&
 		     queue(u, command_invalidate_interrupt_table(device_id)) &&
 		     queue(u, command_invalidate_iommu_pages(old_domain)) && wait_one(u) && ok;
@@ -404,6 +492,8 @@ bool iommu_invalidate_interrupt_table(uint16_t device_id)
 	bool ok = true;
 	for (unsigned i = 0; i < iommu_count; i++) {
 		struct iommu *u = &iommus[i];
+		if (u->segment != 0)
+			continue;
 		ok = queue(u, command_invalidate_interrupt_table(device_id)) && wait_one(u) && ok;
 	}
 	return ok;
@@ -411,26 +501,80 @@ bool iommu_invalidate_interrupt_table(uint16_t device_id)
 
 bool iommu_present(void)
 {
-	return iommu_count != 0;
+	return device_table != NULL && iommu_count != 0;
+}
+
+bool iommu_device_isolated(uint16_t bdf, char *why, size_t why_len)
+{
+	if (!iommu_present()) {
+		format(why, why_len, "no AMD IOMMU is enabled on PCI segment 0");
+		return false;
+	}
+	int i = ivrs_iommu_of(&ivrs, 0, bdf);
+	if (i < 0) {
+		format(why, why_len,
+		       "no IVHD entry of the IVRS names " PCI_BDF_FMT
+		       " (or it did not fit doorbell's %u device ranges): no IOMMU is known to "
+		       "translate its DMA",
+		       PCI_BDF_ARGS(bdf), IVRS_MAX_DEVS);
+		return false;
+	}
+	if (enabled_index[i] < 0) {
+		format(why, why_len,
+		       "the IOMMU that translates " PCI_BDF_FMT
+		       " (IVHD %d, registers at 0x%lx) was not enabled (see the 'iommu' lines of the "
+		       "boot): its DMA reaches all memory",
+		       PCI_BDF_ARGS(bdf), i, ivrs.iommu[i].mmio_base);
+		return false;
+	}
+	if (ivrs_has_unity(&ivrs, 0, bdf)) {
+		format(why, why_len,
+		       "the firmware keeps DMA to memory of its own for " PCI_BDF_FMT
+		       " (an IVMD unity map or exclusion range): it cannot be given to a VM",
+		       PCI_BDF_ARGS(bdf));
+		return false;
+	}
+	return true;
 }
 
 /* Reads the table back: the claim "every device is blocked" is checked, not assumed. */
 static void report_blocking(void)
 {
-	uint32_t blocked = 0;
-	for (uint32_t id = 0; id < DTE_DEVICE_IDS; id++) {
-		if (dte_dma_blocked(device_table[id]) && dte_interrupts_blocked(device_table[id]))
-			blocked++;
+	for (unsigned s = 0; s < segment_count; s++) {
+		const struct segment *seg = &segments[s];
+		uint32_t blocked = 0, dma_blocked = 0;
+		for (uint32_t id = 0; id < DTE_DEVICE_IDS; id++) {
+			dma_blocked += dte_dma_blocked(seg->table[id]);
+			blocked += dte_dma_blocked(seg->table[id]) &&
+			           dte_interrupts_blocked(seg->table[id]);
+		}
+		printk("iommu: segment %u device table at 0x%lx: %u of %u device IDs blocked (DMA "
+		       "and interrupts aborted until assigned); DMA blocked for %u, unity-mapped "
+		       "for %u (IVMD)\n",
+		       seg->id, (uintptr_t)seg->table, blocked, DTE_DEVICE_IDS, dma_blocked,
+		       seg->unity.devices);
 	}
-	printk("iommu: device table at 0x%lx: %u of %u device IDs blocked (DMA and interrupts "
-	       "aborted until assigned)\n",
-	       (uintptr_t)device_table, blocked, DTE_DEVICE_IDS);
+	if (ivrs.dropped)
+		pr_warn("iommu: %u IVRS entries did not fit (at most %u IOMMUs, %u device ranges, %u "
+		        "special, %u IVMD): devices they name are not claimed to be isolated\n",
+		        ivrs.dropped, IVRS_MAX_IOMMUS, IVRS_MAX_DEVS, IVRS_MAX_SPECIAL,
+		        IVRS_MAX_IVMDS);
+	/* The claim is made only for what an enabled IOMMU translates (pci_scan covers segment 0). */
 	for (unsigned i = 0; i < pci_function_count; i++) {
 		const struct pci_function *f = &pci_functions[i];
+		int m = ivrs_iommu_of(&ivrs, 0, f->bdf);
+		if (m < 0 || enabled_index[m] < 0) {
+			printk("iommu: " PCI_BDF_FMT " %04x:%04x NOT ISOLATED: %s\n",
+			       PCI_BDF_ARGS(f->bdf), f->vendor, f->device,
+			       m < 0 ? "no IVHD entry names it" : "its IOMMU is not enabled");
+			continue;
+		}
 		struct dte d = device_table[f->bdf];
-		printk("iommu: " PCI_BDF_FMT " %04x:%04x DMA %s, interrupts %s\n",
-		       PCI_BDF_ARGS(f->bdf), f->vendor, f->device,
-		       dte_dma_blocked(d) ? "blocked" : "ALLOWED",
+		printk("iommu: " PCI_BDF_FMT " %04x:%04x iommu %d: DMA %s, interrupts %s\n",
+		       PCI_BDF_ARGS(f->bdf), f->vendor, f->device, enabled_index[m],
+		       dte_dma_blocked(d)               ? "blocked"
+		       : dte_q0_get_mode(d.q[0]) != 0   ? "unity-mapped (IVMD)"
+		                                        : "ALLOWED",
 		       dte_interrupts_blocked(d) ? "blocked" : "ALLOWED");
 	}
 }
@@ -445,29 +589,33 @@ void iommu_init(const struct acpi_info *acpi)
 		return;
 	}
 	const struct acpi_sdt_header *h = (const void *)(uintptr_t)acpi->ivrs;
-	static struct ivrs_info ivrs;
+	for (unsigned i = 0; i < IVRS_MAX_IOMMUS; i++)
+		enabled_index[i] = -1;
 	int err = ivrs_parse(h, h->length, &ivrs);
 	if (err) {
 		pr_err("iommu: no AMD IOMMU: DMA isolation unavailable (IVRS unusable: %s)\n",
 		       ivrs_strerror(err));
 		return;
 	}
-	if (!device_table_init()) {
-		pr_err("iommu: no AMD IOMMU: DMA isolation unavailable (no 2 MiB for the device "
-		       "table)\n");
-		return;
-	}
+	printk("iommu: IVRS: %u IOMMUs (IVHD type %02xh), %u device ranges, %u special, %u IVMD\n",
+	       ivrs.iommu_count, ivrs.ivhd_type, ivrs.dev_count, ivrs.special_count,
+	       ivrs.ivmd_count);
 	trap_set_handler(VECTOR_IOMMU, iommu_interrupt);
 	for (unsigned i = 0; i < ivrs.iommu_count; i++) {
 		struct iommu *u = &iommus[iommu_count];
 		u->index = iommu_count;
-		if (ivrs.iommu[i].segment != 0) {
-			pr_warn("iommu %u: PCI segment %u not supported; left disabled\n", i,
-			        ivrs.iommu[i].segment);
+		u->ivrs_index = i;
+		struct segment *seg = segment_table(ivrs.iommu[i].segment);
+		if (!seg)
 			continue;
-		}
-		if (bring_up(u, &ivrs.iommu[i]))
+		if (bring_up(u, &ivrs.iommu[i], seg->table)) {
+			enabled_index[i] = (int)iommu_count;
 			iommu_count++;
+		} else {
+			pr_err("iommu: IVHD %u (segment %u, registers at 0x%lx) not enabled: the "
+			       "devices it translates are NOT isolated and cannot be assigned\n",
+			       i, ivrs.iommu[i].segment, ivrs.iommu[i].mmio_base);
+		}
 	}
 	if (!iommu_count) {
 		pr_err("iommu: no AMD IOMMU could be enabled: DMA isolation unavailable\n");
@@ -499,7 +647,14 @@ static bool ga_enable(struct iommu *u)
 	mmio_write(u, IOMMU_MMIO_GA_LOG_HEAD, 0);
 	mmio_write(u, IOMMU_MMIO_GA_LOG_TAIL, 0);
 	u->ga_log_head = 0;
+	/* GAEn changes the IRTE format: it may only change while the IOMMU is off (#48882
+	 * §3.4.4), so IommuEn drops for the two writes. No VM runs yet and every device is
+	 * blocked before and after; the IRTE caches are dropped afterwards. */
+	control_write(u, u->control & ~IOMMU_CONTROL_IOMMU_EN);
 	control_write(u, u->control | IOMMU_CONTROL_GA_EN);
+	control_write(u, u->control | IOMMU_CONTROL_IOMMU_EN);
+	if (!flush_all(u))
+		pr_err("iommu %u: caches not flushed after GAEn\n", u->index);
 	control_write(u, u->control | IOMMU_CONTROL_GA_INT_EN);
 	control_write(u, u->control | IOMMU_CONTROL_GA_LOG_EN);
 	uint64_t deadline = deadline_in_us(IOMMU_WAIT_TIMEOUT_US);
@@ -516,6 +671,35 @@ static bool ga_enable(struct iommu *u)
 	control_write(u, (u->control & ~IOMMU_CONTROL_GAM_EN_MASK) | IOMMU_CONTROL_GAM_EN_VAPIC);
 	return true;
 }
+
+/* The GA log polled from the scheduler's timer as well as by the MSI; the event log too where
+ * the IOMMU has no interrupt. */
+static uint64_t ga_poll_deadline;
+
+static uint64_t ga_poll_next(struct sched_timer *t)
+{
+	(void)t;
+	return ga_poll_deadline;
+}
+
+static void ga_poll_fire(struct sched_timer *t, uint64_t now)
+{
+	(void)t;
+	ga_poll_deadline = now + IOMMU_POLL_US * (tsc_hz / 1000000);
+	for (unsigned i = 0; i < iommu_count; i++) {
+		struct iommu *u = &iommus[i];
+		uint64_t flags = irq_save();
+		spin_lock(&u->log_lock);
+		if (u->control & IOMMU_CONTROL_GA_LOG_EN)
+			poll_ga_log(u);
+		if (!(u->control & IOMMU_CONTROL_EVENT_INT_EN))
+			poll_events(u);
+		spin_unlock(&u->log_lock);
+		irq_restore(flags);
+	}
+}
+
+static struct sched_timer ga_poll_timer = {.deadline = ga_poll_next, .fire = ga_poll_fire};
 
 void iommu_ga_init(bool vapic_pages)
 {
@@ -548,7 +732,19 @@ void iommu_ga_init(bool vapic_pages)
 	}
 	ga_enabled = true;
 	printk("iommu: GA on: 128-bit IRTEs, guest virtual APIC mode (GAEn, GAMEn), GA log of 512 "
-	       "entries with interrupt\n");
+	       "entries with interrupt, also polled every %u us\n",
+	       IOMMU_POLL_US);
+}
+
+void iommu_poll_start(void)
+{
+	if (!iommu_count)
+		return;
+	if (!sched_timer_add(this_cpu()->index, &ga_poll_timer)) {
+		pr_warn("iommu: no timer slot left: the GA log is read only from its interrupt\n");
+		return;
+	}
+	sched_timer_rearm();
 }
 
 bool iommu_ga_enabled(void)

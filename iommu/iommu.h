@@ -19,13 +19,21 @@ struct acpi_info;
  * "no AMD IOMMU: DMA isolation unavailable". Call once on the boot CPU. */
 void iommu_init(const struct acpi_info *acpi);
 
-/* True once at least one IOMMU is enabled. */
+/* True once at least one IOMMU of PCI segment 0 is enabled. */
 bool iommu_present(void);
+
+/* Whether device 'bdf' (segment 0) can be given to a VM with its DMA confined: an enabled
+ * IOMMU translates it and the firmware keeps no unity range for it (IVMD). If not, 'why' says
+ * which of these failed. */
+bool iommu_device_isolated(uint16_t bdf, char *why, size_t why_len);
 
 /* When the interrupt policy gives vCPUs AVIC backing pages to post into (errata, standard)
  * and every IOMMU reports GASup and GAMSup (vAPIC):
  * GAEn, a GA log with its interrupt, GAMEn. Otherwise a message why not. */
 void iommu_ga_init(bool vapic_pages);
+/* Polls the GA log (and the event log of an IOMMU without an interrupt) every 10 ms from this
+ * CPU's scheduler timer (call after sched_init_cpu()), so that a lost MSI loses no wake-up. */
+void iommu_poll_start(void);
 bool iommu_ga_enabled(void);
 
 /* COMPLETION_WAIT on every IOMMU: true when all earlier commands have completed, false (with a

@@ -38,10 +38,17 @@ _Static_assert(sizeof(struct ivhd_header) == 40, "IVHD 11h/40h header is 40 byte
 #define IVHD_11H_HEADER_LENGTH 40
 #define IVMD_BLOCK_LENGTH      32
 
-/* IVMD block types (#48882 §5.2.3): memory ranges with special DMA requirements. */
-#define IVMD_TYPE_ALL    0x20
-#define IVMD_TYPE_SELECT 0x21
-#define IVMD_TYPE_RANGE  0x22
+/* IVMD block (#48882 §5.2.3): the range applies to the devices the type says. */
+struct ivmd_block {
+	struct ivrs_block block; /* 0x00 */
+	uint16_t devid;          /* 0x04: the device (SELECT) or the range's first (RANGE) */
+	uint16_t aux;            /* 0x06: the range's last device (RANGE) */
+	uint16_t segment;        /* 0x08: PCI segment group */
+	uint8_t reserved[6];     /* 0x0a */
+	uint64_t start;          /* 0x10 */
+	uint64_t length;         /* 0x18 */
+} PACKED;
+_Static_assert(sizeof(struct ivmd_block) == 32, "IVMD block is 32 bytes");
 
 /* Feature bits. In IVHD 10h the feature reporting field has GASup at bit 6 (and XTSup at bit 0);
  * in 11h/40h the EFR image has XTSup at bit 2 and GASup at bit 7 (#48882 §3.4.12, MMIO 0x30). */
@@ -180,7 +187,7 @@ static void ivrs_add_special(struct ivrs_walk *w, const struct ivhd_entry_specia
 		return;
 	}
 	out->special[out->special_count++] =
-	    (struct ivrs_special){s->handle, s->variety, s->devid, w->iommu};
+	    (struct ivrs_special){s->handle, s->variety, s->devid, s->entry.settings, w->iommu};
 }
 
 static void ivrs_device_entry(struct ivrs_walk *w, const uint8_t *p)
@@ -266,6 +273,33 @@ static int ivrs_parse_ivhd(const uint8_t *p, uint16_t length, struct ivrs_info *
 	return IVRS_OK;
 }
 
+/* Keeps the IVMD blocks Linux acts on (unity map or exclusion range flag); the others ask
+ * nothing of the IOMMU. A range whose end wraps, or RANGE with last < first, is dropped. */
+static void ivrs_add_ivmd(struct ivrs_info *out, const struct ivmd_block *b)
+{
+	if (!(b->block.flags & (IVMD_FLAG_UNITY_MAP | IVMD_FLAG_EXCL_RANGE)))
+		return;
+	struct ivrs_ivmd m = {.type = b->block.type,
+	                      .flags = b->block.flags,
+	                      .segment = b->segment,
+	                      .first = b->devid,
+	                      .last = b->devid,
+	                      .start = b->start,
+	                      .length = b->length};
+	if (m.type == IVMD_TYPE_ALL) {
+		m.first = 0;
+		m.last = 0xffff;
+	} else if (m.type == IVMD_TYPE_RANGE) {
+		m.last = b->aux;
+	}
+	if (out->ivmd_count >= IVRS_MAX_IVMDS || m.last < m.first || m.length == 0 ||
+	    m.start + m.length < m.start) {
+		out->dropped++;
+		return;
+	}
+	out->ivmd[out->ivmd_count++] = m;
+}
+
 /* Checks the block at 'off' fits the table and is long enough for its type; returns its length,
  * or 0 if it is malformed. */
 static uint16_t ivrs_block_length(const uint8_t *table, uint32_t length, uint32_t off)
@@ -333,11 +367,71 @@ int ivrs_parse(const void *table, uint32_t length, struct ivrs_info *out)
 			if (err != IVRS_OK)
 				return err;
 		} else if (ivrs_ivmd_type(type)) {
-			out->ivmd_count++;
+			ivrs_add_ivmd(out, (const struct ivmd_block *)(base + off));
 		}
 		off += block_length;
 	}
 	return IVRS_OK;
+}
+
+/* Index of the narrowest device range naming 'devid' (a SELECT beats the ALL entry); -1 when
+ * none does. */
+static int ivrs_range_of(const struct ivrs_info *ivrs, uint16_t segment, uint16_t devid)
+{
+	int best = -1;
+	uint32_t best_width = UINT32_MAX;
+	for (unsigned i = 0; i < ivrs->dev_count; i++) {
+		const struct ivrs_devrange *d = &ivrs->dev[i];
+		if (ivrs->iommu[d->iommu].segment != segment || devid < d->first || devid > d->last)
+			continue;
+		uint32_t width = (uint32_t)d->last - d->first;
+		if (width < best_width) {
+			best = (int)i;
+			best_width = width;
+		}
+	}
+	return best;
+}
+
+static int ivrs_special_of(const struct ivrs_info *ivrs, uint16_t segment, uint16_t devid)
+{
+	for (unsigned i = 0; i < ivrs->special_count; i++) {
+		const struct ivrs_special *s = &ivrs->special[i];
+		if (s->devid == devid && ivrs->iommu[s->iommu].segment == segment)
+			return (int)i;
+	}
+	return -1;
+}
+
+int ivrs_iommu_of(const struct ivrs_info *ivrs, uint16_t segment, uint16_t devid)
+{
+	int s = ivrs_special_of(ivrs, segment, devid);
+	if (s >= 0)
+		return ivrs->special[s].iommu;
+	int r = ivrs_range_of(ivrs, segment, devid);
+	return r >= 0 ? ivrs->dev[r].iommu : -1;
+}
+
+uint8_t ivrs_settings_of(const struct ivrs_info *ivrs, uint16_t segment, uint16_t devid)
+{
+	int s = ivrs_special_of(ivrs, segment, devid);
+	if (s >= 0)
+		return ivrs->special[s].settings;
+	int r = ivrs_range_of(ivrs, segment, devid);
+	if (r >= 0)
+		return ivrs->dev[r].settings;
+	/* the requester ID an alias entry names gets the aliased devices' setting */
+	for (unsigned i = 0; i < ivrs->dev_count; i++) {
+		const struct ivrs_devrange *d = &ivrs->dev[i];
+		if (d->aliased && d->alias == devid && ivrs->iommu[d->iommu].segment == segment)
+			return d->settings;
+	}
+	return 0;
+}
+
+bool ivrs_ivmd_applies(const struct ivrs_ivmd *m, uint16_t segment, uint16_t devid)
+{
+	return m->segment == segment && devid >= m->first && devid <= m->last;
 }
 
 const char *ivrs_strerror(int err)

@@ -6,14 +6,43 @@
 
 #include "kernel/types.h"
 
-#define IVRS_MAX_IOMMUS  4
-#define IVRS_MAX_DEVS    64
-#define IVRS_MAX_SPECIAL 8
+/* A two-socket Rome/Milan/Genoa has 8 IOMMUs (4 per socket), all usually on PCI segment 0;
+ * larger systems split their buses over several segments. What does not fit is counted in
+ * 'dropped' and the IOMMU layer refuses to claim isolation for it (iommu/iommu.c). */
+#define IVRS_MAX_IOMMUS  16
+#define IVRS_MAX_DEVS    512
+#define IVRS_MAX_SPECIAL 32
+#define IVRS_MAX_IVMDS   16
 
 /* IVHD block types (#48882 §5.2.2). */
 #define IVHD_TYPE_10H 0x10 /* fixed-format device entries, feature reporting field */
 #define IVHD_TYPE_11H 0x11 /* adds a copy of the Extended Feature Register */
 #define IVHD_TYPE_40H 0x40 /* as 11h, plus ACPI_HID device entries */
+
+/* IVMD block types and flags (#48882 §5.2.3). An exclusion range is treated as a unity map
+ * with read and write, as Linux does: the exclusion registers cover one range per IOMMU, and a
+ * page table entry per device keeps every other device out of it. */
+#define IVMD_TYPE_ALL        0x20
+#define IVMD_TYPE_SELECT     0x21
+#define IVMD_TYPE_RANGE      0x22
+#define IVMD_FLAG_UNITY_MAP  BIT(0)
+#define IVMD_FLAG_IR         BIT(1)
+#define IVMD_FLAG_IW         BIT(2)
+#define IVMD_FLAG_EXCL_RANGE BIT(3)
+
+/* IVHD flags byte (#48882 §5.2.2.1): what the IOMMU's control register should say. */
+#define IVHD_FLAG_HT_TUN_EN   BIT(0)
+#define IVHD_FLAG_PASS_PW     BIT(1)
+#define IVHD_FLAG_RES_PASS_PW BIT(2)
+#define IVHD_FLAG_ISOC        BIT(3)
+
+/* Device entry DTE setting byte (#48882 §5.2.2.2, Table 95). */
+#define IVHD_SETTING_INIT_PASS  BIT(0)
+#define IVHD_SETTING_EINT_PASS  BIT(1)
+#define IVHD_SETTING_NMI_PASS   BIT(2)
+#define IVHD_SETTING_SYS_MGT_SHIFT 4 /* bits 5:4 */
+#define IVHD_SETTING_LINT0_PASS BIT(6)
+#define IVHD_SETTING_LINT1_PASS BIT(7)
 
 /* Variety of a SPECIAL device entry (type 48h). */
 #define IVHD_SPECIAL_IOAPIC 1
@@ -59,10 +88,20 @@ struct ivrs_info {
 		uint8_t handle;  /* IOAPIC ID, or HPET number */
 		uint8_t variety; /* IVHD_SPECIAL_IOAPIC or IVHD_SPECIAL_HPET */
 		uint16_t devid;
-		uint8_t iommu; /* index into iommu[] */
+		uint8_t settings; /* DTE setting byte, as for devices */
+		uint8_t iommu;    /* index into iommu[] */
 	} special[IVRS_MAX_SPECIAL];
 	unsigned special_count;
-	unsigned ivmd_count; /* IVMD blocks seen (recognised and skipped) */
+	/* IVMD blocks (#48882 §5.2.3): memory the firmware's devices keep using after boot (unity
+	 * maps: DMA address = physical address) or that is excluded from translation. */
+	struct ivrs_ivmd {
+		uint8_t type;  /* IVMD_TYPE_ALL, _SELECT or _RANGE */
+		uint8_t flags; /* IVMD_FLAG_* */
+		uint16_t segment;
+		uint16_t first, last; /* device IDs it applies to (0..ffffh for ALL) */
+		uint64_t start, length;
+	} ivmd[IVRS_MAX_IVMDS];
+	unsigned ivmd_count;
 	unsigned dropped;    /* IOMMUs, device ranges or special entries that did not fit */
 };
 
@@ -74,5 +113,14 @@ struct ivrs_info {
 int ivrs_parse(const void *table, uint32_t length, struct ivrs_info *out);
 
 const char *ivrs_strerror(int err);
+
+/* The IOMMU (index into iommu[]) that translates device 'devid' of PCI segment 'segment': the
+ * narrowest device range or SPECIAL entry naming it; -1 when no IVHD names it. */
+int ivrs_iommu_of(const struct ivrs_info *ivrs, uint16_t segment, uint16_t devid);
+/* The DTE setting byte the IVHD gives for a device (0 when none names it); alias entries give
+ * it to the requester ID they alias to as well. */
+uint8_t ivrs_settings_of(const struct ivrs_info *ivrs, uint16_t segment, uint16_t devid);
+/* Whether IVMD block 'i' (a unity map or exclusion range) applies to the device. */
+bool ivrs_ivmd_applies(const struct ivrs_ivmd *m, uint16_t segment, uint16_t devid);
 
 #endif

@@ -163,6 +163,9 @@ static bool check_assignable(struct vm *vm, uint16_t bdf, char *why, size_t why_
 		format(why, why_len, PCI_BDF_FMT " is the IOMMU", PCI_BDF_ARGS(bdf));
 		return false;
 	}
+	/* an IOMMU that was not enabled, or a device firmware keeps DMA for (IVMD) */
+	if (!iommu_device_isolated(bdf, why, why_len))
+		return false;
 	struct vm *owner = owner_of(bdf);
 	if (owner) {
 		format(why, why_len, PCI_BDF_FMT " is already assigned to VM %s", PCI_BDF_ARGS(bdf),

@@ -165,6 +165,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	vcpu_delivery_init();
 	svm_enable_cpu();
 	sched_init_cpu();
+	iommu_poll_start();
 	for (unsigned i = 1; i < MAX_CPUS; i++) {
 		if (percpu_by_index[i])
 			smp_call(i, (void (*)(void *))ap_init, NULL);

@@ -13,7 +13,7 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 DEVICES = ["-device", "amd-iommu,intremap=on", "-device", "edu"]
 
 CLEAN = r"^doorbell: done, exit status 0$"
-FORBID = [r"panic", r"exception", r"ALLOWED", r"not done after", r"command buffer full",
+FORBID = [r"panic", r"exception", r"ALLOWED", r"NOT ISOLATED", r"not done after", r"command buffer full",
           r"unknown option", r"no AMD IOMMU", r"overflow"]
 EDU = r"00:0[0-9a-f]\.0 1234:11e8"
 BRING_UP = [
@@ -23,12 +23,14 @@ BRING_UP = [
     rf"^pci: {EDU} class 00ff$",                       # edu
     r"^pci: \d+ function\(s\) found$",
     r"^iommu 0: 00:02\.0 registers at 0xfed80000, EFR 0x[0-9a-f]+: GASup GAMSup\(vAPIC\)",
-    r"^iommu 0: enabled: command buffer and event log of 256 entries, events by interrupt "
-    r"\(vector 0xef\)$",
-    r"^iommu: device table at 0x[0-9a-f]+: 65536 of 65536 device IDs blocked \(DMA and "
-    r"interrupts aborted until assigned\)$",
-    rf"^iommu: {EDU} DMA blocked, interrupts blocked$",
-    r"^iommu: 00:02\.0 1022:0010 DMA blocked, interrupts blocked$",
+    # control: IommuEn, HtTunEn (QEMU's IVHD flags 0xd1), EventLogEn, EventIntEn, InvTimeout 1 s,
+    # Coherent, CmdBufEn (as Linux's iommu_init_flags())
+    r"^iommu 0: enabled on segment 0: control 0x148f, command buffer and event log of 256 "
+    r"entries, events by interrupt \(vector 0xef\)$",
+    r"^iommu: segment 0 device table at 0x[0-9a-f]+: 65536 of 65536 device IDs blocked \(DMA and "
+    r"interrupts aborted until assigned\); DMA blocked for 65536, unity-mapped for 0 \(IVMD\)$",
+    rf"^iommu: {EDU} iommu 0: DMA blocked, interrupts blocked$",
+    r"^iommu: 00:02\.0 1022:0010 iommu 0: DMA blocked, interrupts blocked$",
     CLEAN,
 ]
 
@@ -51,7 +53,7 @@ TESTS = [
 # IOMMU reports GASup and GAMSup, off under soft. A guest runs to show nothing else changed.
 HELLO = [("build/guests/hello.elf", 'args="greeting=hello answer=42"')]
 for policy, line in (("errata", r"^iommu: GA on: 128-bit IRTEs, guest virtual APIC mode \(GAEn, "
-                                 r"GAMEn\), GA log of 512 entries with interrupt$"),
+                                 r"GAMEn\), GA log of 512 entries with interrupt, also polled every 10000 us$"),
                      ("standard", r"^iommu: GA on: 128-bit IRTEs"),
                      ("soft", r"^iommu: GA off: the soft policy has no AVIC backing pages")):
     TESTS.append(dict(name=f"iommu-ga-{policy}", boot="grub-bios", machine="q35", smp=2,

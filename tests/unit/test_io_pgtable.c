@@ -7,23 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned live_pages;
-
-static uint64_t test_alloc(void)
-{
-	void *p = aligned_alloc(4096, 4096);
-	if (!p)
-		return 0;
-	memset(p, 0, 4096);
-	live_pages++;
-	return (uint64_t)(uintptr_t)p;
-}
-
-static void test_free(uint64_t pa)
-{
-	free((void *)(uintptr_t)pa);
-	live_pages--;
-}
+#include "tests/unit/test_pages.h"
 
 static uint64_t entry(const struct io_pgtable *t, uint64_t iova, unsigned level)
 {

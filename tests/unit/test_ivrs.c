@@ -95,7 +95,8 @@ static void test_qemu(void)
 
 /* ---- synthetic tables ---- */
 
-static uint8_t tbl[8192];
+static uint8_t tbl[16384];
+static uint16_t next_segment; /* PCI segment of the IVHD blocks ivhd_begin() writes */
 static size_t tlen, block_at;
 
 static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
@@ -123,7 +124,7 @@ static void ivhd_begin(uint8_t type, uint8_t flags, uint16_t devid, uint64_t mmi
 	put_le(h + 4, devid, 2);
 	put_le(h + 6, 0x40, 2);
 	put_le(h + 8, mmio, 8);
-	put_le(h + 16, 0, 2);
+	put_le(h + 16, next_segment, 2);
 	put_le(h + 20, feature, 4);
 	if (type == 0x10) {
 		tlen += 24;
@@ -161,6 +162,20 @@ static void entry8(uint8_t type, uint16_t devid, uint8_t settings, uint8_t b4, u
 static void ivmd(uint8_t type)
 {
 	uint8_t b[32] = {type, 0, 32, 0};
+	entry(b, 32);
+}
+
+/* An IVMD block (#48882 §5.2.3): devid at 4, last devid (RANGE) at 6, segment at 8, start at 16,
+ * length at 24. */
+static void ivmd_full(uint8_t type, uint8_t flags, uint16_t devid, uint16_t aux, uint16_t segment,
+                      uint64_t start, uint64_t length)
+{
+	uint8_t b[32] = {type, flags, 32, 0};
+	put_le(b + 4, devid, 2);
+	put_le(b + 6, aux, 2);
+	put_le(b + 8, segment, 2);
+	put_le(b + 16, start, 8);
+	put_le(b + 24, length, 8);
 	entry(b, 32);
 }
 
@@ -220,7 +235,7 @@ static void test_types_and_entries(void)
 	CHECK_EQ(parse(), IVRS_OK);
 	CHECK_EQ(info.ivinfo, 0x00203041);
 	CHECK_EQ(info.ivhd_type, 0x40);
-	CHECK_EQ(info.ivmd_count, 3);
+	CHECK_EQ(info.ivmd_count, 0); /* flags 0: neither unity map nor exclusion range */
 	CHECK_EQ(info.iommu_count, 2);
 	CHECK_EQ(info.iommu[0].type, 0x40);
 	CHECK_EQ(info.iommu[0].devid, 0x0002);
@@ -255,6 +270,7 @@ static void test_types_and_entries(void)
 	CHECK_EQ(info.special[0].handle, 0x21);
 	CHECK_EQ(info.special[0].devid, 0x00a0);
 	CHECK_EQ(info.special[0].variety, IVHD_SPECIAL_IOAPIC);
+	CHECK_EQ(info.special[0].settings, 0xd7);
 	CHECK_EQ(info.special[1].handle, 0);
 	CHECK_EQ(info.special[1].devid, 0x00a5);
 	CHECK_EQ(info.special[1].variety, IVHD_SPECIAL_HPET);
@@ -300,14 +316,14 @@ static void test_types_and_entries(void)
 
 static void test_limits(void)
 {
-	/* Five IOMMUs, 70 devices, 10 special entries, unmatched range ends. */
+	/* 17 IOMMUs, 520 devices, 34 special entries, unmatched range ends. */
 	ivrs_begin(0);
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < IVRS_MAX_IOMMUS + 1; i++) {
 		ivhd_begin(0x10, 0, (uint16_t)(0x2 + i), 0xfd200000 + i * 0x100000, 0, 0);
 		if (i == 0) {
-			for (unsigned d = 0; d < 70; d++)
+			for (unsigned d = 0; d < IVRS_MAX_DEVS + 6; d++)
 				entry4(0x02, (uint16_t)d, 0);
-			for (unsigned s = 0; s < 10; s++)
+			for (unsigned s = 0; s < IVRS_MAX_SPECIAL + 2; s++)
 				entry8(0x48, 0, 0, (uint8_t)s, (uint16_t)(0xa0 + s), 1);
 			entry4(0x04, 0x10, 0); /* end without start */
 			entry4(0x03, 0x20, 0); /* start ... */
@@ -321,9 +337,10 @@ static void test_limits(void)
 	CHECK_EQ(info.iommu[3].devid, 0x5);
 	CHECK_EQ(info.dev_count, IVRS_MAX_DEVS);
 	CHECK_EQ(info.special_count, IVRS_MAX_SPECIAL);
-	CHECK_EQ(info.special[7].devid, 0xa7);
+	CHECK_EQ(info.special[IVRS_MAX_SPECIAL - 1].devid, 0xa0 + IVRS_MAX_SPECIAL - 1);
 	/* 1 IOMMU + 6 devices + 2 special + 3 bad ranges */
 	CHECK_EQ(info.dropped, 1 + 6 + 2 + 3);
+	CHECK_EQ(info.iommu[IVRS_MAX_IOMMUS - 1].devid, 0x2 + IVRS_MAX_IOMMUS - 1);
 }
 
 static void test_malformed(void)
@@ -406,11 +423,83 @@ static void test_malformed(void)
 		CHECK(strcmp(ivrs_strerror(e), "unknown IVRS error") != 0);
 }
 
+/* A two-socket Genoa: 8 IOMMUs of IVHD 40h (described once more as 10h and 11h), four on
+ * segment 0 and four on segment 1; IVMD unity and exclusion blocks; per-device settings. */
+static void test_two_sockets(void)
+{
+	ivrs_begin(0x00203041);
+	for (unsigned type = 0; type < 3; type++) {
+		static const uint8_t types[] = {0x10, 0x11, 0x40};
+		for (unsigned i = 0; i < 8; i++) {
+			next_segment = (uint16_t)(i / 4);
+			uint16_t bus = (uint16_t)((i % 4) * 0x40);
+			ivhd_begin(types[type], 0x0b ^ (uint8_t)i, (uint16_t)((bus << 8) | 2),
+			           0xf0000000ull + i * 0x80000, 0, EFR_GASUP | EFR_XTSUP);
+			entry4(0x03, (uint16_t)(bus << 8), 0x00);           /* range: 0x40 buses */
+			entry4(0x04, (uint16_t)(((bus + 0x3f) << 8) | 0xff), 0);
+			entry4(0x02, (uint16_t)((bus << 8) | 0x41), 0x40); /* SELECT: Lint0Pass */
+			if (i == 0)
+				entry8(0x48, 0, 0xd7, 0xf0, 0x00a0, 1); /* IOAPIC 0xf0 */
+			block_end();
+		}
+	}
+	next_segment = 0;
+	ivmd_full(0x21, 0x07, 0x0041, 0, 0, 0x9d000000, 0x3000);            /* unity rw */
+	ivmd_full(0x22, 0x03, 0x4000, 0x40ff, 1, 0x9e000000, 0x1000);       /* unity read */
+	ivmd_full(0x20, 0x08, 0, 0, 1, 0xa0000000, 0x2000);                 /* exclusion */
+	ivmd_full(0x21, 0x00, 0x0041, 0, 0, 0x9f000000, 0x1000);            /* no flags: skip */
+	ivmd_full(0x22, 0x01, 0x4100, 0x40ff, 0, 0x9f000000, 0x1000);       /* last < first */
+	ivmd_full(0x21, 0x01, 0x0042, 0, 0, 0xfffffffffffff000ull, 0x2000); /* wraps */
+
+	CHECK_EQ(parse(), IVRS_OK);
+	CHECK_EQ(info.ivhd_type, 0x40);
+	CHECK_EQ(info.iommu_count, 8);
+	for (unsigned i = 0; i < 8 && i < info.iommu_count; i++) {
+		CHECK_EQ(info.iommu[i].segment, i / 4);
+		CHECK_EQ(info.iommu[i].flags, 0x0b ^ i);
+		CHECK_EQ(info.iommu[i].mmio_base, 0xf0000000ull + i * 0x80000);
+	}
+	CHECK_EQ(info.dev_count, 16);
+	CHECK_EQ(info.special_count, 1);
+	CHECK_EQ(info.dropped, 2);
+	/* which IOMMU translates a device: by segment, the narrowest entry */
+	CHECK_EQ(ivrs_iommu_of(&info, 0, 0x0000), 0);
+	CHECK_EQ(ivrs_iommu_of(&info, 0, 0x4100), 1);
+	CHECK_EQ(ivrs_iommu_of(&info, 0, 0xc0ff), 3);
+	CHECK_EQ(ivrs_iommu_of(&info, 1, 0x0000), 4);
+	CHECK_EQ(ivrs_iommu_of(&info, 1, 0xffff), 7);
+	CHECK_EQ(ivrs_iommu_of(&info, 2, 0x0000), -1);
+	CHECK_EQ(ivrs_iommu_of(&info, 0, 0x00a0), 0);
+	CHECK_EQ(ivrs_settings_of(&info, 0, 0x00a0), 0xd7);
+	CHECK_EQ(ivrs_settings_of(&info, 0, 0x0041), 0x40);
+	CHECK_EQ(ivrs_settings_of(&info, 0, 0x0042), 0);
+	CHECK_EQ(ivrs_settings_of(&info, 1, 0x4041), 0x40);
+	CHECK_EQ(ivrs_settings_of(&info, 1, 0x00a0), 0);
+	/* IVMD */
+	CHECK_EQ(info.ivmd_count, 3);
+	CHECK_EQ(info.ivmd[0].type, 0x21);
+	CHECK_EQ(info.ivmd[0].flags, 0x07);
+	CHECK_EQ(info.ivmd[0].first, 0x41);
+	CHECK_EQ(info.ivmd[0].last, 0x41);
+	CHECK_EQ(info.ivmd[0].start, 0x9d000000);
+	CHECK_EQ(info.ivmd[0].length, 0x3000);
+	CHECK_EQ(info.ivmd[1].segment, 1);
+	CHECK_EQ(info.ivmd[1].first, 0x4000);
+	CHECK_EQ(info.ivmd[1].last, 0x40ff);
+	CHECK_EQ(info.ivmd[2].first, 0);
+	CHECK_EQ(info.ivmd[2].last, 0xffff);
+	CHECK_EQ(info.ivmd[2].flags, IVMD_FLAG_EXCL_RANGE);
+	CHECK(ivrs_ivmd_applies(&info.ivmd[1], 1, 0x4080));
+	CHECK(!ivrs_ivmd_applies(&info.ivmd[1], 0, 0x4080));
+	CHECK(!ivrs_ivmd_applies(&info.ivmd[1], 1, 0x4100));
+}
+
 int main(void)
 {
 	test_qemu();
 	test_types_and_entries();
 	test_limits();
+	test_two_sockets();
 	test_malformed();
 	return check_summary("ivrs");
 }
