@@ -6,6 +6,7 @@
 #include "avic/vlapic/vapic.h"
 #include "kernel/console.h"
 #include "kernel/frame.h"
+#include "kernel/percpu.h"
 #include "kernel/qemu.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
@@ -35,6 +36,15 @@ bool avic_choose_policy(const char *requested)
 	const char *reason = NULL, *error = NULL;
 	enum avic_policy p = avic_policy_choose(req, family, model, svm_features.avic, &reason,
 						&error);
+	uint32_t max_id = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		if (percpu_by_index[i] && percpu_by_index[i]->apic_id > max_id)
+			max_id = percpu_by_index[i]->apic_id;
+	}
+	if (!error)
+		p = avic_policy_for_apic_ids(p, req, max_id, &reason, &error);
+	if (max_id > AVIC_MAX_HOST_APIC_ID)
+		printk("avic: highest host APIC ID %u\n", max_id);
 	if (error) {
 		pr_err("avic: %s\n", error);
 		return false;

@@ -94,6 +94,25 @@ enum avic_policy avic_policy_choose(enum avic_policy_request requested, unsigned
 	return AVIC_POLICY_SOFT;
 }
 
+enum avic_policy avic_policy_for_apic_ids(enum avic_policy chosen,
+                                          enum avic_policy_request requested,
+                                          uint32_t max_host_apic_id, const char **reason,
+                                          const char **error)
+{
+	*error = NULL;
+	if (chosen == AVIC_POLICY_SOFT || max_host_apic_id <= AVIC_MAX_HOST_APIC_ID)
+		return chosen;
+	if (requested == AVIC_POLICY_REQUEST_AUTO) {
+		*reason = "auto: a host APIC ID is above 255 and AVIC takes 8-bit host IDs (x2AVIC "
+		          "and IOMMU XT mode are not implemented), APIC emulated in software";
+		return AVIC_POLICY_SOFT;
+	}
+	*error = "a host APIC ID is above 255: AVIC's physical APIC ID entries, the doorbell and "
+	         "guest-mode IRTEs take 8-bit host IDs (x2AVIC and IOMMU XT mode are not "
+	         "implemented); use policy=soft or policy=auto, or cpus= to stay below ID 256";
+	return chosen;
+}
+
 uint64_t avic_entry_on_load(enum avic_policy policy, uint64_t entry, uint32_t host_apic_id)
 {
 	switch (policy) {

@@ -46,6 +46,21 @@ enum avic_policy avic_policy_choose(enum avic_policy_request requested, unsigned
                                     unsigned model, bool has_avic, const char **reason,
                                     const char **error);
 
+/* AVIC's physical APIC ID table entry and the doorbell MSR take an 8-bit host APIC ID (APM
+ * vol. 2 §15.29.4.2; 12 bits only in x2AVIC mode, which doorbell does not implement), and the
+ * IOMMU's guest-mode IRTEs 8 bits without XT mode (not implemented either). A CPU whose APIC ID is
+ * above this must never run an AVIC vCPU: the ID would be truncated and doorbells and posted
+ * device interrupts would reach another CPU. */
+#define AVIC_MAX_HOST_APIC_ID 0xff
+
+/* The policy 'chosen' (from avic_policy_choose()) given the highest host APIC ID among the CPUs
+ * that run vCPUs: unchanged when it fits; auto falls back to soft with *reason saying why; an
+ * explicit errata or standard is an error (*error says why and what to do). */
+enum avic_policy avic_policy_for_apic_ids(enum avic_policy chosen,
+                                          enum avic_policy_request requested,
+                                          uint32_t max_host_apic_id, const char **reason,
+                                          const char **error);
+
 /* The physical APIC ID table entry of a vCPU being scheduled in on the CPU with host APIC ID
  * `host_apic_id` (standard: IsRunning set; errata: IsRunning clear, the host APIC ID recorded
  * all the same, so a doorbell that acts on a stale entry still reaches a CPU of this VM), and

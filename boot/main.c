@@ -51,6 +51,10 @@ static void memmap_print(const struct memmap *m)
 	       memmap_total(m, MEMMAP_USABLE) >> 20,
 	       (memmap_total(m, MEMMAP_ACPI_RECLAIMABLE) + memmap_total(m, MEMMAP_ACPI_NVS)) >> 20,
 	       memmap_total(m, MEMMAP_RESERVED) >> 20, memmap_total(m, MEMMAP_BOOT) >> 20);
+	if (m->dropped)
+		pr_warn("memory map: %u ranges did not fit in %u entries even after merging: the "
+		        "memory they describe is left unused\n",
+		        m->dropped, MEMMAP_MAX);
 }
 
 /* A page below 1 MiB for the AP trampoline, when the loader did not reserve one. */
@@ -78,6 +82,10 @@ static void acpi_summary(void)
 	       acpi.invalid_count);
 	printk("ACPI: MADT: %u CPUs (%u enabled), %u IOAPIC(s), LAPIC at 0x%lx\n", acpi.cpu_count,
 	       acpi.cpu_enabled_count, acpi.ioapic_count, acpi.lapic_base);
+	if (acpi.madt_dropped)
+		pr_warn("ACPI: MADT: %u entries did not fit (at most %u CPUs, %u IOAPICs): those "
+		        "CPUs stay offline\n",
+		        acpi.madt_dropped, ACPI_MAX_CPUS, ACPI_MAX_IOAPICS);
 	if (acpi.ivrs)
 		printk("ACPI: IVRS at 0x%lx (AMD IOMMU present)\n", acpi.ivrs);
 	else
@@ -153,6 +161,7 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	(void)unused;
 	struct boot_info *info = kernel_config.boot;
 	struct percpu *bsp = this_cpu();
+	smp_cpu_control_init();
 	lapic_init();
 	bsp->apic_id = lapic_id();
 	printk("lapic: %s mode, boot CPU APIC ID %u\n", lapic_x2apic() ? "x2APIC" : "xAPIC",

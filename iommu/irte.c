@@ -112,6 +112,14 @@ void irte_store(struct irte *entry, struct irte e)
 	}
 }
 
+bool irte32_remapped_to(uint8_t vector, uint32_t apic_id, uint32_t *out)
+{
+	if (apic_id > 0xff)
+		return false;
+	*out = irte32_remapped(vector, (uint8_t)apic_id);
+	return true;
+}
+
 uint32_t irte32_remapped(uint8_t vector, uint8_t destination)
 {
 	uint32_t e = 0;

@@ -92,5 +92,8 @@ IRTE32_FIELDS(BITFIELD)
 
 /* A valid 32-bit remapped entry: fixed 'vector' to the host APIC 'destination' (physical). */
 uint32_t irte32_remapped(uint8_t vector, uint8_t destination);
+/* Without XT mode (not implemented) a remapped interrupt's destination is 8 bits: false, leaving
+ * *out alone, for a host APIC ID above 255, which would otherwise be truncated to another CPU. */
+bool irte32_remapped_to(uint8_t vector, uint32_t apic_id, uint32_t *out);
 
 #endif

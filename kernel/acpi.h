@@ -41,7 +41,7 @@ enum acpi_error {
 	ACPI_E_MADT_ENTRY = -13,      /* MADT entry too short for its type or past the table end */
 };
 
-#define ACPI_MAX_CPUS         256
+#define ACPI_MAX_CPUS         1024 /* a 2P Bergamo has 512 threads */
 #define ACPI_MAX_IOAPICS      16
 #define ACPI_MAX_ISOS         16
 #define ACPI_MAX_NMIS         16

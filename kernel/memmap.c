@@ -32,8 +32,13 @@ int memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type)
 {
 	if (length == 0)
 		return 0;
-	if (m->count >= MEMMAP_MAX)
-		return -1;
+	if (m->count >= MEMMAP_MAX) {
+		memmap_normalize(m);
+		if (m->count >= MEMMAP_MAX) {
+			m->dropped++;
+			return -1;
+		}
+	}
 	if (length > UINT64_MAX - base)
 		length = UINT64_MAX - base;
 	m->entry[m->count++] = (struct memmap_entry){base, length, type};
@@ -168,8 +173,10 @@ void memmap_normalize(struct memmap *m)
 
 	while (memmap_next_boundary(m, cur, &next)) {
 		uint32_t type = memmap_type_at(m, cur);
-		if (type != 0 && !memmap_emit(&memmap_scratch, cur, next, type))
+		if (type != 0 && !memmap_emit(&memmap_scratch, cur, next, type)) {
+			m->dropped++;
 			break;
+		}
 		cur = next;
 	}
 

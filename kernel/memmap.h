@@ -26,17 +26,20 @@ struct memmap_entry {
 struct memmap {
 	struct memmap_entry entry[MEMMAP_MAX];
 	unsigned count;
+	unsigned dropped; /* ranges that did not fit even after merging (the boot says so) */
 };
 
 /* Appends a range. Zero-length ranges are ignored (returns 0); a range running past 2^64 is
- * clipped to end at 2^64 - 1. Returns -1 when the map is full. */
+ * clipped to end at 2^64 - 1. A full map is normalized (merged) first: an EFI memory map has
+ * hundreds of descriptors, most of them adjacent ranges that become one type. Returns -1, and
+ * counts the range in 'dropped', only when the merged map is still full. */
 int memmap_add(struct memmap *m, uint64_t base, uint64_t length, uint32_t type);
 
 /* Sorts by base, resolves overlaps (the more restrictive type wins, see memmap.c for the order),
  * merges adjacent ranges of the same type and drops empty ones. Unknown types become
  * MEMMAP_RESERVED. If the resolved map needs more than MEMMAP_MAX entries, the highest ranges are
- * dropped; memory absent from the map is never used, so this loses memory but never hands out
- * reserved space. Uses static scratch storage: boot-time only, one caller at a time. */
+ * dropped and counted in 'dropped'; memory absent from the map is never used, so this loses memory
+ * but never hands out reserved space. Uses static scratch storage: boot-time only, one caller at a time. */
 void memmap_normalize(struct memmap *m);
 
 /* Address Range Types of INT 15h E820 and the Multiboot2 memory map (ACPI 6.5 §15, Table 15.4). */

@@ -18,6 +18,8 @@ struct percpu {
 	uint32_t apic_id;     /* host local APIC ID */
 	volatile bool online; /* set by the CPU itself once it runs kernel code */
 	bool abandoned;       /* smp_boot() gave up waiting for this CPU */
+	uint64_t cr0_at_start; /* CR0 as INIT/firmware left it, before smp_cpu_control_init() */
+	uint64_t cr0, cr4;     /* read back after smp_cpu_control_init() */
 	uint64_t stack_top;
 	struct tss tss;
 	struct gdt gdt;

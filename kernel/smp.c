@@ -80,10 +80,30 @@ void smp_call(unsigned index, void (*fn)(void *), void *arg)
 
 NORETURN void smp_ap_entry(struct percpu *p);
 
+#define CPUID_1_EDX_MCE BIT(7)
+
+static void cpu_control_init(struct percpu *p)
+{
+	uint64_t cr0 = read_cr0();
+	p->cr0_at_start = cr0;
+	if (cr0 & (CR0_CD | CR0_NW))
+		write_cr0(cr0 & ~(CR0_CD | CR0_NW)); /* caches empty since INIT: nothing to flush */
+	if (cpuid(1, 0).edx & CPUID_1_EDX_MCE)
+		write_cr4(read_cr4() | CR4_MCE);
+	p->cr0 = read_cr0();
+	p->cr4 = read_cr4();
+}
+
+void smp_cpu_control_init(void)
+{
+	cpu_control_init(this_cpu());
+}
+
 NORETURN void smp_ap_entry(struct percpu *p)
 {
 	if (__atomic_load_n(&p->abandoned, __ATOMIC_ACQUIRE))
 		panic_park(); /* came up after smp_boot() gave up on it: stay out of the way */
+	cpu_control_init(p);
 	desc_init_cpu(&p->gdt, &p->tss);
 	percpu_install(p);
 	lapic_init();
@@ -126,6 +146,30 @@ static bool smp_start_one(struct percpu *p, uint64_t trampoline)
 	return false;
 }
 
+/* Every online CPU's CR0 and CR4 checked, not assumed: one line for the boot log. */
+static void smp_report_control(void)
+{
+	unsigned uncached_at_start = 0, bad = 0, n = 0;
+	bool mce = cpuid(1, 0).edx & CPUID_1_EDX_MCE;
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct percpu *p = percpu_by_index[i];
+		if (!p || !p->online)
+			continue;
+		n++;
+		uncached_at_start += !!(p->cr0_at_start & (CR0_CD | CR0_NW));
+		if ((p->cr0 & (CR0_CD | CR0_NW)) || (mce && !(p->cr4 & CR4_MCE))) {
+			pr_err("smp: CPU %u runs with CR0 0x%lx CR4 0x%lx: caching off or CR4.MCE "
+			       "clear\n",
+			       p->index, p->cr0, p->cr4);
+			bad++;
+		}
+	}
+	if (!bad)
+		printk("smp: caches on (CR0.CD=NW=0) on all %u CPUs, %u of them started with CD/NW "
+		       "set; CR4.MCE %s\n",
+		       n, uncached_at_start, mce ? "set" : "not offered by the CPU");
+}
+
 unsigned smp_boot(const struct acpi_info *acpi, uint64_t trampoline, unsigned max_cpus)
 {
 	trap_set_handler(VECTOR_CALL, smp_call_interrupt);
@@ -134,12 +178,16 @@ unsigned smp_boot(const struct acpi_info *acpi, uint64_t trampoline, unsigned ma
 	bsp->call_done = 1;
 	cpu_count = 1;
 	bsp->online = true;
-	unsigned skipped = 0, failed = 0;
+	unsigned skipped = 0, failed = 0, over_limit = 0;
 	for (unsigned i = 0; i < acpi->cpu_count; i++) {
 		const struct acpi_cpu *c = &acpi->cpu[i];
 		if (!c->enabled || c->apic_id == bsp->apic_id)
 			continue;
-		if ((max_cpus && cpu_count >= max_cpus) || cpu_count >= MAX_CPUS) {
+		if (cpu_count >= MAX_CPUS) {
+			over_limit++;
+			continue;
+		}
+		if (max_cpus && cpu_count >= max_cpus) {
 			skipped++;
 			continue;
 		}
@@ -158,7 +206,12 @@ unsigned smp_boot(const struct acpi_info *acpi, uint64_t trampoline, unsigned ma
 	}
 	if (skipped)
 		printk("smp: %u CPU(s) left offline by cpus=%u\n", skipped, max_cpus);
+	if (over_limit)
+		pr_warn("smp: %u CPU(s) left offline: doorbell runs at most %u CPUs (MAX_CPUS, "
+		        "kernel/percpu.h)\n",
+		        over_limit, MAX_CPUS);
 	if (failed)
 		pr_err("smp: %u CPU(s) failed to start\n", failed);
+	smp_report_control();
 	return cpu_count;
 }

@@ -16,4 +16,11 @@ struct percpu *smp_percpu_setup(unsigned index, uint32_t apic_id);
 /* The function every AP runs once it is online (the scheduler's idle loop). */
 extern void (*smp_ap_main)(void);
 
+/* This CPU's control bits as doorbell runs: caching on (CR0.CD = NW = 0; INIT leaves both set,
+ * APM vol. 2 §14.1.3 Table 14-1, so an AP started by INIT-SIPI would otherwise run uncached)
+ * and CR4.MCE (machine checks raise #MC instead of shutting the CPU down, APM vol. 2 §9.3) when
+ * CPUID Fn0000_0001 EDX[MCE] says so. Records the CR0 found in this_cpu()->cr0_at_start. The
+ * boot CPU calls it in kernel_main(), each AP first thing in smp_ap_entry(). */
+void smp_cpu_control_init(void);
+
 #endif

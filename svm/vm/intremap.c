@@ -162,9 +162,16 @@ static bool bind_remapped_locked(struct intremap_table *t, unsigned index, struc
 		       index);
 		return false;
 	}
-	uint32_t dest = percpu_by_index[target->sched.home_cpu]->apic_id;
-	__atomic_store_n(irte32_at(t, index), irte32_remapped(e->host_vector, (uint8_t)dest),
-	                 __ATOMIC_SEQ_CST);
+	uint32_t dest = percpu_by_index[target->sched.home_cpu]->apic_id, irte;
+	if (!irte32_remapped_to(e->host_vector, dest, &irte)) {
+		pr_err("intremap: device %04x entry %u: host APIC ID %u does not fit the IRTE's 8-bit "
+		       "destination (IOMMU XT mode is not implemented): not bound\n",
+		       t->device_id, index, dest);
+		__atomic_store_n(&host_vector_entry[e->host_vector], NULL, __ATOMIC_SEQ_CST);
+		e->host_vector = 0;
+		return false;
+	}
+	__atomic_store_n(irte32_at(t, index), irte, __ATOMIC_SEQ_CST);
 	return true;
 }
 

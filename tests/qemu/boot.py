@@ -9,6 +9,10 @@ def cpus_online(n):
               rf"smp: all CPUs online: {n} of {n} in the MADT$",
               rf"ACPI: MADT: {n} CPUs \({n} enabled\)"]
     expect += [rf"smp: CPU {i} online, APIC ID {i}$" for i in range(1, n)]
+    # INIT leaves an AP with CR0.CD and NW set: each AP must switch its caches on (and set
+    # CR4.MCE, which QEMU's CPU models offer)
+    expect += [rf"smp: caches on \(CR0\.CD=NW=0\) on all {n} CPUs, {n - 1} of them started "
+               r"with CD/NW set; CR4\.MCE set$"]
     return expect
 
 MEMORY = r"^memory: \d+ MiB usable, \d+ MiB ACPI, \d+ MiB reserved, \d+ MiB boot data$"

@@ -363,7 +363,7 @@ static void test_find_rsdp_bios(void)
 #define SYN_XSDT 0x2000
 #define SYN_MADT 0x3000
 
-static uint8_t syn_xsdt[4096], syn_madt[8192];
+static uint8_t syn_xsdt[4096], syn_madt[32768];
 static size_t syn_madt_len;
 static struct {
 	uint64_t base;
@@ -522,6 +522,19 @@ static void test_synthetic_cpus(void)
 	CHECK_EQ(syn_parse(), ACPI_OK);
 	CHECK_EQ(info.cpu_count, 1);
 	CHECK_EQ(info.cpu_online_capable_count, 0);
+
+	/* A two-socket Genoa in x2APIC mode: 384 threads, APIC IDs 0-383, every one kept with its
+	 * full 32-bit ID (none dropped, none truncated to 8 bits). */
+	madt_begin(5);
+	for (unsigned i = 0; i < 384; i++)
+		madt_x2apic(i, 1, i);
+	CHECK_EQ(syn_parse(), ACPI_OK);
+	CHECK_EQ(info.cpu_count, 384);
+	CHECK_EQ(info.cpu_enabled_count, 384);
+	CHECK_EQ(info.madt_dropped, 0);
+	CHECK_EQ(info.cpu[256].apic_id, 256);
+	CHECK_EQ(info.cpu[383].apic_id, 383);
+	CHECK(info.cpu[383].x2apic_entry);
 
 	/* More processors than ACPI_MAX_CPUS: the rest are counted as dropped. */
 	madt_begin(5);

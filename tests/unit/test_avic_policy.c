@@ -101,8 +101,40 @@ static void test_incomplete_ipi_action(void)
 	CHECK_EQ(avic_policy_incomplete_ipi_action(0xffffffffu), AVIC_IPI_ACTION_STOP_VM);
 }
 
+/* A host APIC ID above 255 (a 2P Genoa/Bergamo in x2APIC mode): AVIC's 8-bit host IDs would be
+ * truncated, so auto falls back to soft and an explicit AVIC policy is refused. */
+static void test_wide_apic_ids(void)
+{
+	const char *reason = "unchanged", *error = "x";
+	CHECK_EQ(avic_policy_for_apic_ids(AVIC_POLICY_STANDARD, AVIC_POLICY_REQUEST_AUTO, 255,
+	                                  &reason, &error),
+	         AVIC_POLICY_STANDARD);
+	CHECK(error == NULL);
+	CHECK(strcmp(reason, "unchanged") == 0);
+	CHECK_EQ(avic_policy_for_apic_ids(AVIC_POLICY_ERRATA, AVIC_POLICY_REQUEST_AUTO, 256, &reason,
+	                                  &error),
+	         AVIC_POLICY_SOFT);
+	CHECK(error == NULL);
+	CHECK(strstr(reason, "above 255") != NULL && strstr(reason, "x2AVIC") != NULL);
+	avic_policy_for_apic_ids(AVIC_POLICY_ERRATA, AVIC_POLICY_REQUEST_ERRATA, 0x17f, &reason,
+	                         &error);
+	CHECK(error != NULL && strstr(error, "above 255") != NULL &&
+	      strstr(error, "policy=soft") != NULL);
+	avic_policy_for_apic_ids(AVIC_POLICY_STANDARD, AVIC_POLICY_REQUEST_STANDARD, 0xffffffff,
+	                         &reason, &error);
+	CHECK(error != NULL);
+	CHECK_EQ(avic_policy_for_apic_ids(AVIC_POLICY_SOFT, AVIC_POLICY_REQUEST_SOFT, 0x1000,
+	                                  &reason, &error),
+	         AVIC_POLICY_SOFT);
+	CHECK(error == NULL);
+	/* and the entry never holds a truncated ID below the limit */
+	uint64_t e = avic_entry_on_load(AVIC_POLICY_ERRATA, 0, AVIC_MAX_HOST_APIC_ID);
+	CHECK_EQ(e & 0xfff, AVIC_MAX_HOST_APIC_ID);
+}
+
 int main(void)
 {
+	test_wide_apic_ids();
 	test_choose_auto();
 	test_choose_explicit();
 	test_parse_and_name();

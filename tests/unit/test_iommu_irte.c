@@ -101,8 +101,23 @@ static void test_legacy(void)
 	CHECK_EQ(irte32_remapped(0xdf, 0xfe), 0x00dffe01u);
 }
 
+/* Without XT mode a remapped entry has an 8-bit destination: APIC ID 256 must be refused, not
+ * become APIC ID 0. */
+static void test_remapped_wide_destination(void)
+{
+	uint32_t e = 0x12345678;
+	CHECK(irte32_remapped_to(0x40, 0xff, &e));
+	CHECK_EQ(e, irte32_remapped(0x40, 0xff));
+	CHECK_EQ(e >> 8 & 0xff, 0xff);
+	e = 0x12345678;
+	CHECK(!irte32_remapped_to(0x40, 0x100, &e));
+	CHECK(!irte32_remapped_to(0x40, 0x17f, &e));
+	CHECK_EQ(e, 0x12345678);
+}
+
 int main(void)
 {
+	test_remapped_wide_destination();
 	test_tagged_update();
 	test_store();
 	test_legacy();

@@ -175,6 +175,36 @@ static void test_overflow(void)
 	/* Each 16 MiB group yields 3 entries: 85 whole groups and the first entry of the 86th. */
 	check_entry(0, 0, 2 * MiB, MEMMAP_USABLE);
 	check_entry(MEMMAP_MAX - 1, 85 * 16 * MiB, 2 * MiB, MEMMAP_USABLE);
+	CHECK(map.dropped > 0); /* and the boot says so */
+}
+
+/* A server's EFI memory map: 1000 descriptors (boot-services code and data, loader data and
+ * conventional memory interleaved, every 40th ACPI NVS or reserved), more than MEMMAP_MAX raw
+ * entries but few once merged. Every usable byte must survive, nothing be dropped. */
+static void test_efi_1000(void)
+{
+	static const uint32_t usable_types[] = {3, 4, 2, 7}; /* BS code, BS data, loader, free */
+	memset(&map, 0, sizeof(map));
+	uint64_t base = 0x100000, usable = 0, nvs = 0;
+	for (unsigned i = 0; i < 1000; i++) {
+		uint64_t len = (1 + i % 7) * 0x1000ull * (1 + i % 3);
+		uint32_t efi = usable_types[i % 4];
+		if (i % 40 == 39)
+			efi = i % 80 == 79 ? 10 : 0; /* ACPI NVS, reserved */
+		uint32_t t = memmap_type_from_efi(efi);
+		CHECK_EQ(memmap_add(&map, base, len, t), 0);
+		if (t == MEMMAP_USABLE)
+			usable += len;
+		if (t == MEMMAP_ACPI_NVS)
+			nvs += len;
+		base += len;
+	}
+	memmap_normalize(&map);
+	CHECK_EQ(map.dropped, 0);
+	CHECK_EQ(memmap_total(&map, MEMMAP_USABLE), usable);
+	CHECK_EQ(memmap_total(&map, MEMMAP_ACPI_NVS), nvs);
+	CHECK(map.count <= 2 * 25 + 1);
+	CHECK_EQ(map.entry[map.count - 1].base + map.entry[map.count - 1].length, base);
 }
 
 static void test_conversions(void)
@@ -225,6 +255,7 @@ int main(void)
 	test_sort_and_merge();
 	test_overlaps();
 	test_overflow();
+	test_efi_1000();
 	test_conversions();
 	return check_summary("memmap");
 }
