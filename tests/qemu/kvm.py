@@ -1,7 +1,7 @@
 # The test guests under Linux KVM 6.1 (make run HV=kvm, docs/kvm.md): Debian's kernel as an L1
 # inside the project's QEMU, Debian's QEMU -accel kvm in it. Each case is one tools/kvm/run.py
 # run; its exit status is the guest's isa-debug-exit status, as under QEMU alone.
-#   avic=0 and avic=1 runs of guests that pass under QEMU directly;
+#   avic=1 and avic=0 runs of guests that pass under QEMU directly;
 #   with avic=1, KVM kept AVIC active (else run.py fails with 255) and counted AVIC exits;
 #   erratum #1235 on the AVIC platform: KVM 6.1 with avic=1 loses the wake-up (the guest reports
 #   the halted CPU never woken: status 3, the EXPECTED outcome, asserted here), and with the
@@ -16,7 +16,10 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN = os.path.join(ROOT, "tools", "kvm", "run.py")
 AVIC_ACTIVE = r"^kvm: AVIC active for the guest's run "
+# The loss came at rounds 2, 2 and 28 in three runs; it ends the run, so the erratum case may
+# allow more rounds than the control and avic=0 cases, which run them all.
 ERRATUM_ARGS = "rounds=100 gap_us=1000 busy_us=20000"
+ERRATUM_LOSS_ARGS = "rounds=300 gap_us=1000 busy_us=20000"
 LOST = r"^\[erratum.elf\] info: round \d+: IPI to the halted CPU 1 not taken within \d+ ms: lost wake-up$"
 ALL_ARRIVED = r"^\[erratum.elf\] guest-erratum: 2 passed, 0 failed$"
 
@@ -47,23 +50,23 @@ def case(name, guest, args="", vcpus=1, avic=False, erratum=False, kvm_opts="", 
 
 
 TESTS = [
-    case("kvm-hello-avic0", "hello.elf", "greeting=hello answer=42",
-         expect=[r"^\[hello.elf\] guest-hello: 6 passed, 0 failed$",
-                 r"^stats vm=hello.elf vcpu=0 exit=total count=\d+$"],
-         forbid=[r"exit=avic_"]),
     case("kvm-smp4-avic1", "smp4.elf", "cpus=4", vcpus=4, avic=True,
          expect=[r"^\[smp4.elf\] guest-smp4: 8 passed, 0 failed$",
                  r"^stats vm=smp4.elf vcpu=0 exit=avic_incomplete_ipi id=invalid_int_type "
                  r"count=\d+$"]),
-    case("kvm-erratum-on-avic1", "erratum.elf", ERRATUM_ARGS, vcpus=2, avic=True, erratum=True,
+    case("kvm-erratum-on-avic1", "erratum.elf", ERRATUM_LOSS_ARGS, vcpus=2, avic=True,
+         erratum=True,
          status=3, expect=[LOST, r"^\[erratum.elf\] FAIL: every wake-up IPI to a halted CPU"]),
     case("kvm-erratum-off-avic1", "erratum.elf", ERRATUM_ARGS, vcpus=2, avic=True,
          expect=[ALL_ARRIVED, r"^stats vm=erratum.elf vcpu=0 exit=avic_incomplete_ipi "
                               r"id=target_not_running count=\d+$"], forbid=[LOST]),
     case("kvm-erratum-on-avic0", "erratum.elf", ERRATUM_ARGS, vcpus=2, avic=True, erratum=True,
          kvm_opts="avic=0", expect=[ALL_ARRIVED], forbid=[LOST, r"exit=avic_"]),
-    # the AVIC check fails closed: asked for, but the CPU (stock QEMU) has no AVIC
-    case("kvm-avic-asked-absent", "hello.elf", "greeting=hello answer=42", kvm_opts="avic=1",
-         status=255, expect=[r"^make run HV=kvm: FAILED: AVIC was asked for \(avic=1\) but "
-                             r"kvm_amd.avic is not Y"]),
+    # hello under KVM on stock QEMU, whose CPU has no AVIC: the guest passes, and the AVIC check
+    # fails closed, as avic=1 was asked for
+    case("kvm-hello-avic-absent", "hello.elf", "greeting=hello answer=42", kvm_opts="avic=1",
+         status=255, expect=[r"^\[hello.elf\] guest-hello: 6 passed, 0 failed$",
+                             r"^stats vm=hello.elf vcpu=0 exit=total count=\d+$",
+                             r"^make run HV=kvm: FAILED: AVIC was asked for \(avic=1\) but "
+                             r"kvm_amd.avic is not Y"], forbid=[r"exit=avic_"]),
 ]
