@@ -70,6 +70,14 @@ def on_policy(policy):
                  (INITRD, "")],
                 linux_expect("linux") + [
                     rf"^avic: policy {policy} ",
+                    # the platform as Linux reads it: FADT, MADT overrides, S5, the UART
+                    r"^\[linux\] \[ *[\d.]+\] ACPI: PM-Timer IO Port: 0x608$",
+                    r"^\[linux\] \[ *[\d.]+\] ACPI: INT_SRC_OVR \(bus 0 bus_irq 0 global_irq 2 ",
+                    r"^\[linux\] \[ *[\d.]+\] ACPI: INT_SRC_OVR \(bus 0 bus_irq 9 global_irq 9 high "
+                    r"level\)$",
+                    r"^\[linux\] \[ *[\d.]+\] ACPI: PM: \(supports S0 S5\)$",
+                    r"^\[linux\] \[ *[\d.]+\] serial8250: ttyS0 at I/O 0x3f8 \(irq = 4, "
+                    r"base_baud = 115200\) is a 16550A$",
                     r"^vm linux: ended: guest powered off \(ACPI S5: SLP_EN with SLP_TYP 5\); "
                     r"exit value 0x0 \(from the guest\)",
                     rf"^stats vm=linux vcpu={VCPUS - 1} exit=total count=\d+$"],
