@@ -166,10 +166,14 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	bsp->apic_id = lapic_id();
 	printk("lapic: %s mode, boot CPU APIC ID %u\n", lapic_x2apic() ? "x2APIC" : "xAPIC",
 	       bsp->apic_id);
-	timer_calibrate();
-	printk("timer: TSC %lu MHz, LAPIC timer %lu kHz (PIT calibrated)\n", tsc_hz / 1000000,
-	       lapic_timer_hz / 1000);
-	acpi_summary();
+	acpi_summary(); /* first: the FADT names the PM timer calibration falls back to */
+	const char *source = timer_calibrate(&acpi);
+	if (!source)
+		panic("timer: cannot calibrate the TSC: no PIT counting on port 61h and no ACPI PM "
+		      "timer in the FADT%s; enable the legacy 8254 timer in the firmware setup",
+		      acpi.pm_timer_port ? " that counts" : "");
+	printk("timer: TSC %lu MHz, LAPIC timer %lu kHz (%s calibrated)\n", tsc_hz / 1000000,
+	       lapic_timer_hz / 1000, source);
 
 	const struct test_hooks *hooks = test_hooks();
 	if (hooks)

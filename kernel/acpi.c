@@ -454,6 +454,36 @@ static void acpi_parse_mcfg(const struct acpi_mcfg *mcfg, struct acpi_info *out)
 	}
 }
 
+/* FADT (ACPI 6.5 §5.2.9): PM_TMR_BLK at 76 (4 bytes), Flags at 112 (TMR_VAL_EXT bit 8),
+ * X_PM_TMR_BLK at 208 (a Generic Address Structure: space ID 1 = system I/O, address at +4).
+ * Each field is read only when the table is long enough to hold it. */
+#define FADT_PM_TMR_BLK   76
+#define FADT_FLAGS        112
+#define FADT_TMR_VAL_EXT  BIT(8)
+#define FADT_X_PM_TMR_BLK 208
+#define GAS_SYSTEM_IO     1
+
+static uint32_t acpi_le32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void acpi_parse_fadt_pm_timer(const struct acpi_sdt_header *h, struct acpi_info *out)
+{
+	const uint8_t *f = (const uint8_t *)h;
+	uint32_t port = 0;
+	if (h->length >= FADT_PM_TMR_BLK + 4)
+		port = acpi_le32(f + FADT_PM_TMR_BLK);
+	if (h->length >= FADT_X_PM_TMR_BLK + 12 && f[FADT_X_PM_TMR_BLK] == GAS_SYSTEM_IO &&
+	    acpi_le32(f + FADT_X_PM_TMR_BLK + 8) == 0 && acpi_le32(f + FADT_X_PM_TMR_BLK + 4))
+		port = acpi_le32(f + FADT_X_PM_TMR_BLK + 4);
+	if (port == 0 || port > 0xfffc)
+		return;
+	out->pm_timer_port = (uint16_t)port;
+	out->pm_timer_32bit =
+	    h->length >= FADT_FLAGS + 4 && (acpi_le32(f + FADT_FLAGS) & FADT_TMR_VAL_EXT);
+}
+
 /* Records one listed table; the first valid table of each kind wins. */
 static int acpi_parse_table(uint64_t paddr, const struct acpi_sdt_header *h, struct acpi_info *out)
 {
@@ -468,6 +498,7 @@ static int acpi_parse_table(uint64_t paddr, const struct acpi_sdt_header *h, str
 		acpi_parse_mcfg((const struct acpi_mcfg *)h, out);
 	} else if (acpi_signature_is(h->signature, "FACP", 4) && out->fadt == 0) {
 		out->fadt = paddr;
+		acpi_parse_fadt_pm_timer(h, out);
 	} else if (acpi_signature_is(h->signature, "HPET", 4) && out->hpet == 0) {
 		out->hpet = paddr;
 	} else if (acpi_signature_is(h->signature, "IVRS", 4) && out->ivrs == 0) {

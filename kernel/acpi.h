@@ -105,6 +105,10 @@ struct acpi_info {
 	unsigned madt_dropped; /* valid MADT entries that did not fit the arrays above */
 
 	uint64_t ivrs, mcfg, hpet, fadt; /* table addresses, 0 when absent */
+	/* ACPI PM timer (FADT PM_TMR_BLK, or X_PM_TMR_BLK in system I/O space): 3.579545 MHz, 24
+	 * bits, 32 with FADT Flags TMR_VAL_EXT (ACPI 6.5 §4.8.3.3, §5.2.9). Port 0 when absent. */
+	uint16_t pm_timer_port;
+	bool pm_timer_32bit;
 	struct {
 		uint64_t base;
 		uint16_t segment;

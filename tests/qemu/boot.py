@@ -71,3 +71,11 @@ TESTS = [
          expect=[r"\*\*\* hypervisor exception 6 \(#UD invalid opcode\)", r"^backtrace:"],
          forbid=[CLEAN]),
 ]
+
+# Without a PIT (QEMU -machine pc,pit=off; boards whose firmware turns the 8254 off) the TSC and
+# LAPIC timer are calibrated against the ACPI PM timer the FADT names, within a bounded wait.
+TESTS.append(dict(name="boot-no-pit", boot="grub-bios", machine="pc,pit=off", smp=2,
+                  expect=[r"^timer: no PIT: calibrating against the ACPI PM timer at port 0x[0-9a-f]+",
+                          r"^timer: TSC \d+ MHz, LAPIC timer \d+ kHz \(ACPI PM timer calibrated\)$",
+                          CLEAN] + cpus_online(2),
+                  forbid=FORBID + [r"assuming 1 GHz", r"PIT calibrated"], timeout=120))

@@ -170,6 +170,9 @@ static void test_qemu_pc(void)
 	CHECK_EQ(info.root, 0x7fe1b33);
 	CHECK_EQ(info.table_count, 4); /* FACP APIC HPET WAET */
 	CHECK_EQ(info.fadt, 0x7fe19df);
+	/* QEMU's PM block at 0x600 (PIIX4 and ICH9 alike): the PM timer at 0x608 (FADT PM_TMR_BLK) */
+	CHECK_EQ(info.pm_timer_port, 0x608);
+	CHECK(!info.pm_timer_32bit);
 	CHECK_EQ(info.madt, 0x7fe1a53);
 	CHECK_EQ(info.hpet, 0x7fe1ad3);
 	CHECK_EQ(info.mcfg, 0);
@@ -198,6 +201,9 @@ static void test_qemu_q35_seabios(void)
 	CHECK_EQ(info.root, 0xffe2475);
 	CHECK_EQ(info.table_count, 6); /* FACP APIC HPET MCFG IVRS WAET */
 	CHECK_EQ(info.fadt, 0xffe21e9);
+	/* QEMU's PM block at 0x600 (PIIX4 and ICH9 alike): the PM timer at 0x608 (FADT PM_TMR_BLK) */
+	CHECK_EQ(info.pm_timer_port, 0x608);
+	CHECK(!info.pm_timer_32bit);
 	CHECK_EQ(info.madt, 0xffe22dd);
 	CHECK_EQ(info.hpet, 0xffe236d);
 	CHECK_EQ(info.mcfg, 0xffe23a5);
@@ -219,6 +225,9 @@ static void test_qemu_q35_ovmf(void)
 	CHECK_EQ(info.root, 0xf77c0e8); /* XSDT preferred */
 	CHECK_EQ(info.table_count, 7);  /* FACP APIC HPET MCFG IVRS WAET BGRT */
 	CHECK_EQ(info.fadt, 0xf778000);
+	/* QEMU's PM block at 0x600 (PIIX4 and ICH9 alike): the PM timer at 0x608 (FADT PM_TMR_BLK) */
+	CHECK_EQ(info.pm_timer_port, 0x608);
+	CHECK(!info.pm_timer_32bit);
 	CHECK_EQ(info.madt, 0xf777000);
 	CHECK_EQ(info.hpet, 0xf776000);
 	CHECK_EQ(info.mcfg, 0xf775000);
@@ -572,6 +581,55 @@ static void test_synthetic_bad_madt(void)
 	CHECK_EQ(syn_parse(), ACPI_E_TABLE_LENGTH);
 }
 
+/* The FADT's PM timer (ACPI 6.5 §5.2.9): PM_TMR_BLK at 76, Flags TMR_VAL_EXT (bit 8) at 112,
+ * X_PM_TMR_BLK (GAS, system I/O) at 208, each only when the table holds it. */
+static int fadt_parse(size_t len, uint32_t pm_tmr_blk, uint32_t flags, uint8_t x_space,
+                      uint64_t x_address)
+{
+	static uint8_t fadt[276];
+	table_header(fadt, "FACP", 6);
+	memset(fadt + 36, 0, sizeof(fadt) - 36);
+	put_le(fadt + 76, pm_tmr_blk, 4);
+	put_le(fadt + 112, flags, 4);
+	fadt[208] = x_space;
+	fadt[209] = 32;
+	put_le(fadt + 212, x_address, 8);
+	table_finish(fadt, len);
+	syn_extra.base = 0x40000;
+	syn_extra.data = fadt;
+	syn_extra.size = sizeof(fadt);
+	madt_begin(1);
+	madt_lapic(0, 0, 1);
+	const uint64_t extra[] = {0x40000};
+	int err = syn_parse_with(extra, 1);
+	syn_extra.size = 0;
+	return err;
+}
+
+static void test_synthetic_fadt_pm_timer(void)
+{
+	CHECK_EQ(fadt_parse(276, 0x408, 0, 0, 0), ACPI_OK);
+	CHECK_EQ(info.fadt, 0x40000);
+	CHECK_EQ(info.pm_timer_port, 0x408);
+	CHECK(!info.pm_timer_32bit);
+	CHECK_EQ(fadt_parse(276, 0x408, 1u << 8, 0, 0), ACPI_OK);
+	CHECK(info.pm_timer_32bit);
+	/* X_PM_TMR_BLK in system I/O space wins over PM_TMR_BLK; in memory space it is not used */
+	CHECK_EQ(fadt_parse(276, 0x408, 0, 1, 0x1808), ACPI_OK);
+	CHECK_EQ(info.pm_timer_port, 0x1808);
+	CHECK_EQ(fadt_parse(276, 0, 0, 0, 0xfed00000), ACPI_OK);
+	CHECK_EQ(info.pm_timer_port, 0);
+	CHECK_EQ(fadt_parse(276, 0, 0, 1, 0x10000), ACPI_OK); /* not a port */
+	CHECK_EQ(info.pm_timer_port, 0);
+	/* a revision 1 FADT of 116 bytes: PM_TMR_BLK and Flags, no X_ fields */
+	CHECK_EQ(fadt_parse(116, 0x808, 1u << 8, 1, 0x1808), ACPI_OK);
+	CHECK_EQ(info.pm_timer_port, 0x808);
+	CHECK(info.pm_timer_32bit);
+	/* too short to hold PM_TMR_BLK */
+	CHECK_EQ(fadt_parse(78, 0x808, 0, 0, 0), ACPI_OK);
+	CHECK_EQ(info.pm_timer_port, 0);
+}
+
 static void test_synthetic_root(void)
 {
 	/* Tables listed more than once, a null entry, an entry whose length wraps the address
@@ -658,6 +716,7 @@ int main(void)
 	test_synthetic_cpus();
 	test_synthetic_bad_madt();
 	test_synthetic_root();
+	test_synthetic_fadt_pm_timer();
 	test_strerror();
 	fake_reset();
 	return check_summary("acpi");
