@@ -138,7 +138,7 @@ static uint8_t uart_read(struct vm *vm, unsigned reg)
 		return UART_LSR_THRE | UART_LSR_TEMT; /* transmitter always ready */
 	case 6:
 		/* MSR; in loopback the modem inputs are the outputs: RTS -> CTS, DTR -> DSR,
-		 * OUT1 -> RI, OUT2 -> DCD (what Linux's 8250 probe checks) */
+		 * OUT1 -> RI, OUT2 -> DCD, as the 16550 wires them */
 		if (u->mcr & UART_MCR_LOOP)
 			return (uint8_t)((u->mcr & 0x0f) << 4);
 		return UART_MSR_IDLE;
