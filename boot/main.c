@@ -117,7 +117,9 @@ NORETURN void kernel_main(struct boot_info *info)
 	console_init();
 	irq_disable();
 	printk("\ndoorbell: booted by %s\n", info->loader);
-	qemu_detect();
+	if (!qemu_detect() && !(cpuid(1, 0).ecx & BIT(31)))
+		printk("platform: no hypervisor (CPUID Fn0000_0001 ECX[31] clear): bare metal, QEMU's "
+		       "fw_cfg port 510h not probed\n");
 	config_parse(&kernel_config, info->cmdline);
 	if (config_refused(&kernel_config)) {
 		printk("doorbell: done, exit status %d\n", QEMU_EXIT_CONFIG);

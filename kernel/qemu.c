@@ -7,8 +7,17 @@
 
 static bool qemu_found;
 
+#define CPUID_1_ECX_HYPERVISOR BIT(31)
+
 bool qemu_detect(void)
 {
+	/* Port 510h is only QEMU's fw_cfg selector on QEMU; on a real machine it may belong to a
+	 * chipset or BMC device. It is written only under a hypervisor (CPUID Fn0000_0001
+	 * ECX[31], which QEMU sets for TCG and KVM alike); on bare metal the bit is clear. */
+	if (!(cpuid(1, 0).ecx & CPUID_1_ECX_HYPERVISOR)) {
+		qemu_found = false;
+		return false;
+	}
 	outw(FW_CFG_PORT_SEL, FW_CFG_SIGNATURE);
 	char sig[4];
 	for (unsigned i = 0; i < 4; i++)

@@ -79,3 +79,11 @@ TESTS.append(dict(name="boot-no-pit", boot="grub-bios", machine="pc,pit=off", sm
                           r"^timer: TSC \d+ MHz, LAPIC timer \d+ kHz \(ACPI PM timer calibrated\)$",
                           CLEAN] + cpus_online(2),
                   forbid=FORBID + [r"assuming 1 GHz", r"PIT calibrated"], timeout=120))
+
+# On bare metal (no CPUID hypervisor bit) port 510h, QEMU's fw_cfg selector, is never written:
+# doorbell then does not know it runs under QEMU, so it cannot end QEMU and parks after the run.
+TESTS.append(dict(name="boot-no-hypervisor-bit", boot="grub-bios", machine="pc", smp=2,
+                  cpu="qemu64,hypervisor=off",
+                  expect=[r"^platform: no hypervisor \(CPUID Fn0000_0001 ECX\[31\] clear\): bare "
+                          r"metal, QEMU's fw_cfg port 510h not probed$", CLEAN] + cpus_online(2),
+                  forbid=FORBID, expect_timeout=True, timeout=30))
