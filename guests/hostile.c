@@ -267,7 +267,7 @@ static void case_string_io(void)
 }
 
 /* EFER.LME=1 with paging off (architecturally harmless: long mode starts only with CR0.PG, APM
- * vol. 2, 14.6.1), for half a second of exits. On QEMU 7.2 without tools/qemu patch 10 the next
+ * vol. 2, 14.6.1), for half a second of exits. On QEMU 7.2 without tools/qemu patch 13 the next
  * #VMEXIT left the host without paging and took the machine down; doorbell keeps LME out of the
  * VMCB until paging is enabled. */
 #define MSR_EFER 0xc0000080u

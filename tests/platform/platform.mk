@@ -15,7 +15,7 @@ PLATFORM_OBJCOPY ?= objcopy
 PLATFORM_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -ffreestanding -fno-pic \
 	-fno-pie -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fcf-protection=none -fno-builtin
-PLATFORM_SRCS    := boot.S hw.c vm.c probe.c avic_probe.c iommu_probe.c
+PLATFORM_SRCS    := boot.S hw.c vm.c probe.c avic_probe.c iommu_probe.c cpu_probe.c
 PLATFORM_OBJS    := $(addprefix $(PLATFORM_OUT)/,$(addsuffix .o,$(basename $(PLATFORM_SRCS))))
 
 .PHONY: qemu-avic test-platform

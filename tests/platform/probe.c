@@ -38,6 +38,8 @@ static const struct probe probes[] = {
     {.name = "avic-shadow", .run = avic_probe_shadow},
     {.name = "iommu-ga-post", .run = iommu_probe_ga_post},
     {.name = "iommu-event-log", .run = iommu_probe_event_log},
+    {.name = "svm-efer-lme", .run = cpu_probe_efer_lme},
+    {.name = "svm-v86-tss", .run = cpu_probe_v86_tss},
 };
 
 static char cmdline[CMDLINE_MAX];

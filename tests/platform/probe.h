@@ -33,5 +33,7 @@ void avic_probe_erratum_smp(void);
 void avic_probe_shadow(void);
 void iommu_probe_ga_post(void);
 void iommu_probe_event_log(void);
+void cpu_probe_efer_lme(void);
+void cpu_probe_v86_tss(void);
 
 #endif

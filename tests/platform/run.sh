@@ -30,7 +30,9 @@ avic-erratum-smp-off|-M q35 -smp 2 -cpu $cpu,avic-erratum-1235=off|probe=avic-er
 avic-erratum-smp-on|-M q35 -smp 2 -cpu $cpu,avic-erratum-1235=on|probe=avic-erratum-smp erratum=on
 avic-shadow|-M q35 -cpu $cpu|probe=avic-shadow
 iommu-ga-post|$iommu -cpu $cpu|probe=iommu-ga-post
-iommu-event-log|$iommu -cpu $cpu|probe=iommu-event-log"
+iommu-event-log|$iommu -cpu $cpu|probe=iommu-event-log
+svm-efer-lme|-M q35 -cpu $cpu|probe=svm-efer-lme
+svm-v86-tss|-M q35 -cpu $cpu|probe=svm-v86-tss"
 
 mkdir -p "$logdir"
 pass=0
