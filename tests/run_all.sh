@@ -56,6 +56,8 @@ if [ -f tests/platform/platform.mk ]; then
 		stage iommu python3 tests/qemu/run.py tests/qemu/iommu.py
 		# hostile guests next to a sibling VM, soft/errata/standard (docs/hostile.md)
 		stage hostile python3 tests/qemu/run.py tests/qemu/hostile.py
+		# the chaos guest, seed 1 x 150 operations per vCPU, soft/errata/standard (docs/chaos.md)
+		stage chaos python3 tests/qemu/run.py tests/qemu/chaos.py
 		# Debian's Linux kernel with 4 vCPUs, soft/errata/standard and QEMU alone
 		# (docs/linux.md; 4-7 minutes, the kernel fetched with apt-get download the first time)
 		stage linux python3 tests/qemu/run.py tests/qemu/linux.py

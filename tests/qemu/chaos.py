@@ -16,8 +16,9 @@ vm_test, closing = scope["vm_test"], scope["closing"]
 AVIC_QEMU = os.path.join(ROOT, "build", "qemu", "qemu-system-x86_64")
 FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 
-# make test: a bounded set (stage budget 3 minutes for the three policies)
-SEEDS = [int(s) for s in os.environ.get("CHAOS_SEEDS", "1,2").split(",") if s]
+# make test: seed 1, 150 operations per vCPU, three policies (stage budget 3 minutes; 47-59 s a run
+# at a load average of 18)
+SEEDS = [int(s) for s in os.environ.get("CHAOS_SEEDS", "1").split(",") if s]
 OPS = int(os.environ.get("CHAOS_OPS", "150"))
 POLICIES = [p for p in os.environ.get("CHAOS_POLICIES", "soft,errata,standard").split(",") if p]
 VCPUS = int(os.environ.get("CHAOS_VCPUS", "2"))
