@@ -49,13 +49,20 @@ help:
 # goal's variables. The build variables (CC, QEMU, OVMF_*, FONT) are accepted by every goal.
 BUILD_VARS := CC QEMU OVMF_CODE OVMF_VARS FONT
 RUN_VARS := GUEST INITRD VCPUS MEM ARGS VMOPTS OPTS SMP TIMEOUT AVIC ERRATUM HV KVM_OPTS
-BENCH_VARS :=
+BENCH_VARS := BENCH_REPEAT
 GIVEN_VARS := $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),$v))
 refuse_unused = $(if $(filter $(1),$(MAKECMDGOALS)),$(if $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)),\
 	$(error make $(1): $(filter-out $(2) $(BUILD_VARS),$(GIVEN_VARS)) is not a setting of make $(1),\
 	which takes $(or $(2),none of its own) (see make help))))
 $(call refuse_unused,run,$(RUN_VARS))
 $(call refuse_unused,bench,$(BENCH_VARS))
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+ifneq ($(BENCH_REPEAT),)
+ifeq ($(filter $(BENCH_REPEAT),1 2 3 4 5 6 7 8 9 $(foreach t,1 2 3 4,$(foreach u,0 1 2 3 4 5 6 7 8 9,$(t)$(u))) 50),)
+$(error make bench: BENCH_REPEAT=$(BENCH_REPEAT): expected a number of runs from 1 to 50)
+endif
+endif
+endif
 $(call refuse_unused,chaos,SEED OPS POLICY VCPUS)
 
 # ---- dependencies --------------------------------------------------------------------------
@@ -212,6 +219,7 @@ guests:
 ## make fuzz         every fuzz target, deterministic replay (docs/fuzzing.md)
 ## make model        the delivery-protocol model checker (docs/model.md)
 ## make bench        the bench guest under soft, errata and standard (docs/bench.md)
+##   BENCH_REPEAT=n    runs of each configuration, 1 to 50 (default 5): median and spread
 ## make chaos        the chaos guest next to an IPI storm, one run per seed and policy (docs/chaos.md)
 ##   SEED=a,b,…        seeds (default 1)
 ##   OPS=n             operations per vCPU (default 1000)
@@ -239,7 +247,9 @@ chaos: deps all qemu-avic
 		$(PYTHON) tests/qemu/run.py tests/qemu/chaos.py
 
 bench: deps all qemu-avic
-	@$(PYTHON) tests/qemu/run.py tests/qemu/bench.py
+	@rm -rf $(BUILD)/tests/bench-*
+	@# a failed repetition is reported by bench_report.py, not fatal to the table
+	@BENCH_REPEAT="$(BENCH_REPEAT)" $(PYTHON) tests/qemu/run.py tests/qemu/bench.py || true
 	@$(PYTHON) tools/bench_report.py
 
 clean:
