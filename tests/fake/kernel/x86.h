@@ -6,8 +6,7 @@
 #define KERNEL_X86_H
 
 #include "kernel/types.h"
-
-#define RFLAGS_IF BIT(9)
+#include "kernel/x86_defs.h"
 
 /* The fake CPU state, owned by the test. */
 extern uint64_t fake_tsc;
