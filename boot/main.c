@@ -107,7 +107,7 @@ static void kernel_ap_main(void)
 	for (;;) {
 		if (this_cpu()->sched)
 			sched_loop();
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		idle_until_interrupt();
 	}
 }
 

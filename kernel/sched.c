@@ -15,6 +15,18 @@ static struct sched_cpu *sched_of(unsigned cpu)
 	return percpu_by_index[cpu]->sched;
 }
 
+/* The timer objects of this CPU, copied under its lock (a fire() may queue an entity here, which
+ * takes the lock; another CPU may remove one meanwhile). Interrupts are off. */
+static unsigned sched_timers_copy(struct sched_cpu *s, struct sched_timer **out)
+{
+	spin_lock(&s->lock);
+	unsigned n = s->timer_count;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = s->timer[i];
+	spin_unlock(&s->lock);
+	return n;
+}
+
 static void sched_timer_interrupt(struct trap_frame *f)
 {
 	(void)f;
@@ -25,8 +37,10 @@ static void sched_timer_interrupt(struct trap_frame *f)
 	/* Every timer object of this CPU whose deadline has passed. A timer object is also fired on
 	 * every tick where its deadline is "none": owners use that to look at their state once a
 	 * slice at least (svm/vm/vcpu.c: a posted interrupt's late wake-up). */
-	for (unsigned i = 0; i < s->timer_count; i++) {
-		struct sched_timer *t = s->timer[i];
+	struct sched_timer *timers[SCHED_MAX_TIMERS];
+	unsigned n = sched_timers_copy(s, timers);
+	for (unsigned i = 0; i < n; i++) {
+		struct sched_timer *t = timers[i];
 		uint64_t d = t->deadline(t);
 		if (d <= now || d == SCHED_TIMER_NONE)
 			t->fire(t, now);
@@ -69,15 +83,30 @@ bool sched_timer_add(unsigned cpu, struct sched_timer *t)
 	uint64_t flags = irq_save();
 	spin_lock(&s->lock);
 	if (s->timer_count < ARRAY_SIZE(s->timer)) {
-		s->timer[s->timer_count] = t;
-		/* the timer interrupt reads the table without the lock: publish the entry first */
-		__atomic_store_n(&s->timer_count, s->timer_count + 1, __ATOMIC_RELEASE);
+		s->timer[s->timer_count++] = t;
 		added = true;
 	}
 	spin_unlock(&s->lock);
 	irq_restore(flags);
 	return added;
 }
+
+void sched_timer_remove(unsigned cpu, struct sched_timer *t)
+{
+	struct sched_cpu *s = sched_of(cpu);
+	uint64_t flags = irq_save();
+	spin_lock(&s->lock);
+	for (unsigned i = 0; i < s->timer_count; i++) {
+		if (s->timer[i] == t) {
+			s->timer[i] = s->timer[s->timer_count - 1];
+			s->timer_count--;
+			break;
+		}
+	}
+	spin_unlock(&s->lock);
+	irq_restore(flags);
+}
+
 
 void sched_enqueue(struct sched_entity *e)
 {
@@ -159,9 +188,12 @@ void sched_timer_rearm(void)
 	uint64_t now = rdtsc();
 	uint64_t tick = tsc_hz / 1000000;
 	uint64_t next = s->slice_start_tsc + SCHED_SLICE_US * tick;
-	unsigned n = __atomic_load_n(&s->timer_count, __ATOMIC_ACQUIRE);
+	struct sched_timer *timers[SCHED_MAX_TIMERS];
+	uint64_t flags = irq_save();
+	unsigned n = sched_timers_copy(s, timers);
+	irq_restore(flags);
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t d = s->timer[i]->deadline(s->timer[i]);
+		uint64_t d = timers[i]->deadline(timers[i]);
 		if (d < next)
 			next = d;
 	}

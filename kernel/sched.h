@@ -70,6 +70,10 @@ void sched_enqueue(struct sched_entity *e);
 bool sched_should_yield(void);
 /* Registers t on CPU cpu (false: that CPU's timer table is full). */
 bool sched_timer_add(unsigned cpu, struct sched_timer *t);
+/* Takes t off CPU cpu's timer table, where sched_timer_add() put it; nothing if it is not there.
+ * Before the owner's memory goes away; a tick of that CPU that was already under way may still
+ * call t once, so the owner frees it only later (VMs: at vm_destroy(), after every VM ended). */
+void sched_timer_remove(unsigned cpu, struct sched_timer *t);
 /* Reprograms this CPU's LAPIC timer for the end of the slice or its next timer object. */
 void sched_timer_rearm(void);
 /* CPU 0's housekeeping between runs (e.g. draining guest output), and the loop's condition. */

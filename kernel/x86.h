@@ -124,6 +124,13 @@ static inline void idle_until_interrupt(void)
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
+/* With interrupts off: take the host interrupts that are pending (after a guest's INTR exit: the
+ * timer, a kick) right here, and return with interrupts off. */
+static inline void take_pending_interrupts(void)
+{
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
+
 static inline void mfence(void)
 {
 	__asm__ volatile("mfence" ::: "memory");

@@ -404,6 +404,11 @@ bool platform_start(struct vm *vm)
 	return sched_timer_add(vm->vcpu[0]->sched.home_cpu, &p->timer);
 }
 
+void platform_stop(struct vm *vm)
+{
+	sched_timer_remove(vm->vcpu[0]->sched.home_cpu, &vm->platform.timer);
+}
+
 void platform_eoi(struct vm *vm, uint8_t vector)
 {
 	spin_lock(&vm->lock);

@@ -69,6 +69,8 @@ void platform_init(struct vm *vm);
 /* At vm_start(): registers the platform's timed interrupts (the PIT's IRQ0) as a timer object on
  * vCPU 0's home CPU; false if that CPU's timer table is full. */
 bool platform_start(struct vm *vm);
+/* Once the VM has ended: its timer object leaves the scheduler before vm_destroy(). */
+void platform_stop(struct vm *vm);
 /* Moves finished output lines of every VM to the console and to their output logs; called
  * outside the exit path. */
 void platform_flush_output(void);

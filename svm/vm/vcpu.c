@@ -379,7 +379,7 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 		v->regs.gpr[GPR_RSP] = v->vmcb->save.rsp;
 		v->vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
 		/* Take the host interrupt that caused an INTR exit (timer, kick) right here. */
-		__asm__ volatile("sti; nop; cli" ::: "memory");
+		take_pending_interrupts();
 		switch (exit_dispatch(v)) {
 		case EXIT_RESUME:
 			break;
@@ -422,6 +422,8 @@ static void vcpu_switch_out(struct sched_entity *e, enum sched_outcome outcome)
 	vcpu_put(v, outcome == SCHED_WAITING);
 	if (outcome == SCHED_RETIRED) {
 		lazy_regs_drop(&v->lazy);
+		/* retired on its home CPU, where its timer object is: gone before vm_destroy() */
+		sched_timer_remove(v->sched.home_cpu, &v->timer);
 		vm_vcpu_stopped(v);
 	} else if (outcome == SCHED_PREEMPTED)
 		v->stats.event[EVENT_PREEMPT]++;

@@ -75,6 +75,10 @@ uint64_t frame_alloc(void)
 	return (uint64_t)(uintptr_t)p;
 }
 
+void fake_interrupt_window(void)
+{
+}
+
 void fake_idle(void)
 {
 	idles++;
@@ -371,6 +375,23 @@ static void timer_objects(void)
 	CHECK_EQ(later.fired, 1);
 	CHECK_EQ(due.fired, 2); /* done with its deadline: now looked at on every tick */
 	CHECK_EQ(none.fired, 2);
+	/* removed timers are neither fired nor looked at for the hardware timer */
+	sched_timer_remove(0, &due.timer);
+	sched_timer_remove(0, &none.timer);
+	sched_timer_remove(0, &none.timer); /* twice: nothing */
+	CHECK_EQ(s0->timer_count, 1);
+	later.deadline = fake_tsc + 50 * US;
+	s0->slice_start_tsc = fake_tsc;
+	sched_timer_rearm();
+	CHECK_EQ(armed_ticks, 50);
+	unsigned due_before = due.fired, none_before = none.fired;
+	fake_tsc += 50 * US;
+	timer_interrupt();
+	CHECK_EQ(later.fired, 2);
+	CHECK_EQ(due.fired, due_before);
+	CHECK_EQ(none.fired, none_before);
+	sched_timer_remove(0, &later.timer);
+	CHECK_EQ(s0->timer_count, 0);
 	/* a full table says so */
 	s0->timer_count = 0;
 	unsigned added = 0;

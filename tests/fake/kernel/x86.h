@@ -14,6 +14,8 @@ extern bool fake_irq_on;
 /* Called where the CPU would sleep until an interrupt (HLT); the test advances time or delivers
  * the interrupt it wants. */
 void fake_idle(void);
+/* Called where the CPU opens a window for pending host interrupts; the test delivers them. */
+void fake_interrupt_window(void);
 
 static inline uint64_t rdtsc(void)
 {
@@ -51,6 +53,11 @@ static inline void halt(void)
 static inline void idle_until_interrupt(void)
 {
 	fake_idle();
+}
+
+static inline void take_pending_interrupts(void)
+{
+	fake_interrupt_window();
 }
 
 #endif

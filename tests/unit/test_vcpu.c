@@ -1,0 +1,438 @@
+// sources: svm/vm/vcpu.c svm/vm/vm_state.c kernel/sched.c avic/vlapic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c
+// cflags: -Itests/fake
+/* The vCPU run loop, its scheduling and a VM's run state on the fake arch (tests/fake/README.md):
+ * the real svm/vm/vcpu.c, svm/vm/vm_state.c, kernel/sched.c and the delivery protocol, with the
+ * SVM layer faked. The fake guest is a script of exit outcomes per world switch; the test plays
+ * the other CPUs. Checked: outcomes (resume, halt -> block, stop), wake-up by a posted interrupt
+ * and its injection, time slices between two vCPUs, a VM stop with vCPUs running, blocked and
+ * waiting for SIPI, and that retired vCPUs leave no timer object behind. */
+#include "svm/vm/vcpu.h"
+#include "avic/avic.h"
+#include "avic/vlapic/vapic.h"
+#include "kernel/console.h"
+#include "kernel/frame.h"
+#include "kernel/lapic.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/sched.h"
+#include "kernel/timer.h"
+#include "kernel/trap.h"
+#include "kernel/x86.h"
+#include "svm/cpu/lazy_regs.h"
+#include "svm/cpu/msr.h"
+#include "svm/exit.h"
+#include "svm/platform/platform.h"
+#include "svm/svm.h"
+#include "svm/vm/apic_emulate.h"
+#include "svm/vm/intremap.h"
+#include "svm/vm/test_hooks.h"
+#include "svm/vm/vm.h"
+#include "tests/unit/check.h"
+#include <asm/prctl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define US 1000ull /* fake TSC at 1 GHz */
+
+/* ---- the fake machine: CPUs, LAPIC, traps (as in test_sched.c) ----------------------------- */
+uint64_t fake_tsc = 1000000;
+bool fake_irq_on;
+uint64_t tsc_hz = 1000000000ull;
+struct percpu *percpu_by_index[MAX_CPUS];
+unsigned cpu_count = 2;
+enum log_level console_level = LOG_INFO;
+enum avic_policy avic_policy = AVIC_POLICY_SOFT;
+
+static struct percpu cpus[2];
+static irq_handler_fn handlers[256];
+static unsigned kicks[2];
+static char panic_message[256];
+static jmp_buf panic_jump;
+
+static void become_cpu(unsigned i)
+{
+	syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)&cpus[i]);
+}
+
+void trap_set_handler(uint8_t vector, irq_handler_fn fn)
+{
+	handlers[vector] = fn;
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	if (vector == VECTOR_KICK && apic_id < 2)
+		kicks[apic_id]++;
+}
+
+void lapic_timer_oneshot(uint32_t ticks, uint8_t vector)
+{
+	(void)ticks;
+	(void)vector;
+}
+
+uint32_t timer_us_to_lapic_ticks(uint64_t us)
+{
+	return (uint32_t)us;
+}
+
+uint64_t frame_alloc(void)
+{
+	void *p = aligned_alloc(4096, 4096);
+	memset(p, 0, 4096);
+	return (uint64_t)(uintptr_t)p;
+}
+
+void fake_idle(void)
+{
+	fake_tsc += 10 * US;
+}
+
+/* After each guest run: the slice's end arrives as the host timer interrupt, when it is due. */
+void fake_interrupt_window(void)
+{
+	struct sched_cpu *s = this_cpu()->sched;
+	if (fake_tsc >= s->slice_start_tsc + SCHED_SLICE_US * US)
+		handlers[VECTOR_TIMER](NULL);
+}
+
+void printk(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(panic_message, sizeof(panic_message), fmt, ap);
+	va_end(ap);
+	longjmp(panic_jump, 1);
+}
+
+const struct test_hooks *test_hooks(void)
+{
+	return NULL;
+}
+
+/* ---- the fake SVM layer and the VM floor's other neighbours -------------------------------- */
+void avic_ring_doorbell(uint32_t host_apic_id)
+{
+	(void)host_apic_id;
+}
+
+volatile uint64_t *avic_physical_entry(struct vcpu *v)
+{
+	(void)v;
+	static volatile uint64_t entry;
+	return &entry;
+}
+
+bool apic_process_init_sipi(struct vcpu *v)
+{
+	/* a vCPU created waiting for SIPI stays waiting (no SIPI in these scripts) */
+	return v->wait_for_sipi;
+}
+
+unsigned intremap_vcpu_update(struct intremap_vcpu *s, int64_t host_apic_id, bool ga_log_intr)
+{
+	(void)s;
+	(void)host_apic_id;
+	(void)ga_log_intr;
+	return 0;
+}
+
+bool lazy_regs_load(struct lazy_regs *l)
+{
+	int32_t me = (int32_t)this_cpu()->index;
+	if (l->live_cpu >= 0 && l->live_cpu != me)
+		return false; /* live on another CPU: the real one refuses too */
+	l->live_cpu = me;
+	return true;
+}
+
+void lazy_regs_drop(struct lazy_regs *l)
+{
+	l->live_cpu = -1;
+}
+
+void msr_vcpu_load(struct vcpu *v)
+{
+	(void)v;
+}
+
+uint64_t svm_host_vmcb_pa(void)
+{
+	return 0;
+}
+
+static unsigned platform_stops;
+void platform_stop(struct vm *vm)
+{
+	(void)vm;
+	platform_stops++;
+}
+
+bool platform_start(struct vm *vm)
+{
+	(void)vm;
+	return true;
+}
+
+/* The fake guest: each VMRUN of a vCPU takes the next step of its script. */
+#define STEPS 64
+struct script {
+	enum exit_outcome step[STEPS];
+	unsigned n, at;
+	uint64_t each;         /* fake time one guest run takes */
+	uint64_t injected[8];  /* EVENTINJ seen at VMRUN when valid */
+	unsigned injections;
+	bool stop_vm_at_end;   /* the last step stops the VM (vm_stop in the handler) */
+};
+static struct vm vm;
+static struct vcpu *vcpus[3];
+static struct script scripts[3];
+static unsigned world_switches;
+
+static struct vcpu *vcpu_of_vmcb(uint64_t pa)
+{
+	for (unsigned i = 0; i < vm.vcpu_count; i++)
+		if ((uint64_t)(uintptr_t)vcpus[i]->vmcb == pa)
+			return vcpus[i];
+	abort();
+}
+
+void svm_world_switch(uint64_t guest_vmcb_pa, struct guest_regs *regs, uint64_t host_vmcb_pa)
+{
+	(void)regs;
+	(void)host_vmcb_pa;
+	struct vcpu *v = vcpu_of_vmcb(guest_vmcb_pa);
+	struct script *s = &scripts[v->index];
+	world_switches++;
+	fake_tsc += s->each;
+	uint64_t e = v->vmcb->control.event_inj;
+	if (event_get_valid(e) && s->injections < 8)
+		s->injections++, s->injected[s->injections - 1] = e;
+	v->vmcb->control.event_inj = 0; /* delivered */
+}
+
+enum exit_outcome exit_dispatch(struct vcpu *v)
+{
+	struct script *s = &scripts[v->index];
+	if (s->at >= s->n)
+		return EXIT_HALT; /* out of script: the guest halts */
+	enum exit_outcome o = s->step[s->at++];
+	if (o == EXIT_STOP) {
+		vm_stop(v->vm, 0, true, "script end");
+		return EXIT_STOP;
+	}
+	return o;
+}
+
+/* ---- building the VM ----------------------------------------------------------------------- */
+static void vm_free(void)
+{
+	for (unsigned i = 0; i < vm.vcpu_count; i++) {
+		free(vcpus[i]->vmcb);
+		free(vcpus[i]->vapic.page);
+		free(vcpus[i]);
+	}
+	vm.vcpu_count = 0;
+}
+
+static void vm_build(unsigned n, const unsigned *homes)
+{
+	vm_free();
+	memset(&vm, 0, sizeof(vm));
+	memset(scripts, 0, sizeof(scripts));
+	snprintf(vm.name, sizeof(vm.name), "t");
+	for (unsigned i = 0; i < n; i++) {
+		struct vcpu *v = calloc(1, sizeof(*v));
+		v->vm = &vm;
+		v->index = i;
+		v->vmcb = (struct vmcb *)(uintptr_t)frame_alloc();
+		v->vmcb->save.rflags = RFLAGS_IF;
+		v->vapic.page = (uint8_t *)(uintptr_t)frame_alloc();
+		vapic_reset(&v->vapic, i, i == 0);
+		v->running_on = -1;
+		v->lazy.live_cpu = -1;
+		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		v->wait_for_sipi = i != 0;
+		vcpu_sched_init(v, homes[i]);
+		vcpus[i] = v;
+		vm.vcpu[i] = v;
+	}
+	vm.vcpu_count = n;
+}
+
+static unsigned left;
+static bool some_left(void)
+{
+	return left-- > 0 && vm_any_live();
+}
+
+static void run_cpu0(unsigned rounds)
+{
+	left = rounds;
+	sched_loop_until(UINT64_MAX, some_left);
+}
+
+/* Runs whatever CPU 1's queue holds, as CPU 1's loop would (the test's stand-in for that CPU). */
+static void run_cpu1_queue(void)
+{
+	become_cpu(1);
+	struct sched_cpu *s = cpus[1].sched;
+	while (s->head) {
+		struct sched_entity *e = s->head;
+		s->head = e->runq_next;
+		if (!s->head)
+			s->tail = NULL;
+		e->queued = false;
+		e->ops->switch_in(e);
+		enum sched_outcome o = e->ops->run(e);
+		e->ops->switch_out(e, o);
+		if (o == SCHED_PREEMPTED)
+			sched_enqueue(e);
+	}
+	become_cpu(0);
+}
+
+/* ---- the checks ---------------------------------------------------------------------------- */
+static void halt_block_wake_inject(void)
+{
+	const unsigned homes[] = {0};
+	vm_build(1, homes);
+	struct vcpu *v = vcpus[0];
+	scripts[0] = (struct script){.step = {EXIT_RESUME, EXIT_RESUME, EXIT_HALT}, .n = 3, .each = US};
+	world_switches = 0;
+	vm_start(&vm);
+	CHECK(vm_any_live());
+	CHECK_EQ(cpus[0].sched->timer_count, 1); /* its guest timer */
+	run_cpu0(3);
+	/* RESUME, RESUME, HALT with nothing pending: blocked, off the CPU, nobody queued it */
+	CHECK_EQ(world_switches, 3);
+	CHECK_EQ(v->state, VCPU_BLOCKED);
+	CHECK(v->halted);
+	CHECK_EQ(v->running_on, -1);
+	CHECK(!v->sched.queued);
+	CHECK_EQ(v->stats.event[EVENT_BLOCK], 1);
+	/* CPU 1 posts vector 0x41 and kicks it (delivery protocol): woken and queued on CPU 0 */
+	become_cpu(1);
+	CHECK(vapic_set_irr(v->vapic.page, 0x41, false));
+	vcpu_kick(v);
+	become_cpu(0);
+	CHECK_EQ(v->state, VCPU_RUNNABLE);
+	CHECK(v->sched.queued);
+	CHECK_EQ(v->stats.event[EVENT_WAKE], 1);
+	/* it runs again and the vector is injected at the next VMRUN (soft policy) */
+	scripts[0].step[3] = EXIT_STOP;
+	scripts[0].n = 4;
+	run_cpu0(3);
+	CHECK_EQ(scripts[0].injections, 1);
+	CHECK_EQ(scripts[0].injected[0], event_make(EVENT_INTR, 0x41));
+	CHECK(!v->halted);
+	/* EXIT_STOP: retired at once, the VM ended, its timer object gone */
+	CHECK_EQ(v->state, VCPU_STOPPED);
+	CHECK_EQ(vm.state, VM_STOPPED);
+	CHECK(!vm_any_live());
+	CHECK_EQ(cpus[0].sched->timer_count, 0);
+	CHECK_EQ(platform_stops, 1);
+	CHECK(!strcmp(vm.stop_reason, "script end"));
+}
+
+static void slices_between_two_vcpus(void)
+{
+	const unsigned homes[] = {0, 0};
+	vm_build(2, homes);
+	/* both runnable on CPU 0, each guest run 1 ms: a slice of 4 ms each, in turn */
+	vcpus[1]->wait_for_sipi = false;
+	vcpus[1]->state = VCPU_RUNNABLE;
+	for (unsigned i = 0; i < 2; i++) {
+		scripts[i].each = 1000 * US;
+		scripts[i].n = 20;
+	}
+	scripts[1].step[19] = EXIT_STOP;
+	vm_start(&vm);
+	sched_enqueue(&vcpus[1]->sched);
+	cpus[0].sched->slice_start_tsc = fake_tsc;
+	for (unsigned guard = 0; guard < 200 && vm_any_live(); guard++)
+		run_cpu0(1);
+	CHECK(vcpus[0]->stats.event[EVENT_PREEMPT] >= 1);
+	CHECK(vcpus[1]->stats.event[EVENT_PREEMPT] >= 1);
+	CHECK_EQ(vm.state, VM_STOPPED);
+	CHECK_EQ(vcpus[0]->state, VCPU_STOPPED);
+	CHECK_EQ(vcpus[1]->state, VCPU_STOPPED);
+}
+
+static void stop_with_running_blocked_and_waiting(void)
+{
+	const unsigned homes[] = {0, 1, 1};
+	vm_build(3, homes);
+	/* vCPU 0 runs on CPU 0; vCPU 1 (CPU 1) blocks in HLT; vCPU 2 waits for its SIPI */
+	vcpus[1]->wait_for_sipi = false;
+	vcpus[1]->state = VCPU_RUNNABLE;
+	scripts[0] = (struct script){.step = {EXIT_RESUME, EXIT_RESUME, EXIT_RESUME}, .n = 3};
+	scripts[1] = (struct script){.step = {EXIT_HALT}, .n = 1};
+	vm_start(&vm);
+	CHECK_EQ(cpus[0].sched->timer_count, 1);
+	CHECK_EQ(cpus[1].sched->timer_count, 2);
+	sched_enqueue(&vcpus[1]->sched);
+	run_cpu1_queue();
+	CHECK_EQ(vcpus[1]->state, VCPU_BLOCKED);
+	CHECK_EQ(vcpus[2]->state, VCPU_WAIT_SIPI);
+	unsigned kicks_before = kicks[1];
+	/* the VM is stopped from CPU 0 (e.g. a fatal fault of vCPU 0's): the waiting vCPUs are
+	 * queued on CPU 1 (which idles: kicked), vCPU 0 retires at its next round */
+	cpus[1].sched->idle = true;
+	vm_stop(&vm, 0x7e, false, "a fault");
+	vm_stop(&vm, 0x7f, false, "a second stop is ignored");
+	CHECK(!strcmp(vm.stop_reason, "a fault"));
+	CHECK_EQ(vm.exit_value, 0x7e);
+	CHECK_EQ(vm.state, VM_STOPPING);
+	CHECK(vcpus[1]->sched.queued && vcpus[2]->sched.queued);
+	CHECK(kicks[1] > kicks_before);
+	cpus[1].sched->idle = false;
+	run_cpu1_queue();
+	CHECK_EQ(vcpus[1]->state, VCPU_STOPPED);
+	CHECK_EQ(vcpus[2]->state, VCPU_STOPPED);
+	CHECK_EQ(vm.state, VM_STOPPING); /* vCPU 0 has not left yet */
+	CHECK(vm_any_live());
+	run_cpu0(2);
+	CHECK_EQ(vcpus[0]->state, VCPU_STOPPED);
+	CHECK_EQ(vm.state, VM_STOPPED);
+	CHECK(!vm_any_live());
+	/* nothing of the VM is left in the scheduler: queues empty, no timer objects */
+	CHECK(cpus[0].sched->head == NULL && cpus[1].sched->head == NULL);
+	CHECK_EQ(cpus[0].sched->timer_count, 0);
+	CHECK_EQ(cpus[1].sched->timer_count, 0);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(vcpus[i]->running_on, -1);
+}
+
+int main(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		cpus[i].self = &cpus[i];
+		cpus[i].index = i;
+		cpus[i].apic_id = i;
+		percpu_by_index[i] = &cpus[i];
+		become_cpu(i);
+		sched_init_cpu();
+	}
+	become_cpu(0);
+	vcpu_delivery_init();
+	if (setjmp(panic_jump)) {
+		fprintf(stderr, "panic: %s\n", panic_message);
+		CHECK(false);
+		return check_summary("vcpu");
+	}
+	halt_block_wake_inject();
+	slices_between_two_vcpus();
+	stop_with_running_blocked_and_waiting();
+	vm_free();
+	return check_summary("vcpu");
+}
