@@ -82,17 +82,17 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	@$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	@$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/boot/efi_main.o: boot/efi_main.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(EFI_CFLAGS) -MMD -c $< -o $@
+	@$(CC) $(EFI_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/font.c: $(FONT) tools/psf2c.py
 	@mkdir -p $(BUILD)

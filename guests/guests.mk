@@ -22,12 +22,12 @@ guests: $(GUESTS_ELFS)
 $(GUESTS_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC32    $<"
-	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -c $< -o $@
+	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -MP -c $< -o $@
 
 $(GUESTS_BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS32    $<"
-	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -c $< -o $@
+	@$(GUESTS_CC) $(GUESTS_CFLAGS) -MMD -MP -c $< -o $@
 
 # A guest with its own linker script guests/<name>.ld (e.g. another load address) uses it.
 guest_ld = $(or $(wildcard guests/$(1).ld),guests/lib/guest.ld)
