@@ -34,7 +34,7 @@ TEST_KERNEL_OBJ := $(filter-out $(BUILD)/obj/svm/vm/test_hooks_none.o,$(KERNEL_O
 TEST_ELF_OBJ := $(filter-out $(KERNEL_OBJ),$(ELF_OBJ)) $(TEST_KERNEL_OBJ)
 TEST_EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(TEST_KERNEL_OBJ)
 
-.PHONY: all deps run test unit fuzz fuzz-deps fuzz-long bench chaos clean help guests
+.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso \
 	$(BUILD)/doorbell-test.elf $(BUILD)/doorbell-test.efi guests
@@ -218,6 +218,10 @@ guests:
 ## make unit         the host unit tests (tests/unit)
 ## make fuzz         every fuzz target, deterministic replay (docs/fuzzing.md)
 ## make model        the delivery-protocol model checker (docs/model.md)
+## make soak   the 400 000-IPI storm under doorbell (tests/qemu/soak.py; about 7-12 minutes)
+soak: deps all
+	@$(PYTHON) tests/qemu/run.py tests/qemu/soak.py
+
 ## make bench        the bench guest under soft, errata and standard (docs/bench.md)
 ##   BENCH_REPEAT=n    runs of each configuration, 1 to 50 (default 5): median and spread
 ## make chaos        the chaos guest next to an IPI storm, one run per seed and policy (docs/chaos.md)

@@ -75,14 +75,28 @@ DR_ACCESS(3)
 /* XSAVE and XRSTOR act only on the components XCR0 enables, and a guest may run SSE code with
  * XCR0 = 1 (legacy SSE needs only CR4.OSFXSR): its XCR0 is replaced by the full set around both,
  * so no component is ever left behind (SDM vol. 1 §13.7-13.8). */
+/* A vCPU whose XCR0 enables nothing beyond x87 and SSE is switched with FXSAVE/FXRSTOR, which
+ * cover both whatever XCR0 says, so that no XSETBV runs on the host: besides being cheaper, a host
+ * XSETBV between VMRUNs made QEMU 7.2's TCG run the instructions after the next VMRUN in guest
+ * mode (guest RIP = the host's after VMRUN, a nested page fault on the host stack) in 1 to 4 of
+ * 10 runs of doorbell-ipi-storm; never in 48 runs without host XSETBV (docs/guests.md). */
+static bool legacy_enough(uint64_t xcr0)
+{
+	return !(xcr0 & ~(uint64_t)3);
+}
+
 static void state_save(struct lazy_regs *l)
 {
-	if (have_xsave) {
+	if (have_xsave)
 		l->xcr0 = xgetbv(0);
+	l->legacy = !have_xsave || legacy_enough(l->xcr0);
+	if (l->legacy) {
+		__asm__ volatile("fxsave64 (%0)" ::"r"(l->area) : "memory");
+	} else {
 		if (l->xcr0 != guest_xcr0)
 			xsetbv(0, guest_xcr0);
+		area_save(l->area);
 	}
-	area_save(l->area);
 	l->dr[0] = read_dr0();
 	l->dr[1] = read_dr1();
 	l->dr[2] = read_dr2();
@@ -92,11 +106,17 @@ static void state_save(struct lazy_regs *l)
 
 static void state_restore(struct lazy_regs *l, unsigned cpu)
 {
-	if (have_xsave && xgetbv(0) != guest_xcr0)
-		xsetbv(0, guest_xcr0); /* after a drop the CPU may still have the old owner's */
-	area_restore(l->area);
-	if (have_xsave && l->xcr0 != guest_xcr0)
-		xsetbv(0, l->xcr0);
+	if (l->legacy) {
+		__asm__ volatile("fxrstor64 (%0)" ::"r"(l->area) : "memory");
+		if (have_xsave && xgetbv(0) != l->xcr0)
+			xsetbv(0, l->xcr0);
+	} else {
+		if (have_xsave && xgetbv(0) != guest_xcr0)
+			xsetbv(0, guest_xcr0); /* after a drop the CPU may still have the old owner's */
+		area_restore(l->area);
+		if (have_xsave && l->xcr0 != guest_xcr0)
+			xsetbv(0, l->xcr0);
+	}
 	write_dr0(l->dr[0]);
 	write_dr1(l->dr[1]);
 	write_dr2(l->dr[2]);
@@ -129,11 +149,23 @@ void lazy_regs_drop(struct lazy_regs *l)
 		l->live_cpu = -1;
 }
 
+/* An XRSTOR image whose XSTATE_BV is 0: the components it is asked for go to their initial
+ * state (SDM vol. 1 §13.8.1). */
+static uint8_t init_image[4096] __attribute__((aligned(64)));
+
 void lazy_regs_set_xcr0(struct lazy_regs *l, uint64_t value)
 {
+	uint64_t fresh = value & ~l->xcr0 & ~(uint64_t)3;
 	l->xcr0 = value;
-	if (this_cpu()->lazy_owner == l)
+	if (this_cpu()->lazy_owner == l) {
 		xsetbv(0, value);
+		/* a component the vCPU turns on starts in its initial state: after an FXRSTOR
+		 * switch (x87/SSE only) the CPU still holds the previous owner's AVX/AVX-512 state */
+		if (fresh)
+			__asm__ volatile("xrstor64 (%0)" ::"r"(init_image), "a"((uint32_t)fresh),
+					 "d"((uint32_t)(fresh >> 32))
+					 : "memory");
+	}
 }
 
 void lazy_regs_sync_xcr0(struct lazy_regs *l)
@@ -156,6 +188,7 @@ bool lazy_regs_init(struct lazy_regs *l)
 	*(uint32_t *)(area + FXSAVE_MXCSR) = MXCSR_INIT;
 	l->area = area;
 	l->xcr0 = XCR0_RESET;
+	l->legacy = true; /* the image above is a valid FXSAVE image too */
 	memset(l->dr, 0, sizeof(l->dr));
 	l->live_cpu = -1;
 	l->switches = 0;
@@ -218,8 +251,8 @@ void lazy_regs_cpu_init(void)
 		lazy_regs_size();
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | (have_xsave ? CR4_OSXSAVE : 0));
-	if (have_xsave)
-		xsetbv(0, guest_xcr0);
+	/* XCR0 stays at its reset value (x87) until a vCPU that enables more is loaded: see
+	 * legacy_enough() for why the host runs no XSETBV it does not need */
 	this_cpu()->lazy_owner = NULL;
 	if (!first)
 		return;

@@ -17,6 +17,7 @@ struct lazy_regs {
 	uint64_t xcr0;     /* the guest's XCR0 while not live (reset value XCR0_RESET) */
 	uint64_t dr[4];    /* DR0-DR3 while not live */
 	int32_t live_cpu;  /* index of the host CPU whose registers hold this state, or -1 */
+	bool legacy;       /* the area holds an FXSAVE image (XCR0 was x87/SSE only) */
 	uint32_t switches; /* times vcpu_load() had to restore it (also counted in the stats) */
 };
 
