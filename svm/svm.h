@@ -1,6 +1,6 @@
-/* Floor 8, svm/ (docs/architecture.md "Floors").
- * Owns: SVM hardware: VMCB, world switch, NPT, exit dispatch and statistics.
- * May use: every floor below it. */
+/* Floor 5, svm/ (docs/architecture.md "Floors").
+ * Owns: SVM hardware: features, the VMCB format, world switch, NPT, exit statistics.
+ * May use: svm/cpu/ (guest registers, lazy state), kernel/; knows no VM or vCPU object. */
 /* SVM on the host CPUs: feature checks, enabling, the world switch. */
 #ifndef SVM_SVM_H
 #define SVM_SVM_H

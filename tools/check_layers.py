@@ -26,13 +26,13 @@ ARCHITECTURE = os.path.join(ROOT, "docs", "architecture.md")
 FLOORS = [
     ("kernel", "the host kernel: console, memory, paging, ACPI, LAPIC, timers, SMP, scheduler"),
     ("iommu", "the AMD IOMMU driver: device table, commands, logs, IRTE formats"),
-    ("avic/vlapic", "the virtual local APIC, IPI routing and the delivery protocol"),
+    ("avic/vlapic", "the virtual local APIC and IPI routing"),
     ("svm/cpu", "the virtual CPU's identity: CPUID policy, MSRs, guest registers"),
+    ("svm", "SVM hardware: features, VMCB format, world switch, NPT, exit statistics"),
     ("svm/emul", "instruction decoder, emulator, guest page walk"),
-    ("svm/platform", "the virtual platform: UART, PIT, IOAPIC, legacy ports, vPCI, guest ACPI"),
-    ("avic", "AVIC hardware: physical/logical tables, backing pages, policy"),
-    ("svm", "SVM hardware: VMCB, world switch, NPT, exit dispatch and statistics"),
-    ("svm/vm", "VMs and vCPUs: run loop, scheduling entity, loader, runner, IRTE binding"),
+    ("svm/platform", "virtual platform: UART, output log, PIT, IOAPIC, ports, vPCI, guest ACPI"),
+    ("avic", "AVIC hardware: physical/logical tables, backing pages, policy, delivery protocol"),
+    ("svm/vm", "VMs and vCPUs: run loop, exit handlers, loader, runner, IRTE binding"),
     ("boot", "entry paths (Multiboot2, UEFI), command line, start-up sequence"),
     ("tests/hooks", "test-only code, linked into the test image only"),
 ]

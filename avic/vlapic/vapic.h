@@ -1,6 +1,6 @@
 /* Floor 3, avic/vlapic/ (docs/architecture.md "Floors").
- * Owns: the virtual local APIC (one register page per vCPU), IPI routing, the delivery protocol.
- * May use: kernel/ (and AVIC's policy enum); effects go up as data. */
+ * Owns: the virtual local APIC (one register page per vCPU) and IPI routing.
+ * May use: kernel/; effects go up as data. */
 /* The virtual local APIC: register semantics on the one register page per vCPU.
  *
  * All architectural state lives in the page (avic/vlapic/apic_regs.h layout, the AVIC backing

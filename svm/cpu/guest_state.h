@@ -1,5 +1,5 @@
 /* The architectural rules for a guest's control state (APM vol. 2, 3.1 and 15.5.1): writes of CR0
- * and CR4 (intercepted, svm/exit.c) checked against the guest's CPUID (svm/cpu/cpuid.h) and the
+ * and CR4 (intercepted, svm/vm/exit.c) checked against the guest's CPUID (svm/cpu/cpuid.h) and the
  * APM's rules, with #GP where the CPU gives it; and, when VMRUN still refuses a guest state, which
  * of its consistency checks failed, for the VM's stop reason. */
 #ifndef SVM_CPU_GUEST_STATE_H

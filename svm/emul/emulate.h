@@ -1,6 +1,6 @@
-/* Floor 5, svm/emul/ (docs/architecture.md "Floors").
+/* Floor 6, svm/emul/ (docs/architecture.md "Floors").
  * Owns: the instruction decoder, the MMIO emulator, the guest page walk.
- * May use: svm/cpu/ and below. */
+ * May use: svm/ (the VMCB's guest state), svm/cpu/ and below. */
 /* Emulation of one decoded instruction whose memory operand is MMIO.
  *
  * On a nested page fault for an address that no RAM backs, the exit handler fetches the faulting

@@ -1,6 +1,6 @@
-/* Floor 6, svm/platform/ (docs/architecture.md "Floors").
- * Owns: the virtual platform's devices: UART, PIT, IOAPIC, legacy ports, vPCI, guest ACPI.
- * May use: svm/emul/, avic/vlapic/, kernel/. */
+/* Floor 7, svm/platform/ (docs/architecture.md "Floors").
+ * Owns: the virtual platform's devices: UART and its output log, PIT, IOAPIC, legacy ports, vPCI,
+ * guest ACPI. May use: svm/emul/, svm/, avic/vlapic/, kernel/. */
 /* The virtual platform a guest sees besides its CPUs and local APICs: the devices a bare-metal
  * test kernel written for QEMU's -kernel expects (../shared/docs/platform.md "Guests that users
  * bring"). Port I/O goes through platform_io(); every port nobody claims reads all-ones and drops
@@ -14,7 +14,7 @@
 #include "svm/platform/ioapic.h"
 #include "svm/platform/legacy.h"
 #include "svm/platform/pit.h"
-#include "svm/vm/vm_log.h"
+#include "svm/platform/vm_log.h"
 
 #define PLATFORM_LOG_SIZE 4096
 #define PLATFORM_LINE_MAX 160
@@ -34,7 +34,7 @@ struct platform {
 	/* Output ring: filled on exits, drained to the console outside the exit path. */
 	char log[PLATFORM_LOG_SIZE];
 	volatile uint64_t log_head, log_tail;
-	struct vm_log output; /* every line printed, kept for the VM's end (svm/vm/vm_log.h) */
+	struct vm_log output; /* every line printed, kept for the VM's end (svm/platform/vm_log.h) */
 	uint16_t fw_cfg_key;
 	uint32_t fw_cfg_offset;
 	struct pic8259 pic[2];

@@ -1,7 +1,7 @@
 #include "svm/vm/vcpu.h"
 #include "svm/vm/apic_emulate.h"
 #include "avic/avic.h"
-#include "avic/vlapic/delivery.h"
+#include "avic/delivery.h"
 #include "svm/vm/intremap.h"
 #include "kernel/format.h"
 #include "kernel/lapic.h"
@@ -10,7 +10,7 @@
 #include "kernel/sched.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
-#include "svm/exit.h"
+#include "svm/vm/exit.h"
 #include "svm/cpu/msr.h"
 #include "svm/svm.h"
 #include "svm/vm/test_hooks.h"
@@ -32,7 +32,7 @@ bool vcpu_has_wake_event(struct vcpu *v)
 	return (v->vmcb->save.rflags & RFLAGS_IF) && vapic_pending_vector(v->vapic.page) >= 0;
 }
 
-/* The delivery protocol of avic/vlapic/delivery.c (also run by the model checker in tests/model) bound
+/* The delivery protocol of avic/delivery.c (also run by the model checker in tests/model) bound
  * to the hypervisor's vCPUs. */
 static volatile int32_t *ops_running_on(struct vcpu *v)
 {
@@ -141,7 +141,7 @@ void vcpu_put(struct vcpu *v, bool blocking)
 	v->stats.event[EVENT_SCHED_OUT]++;
 	v->put_tsc = rdtsc();
 	/* The IOMMU's IRTEs not running, IsRunning cleared under standard, running_on cleared, full
-	 * barrier, the IRR of a blocking vCPU re-checked: avic/vlapic/delivery.c says why this order is
+	 * barrier, the IRR of a blocking vCPU re-checked: avic/delivery.c says why this order is
 	 * what prevents lost wake-ups. */
 	delivery_put(&vcpu_delivery, v, blocking);
 	trace_record(v->trace, TRACE_PUT, blocking, avic_enabled() ? *avic_physical_entry(v) : 0, 0);

@@ -22,7 +22,7 @@ void vcpu_load(struct vcpu *v);
 void vcpu_put(struct vcpu *v, bool blocking);
 
 /* Delivery of an interrupt already posted in v's APIC page (IRR set): make v notice it —
- * doorbell (or host IPI) where it runs, wake-up if it is blocked (avic/vlapic/delivery.c). */
+ * doorbell (or host IPI) where it runs, wake-up if it is blocked (avic/delivery.c). */
 void vcpu_kick(struct vcpu *v);
 /* The same protocol for an event only the hypervisor delivers (NMI, INIT, a VM stop): where v
  * runs it is made to exit with a host IPI, never an AVIC doorbell (which would not exit). */

@@ -49,7 +49,7 @@ static void vmcb_init(struct vcpu *v)
 	struct vmcb *vmcb = v->vmcb;
 	struct vmcb_control *c = &vmcb->control;
 	memset(vmcb, 0, sizeof(*vmcb));
-	/* #DB and #AC: svm/exit.c exit_reflect (a delivery loop must exit); #MC: the host's */
+	/* #DB and #AC: svm/vm/exit.c exit_reflect (a delivery loop must exit); #MC: the host's */
 	c->intercept_exceptions = BIT(1) | BIT(17) | BIT(18);
 	/* CR0 and CR4 writes: checked against the guest's CPUID and the APM (svm/cpu/guest_state.h) */
 	c->intercept_cr_write = BIT(0) | BIT(4);

@@ -1,5 +1,6 @@
 /* Floor 9, svm/vm/ (docs/architecture.md "Floors").
- * Owns: VMs and vCPUs: objects, run loop, scheduling entity, loader, runner, IRTE binding.
+ * Owns: VMs and vCPUs: objects, run loop, exit handlers, scheduling entity, loader, runner, IRTE
+ *       binding.
  * May use: every floor below it. Floors below still reach its VM object
  *          (tools/layers_allowed.txt). */
 /* VMs and vCPUs: the objects, their lifecycle, and where each vCPU runs.
@@ -51,7 +52,7 @@ struct vcpu {
 	 * vcpu_put(); read by everyone who must reach the vCPU (IPIs, the IOMMU). */
 	volatile int32_t running_on;
 	bool nmi_pending, nmi_masked;
-	/* The NMI handler's IRET is being single-stepped (svm/exit.c, exit_iret): NMIs unmask at
+	/* The NMI handler's IRET is being single-stepped (svm/vm/exit.c, exit_iret): NMIs unmask at
 	 * the trap after it. The guest's own TF and DR6 from before the step. */
 	bool nmi_iret_step, nmi_step_guest_tf;
 	uint64_t nmi_step_dr6;

@@ -1,7 +1,7 @@
 /* The model of AVIC interrupt delivery that tests/model explores: one sender vCPU writing ICRs,
  * up to two target vCPUs that halt, block, get woken, preempted and scheduled in again, the AVIC
  * hardware's ICR steps (APM 15.29.6.1) with or without erratum #1235, and doorbells/host IPIs in
- * flight. The hypervisor's side is avic/vlapic/delivery.c itself, one delivery_step() per transition.
+ * flight. The hypervisor's side is avic/delivery.c itself, one delivery_step() per transition.
  *
  * vCPU i is pinned to host CPU i, whose host APIC ID is i; vCPU 0 is the sender. Everything a
  * state holds is plain data (no pointers into the state), so a state is copied with memcpy and
@@ -11,7 +11,7 @@
 
 #include "avic/vlapic/apic_regs.h"
 #include "avic/avic_policy.h"
-#include "avic/vlapic/delivery.h"
+#include "avic/delivery.h"
 #include "iommu/irte.h"
 #include "kernel/types.h"
 

@@ -5,9 +5,9 @@ MODEL_CC      ?= $(CC)
 MODEL_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -I. -O2 -g
 MODEL_TIMEOUT ?= 60
 # The model's own files, and the project code it runs unchanged.
-MODEL_SOURCES := $(sort $(wildcard tests/model/*.c)) avic/vlapic/delivery.c avic/avic_policy.c \
+MODEL_SOURCES := $(sort $(wildcard tests/model/*.c)) avic/delivery.c avic/avic_policy.c \
 	avic/avic_table.c avic/vlapic/vapic.c iommu/irte.c
-MODEL_HEADERS := $(wildcard tests/model/*.h) avic/vlapic/delivery.h avic/avic_policy.h avic/avic_table.h \
+MODEL_HEADERS := $(wildcard tests/model/*.h) avic/delivery.h avic/avic_policy.h avic/avic_table.h \
 	avic/vlapic/vapic.h avic/vlapic/apic_regs.h iommu/irte.h
 
 .PHONY: model

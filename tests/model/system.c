@@ -1,5 +1,5 @@
 /* The modelled machine: vCPU threads as svm/vm/vcpu.c runs them, the sender's ICR write, doorbells
- * in flight, and the struct delivery_ops through which avic/vlapic/delivery.c reaches the model's
+ * in flight, and the struct delivery_ops through which avic/delivery.c reaches the model's
  * shared words. One system_apply() is one atomic step: one delivery_step(), one hardware step,
  * one scheduler or guest action, or the arrival of one doorbell. */
 #include "avic/avic_table.h"
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* avic/vlapic/delivery.c sees vCPUs as opaque handles; the model's are indexes into the current state. */
+/* avic/delivery.c sees vCPUs as opaque handles; the model's are indexes into the current state. */
 struct vcpu {
 	unsigned index;
 };

@@ -1,7 +1,7 @@
-// sources: svm/vm/vm_log.c
+// sources: svm/platform/vm_log.c
 /* The per-VM output log: lines kept in order, the oldest dropped whole when the ring is full,
  * the last-N view, long lines cut. */
-#include "svm/vm/vm_log.h"
+#include "svm/platform/vm_log.h"
 #include "tests/unit/check.h"
 #include <stdio.h>
 #include <string.h>

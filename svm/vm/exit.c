@@ -1,14 +1,15 @@
 /* The exit dispatch table and the handlers for the intercepts doorbell sets (vmcb_init() in
  * svm/vm/vm.c): each reads like the APM section it implements. */
-#include "svm/exit.h"
+#include "svm/vm/exit.h"
 #include "svm/vm/apic_emulate.h"
 #include "avic/vlapic/apic_regs.h"
 #include "avic/avic.h"
+#include "svm/vm/avic_exit.h"
 #include "kernel/qemu.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
-#include "svm/emul/string_io.h"
+#include "svm/vm/string_io.h"
 #include "svm/cpu/guest_state.h"
 #include "svm/emul/cr_insn.h"
 #include "svm/emul/guest_insn.h"

@@ -1,4 +1,4 @@
-#include "svm/emul/string_io.h"
+#include "svm/vm/string_io.h"
 #include "kernel/qemu.h"
 #include "kernel/x86.h"
 #include "svm/emul/decode.h"

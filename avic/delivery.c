@@ -1,4 +1,4 @@
-#include "avic/vlapic/delivery.h"
+#include "avic/delivery.h"
 #include "avic/vlapic/vapic.h"
 
 /* Why these orders (the pairing every path below relies on):

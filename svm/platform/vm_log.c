@@ -1,4 +1,4 @@
-#include "svm/vm/vm_log.h"
+#include "svm/platform/vm_log.h"
 
 void vm_log_init(struct vm_log *l)
 {
