@@ -3,7 +3,7 @@
 #include "kernel/format.h"
 
 static const char *const exit_names[EXIT_SLOTS] = {
-	[0x10] = "cr0_write", [0x14] = "cr4_write", [0x60] = "intr", [0x61] = "nmi", [0x63] = "init", [0x64] = "vintr",
+	[0x10] = "cr0_write", [0x14] = "cr4_write", [0x18] = "cr8_write", [0x60] = "intr", [0x61] = "nmi", [0x63] = "init", [0x64] = "vintr",
 	[0x6f] = "rdpmc", [0x72] = "cpuid", [0x74] = "iret", [0x76] = "invd", [0x77] = "pause", [0x78] = "hlt",
 	[0x7a] = "invlpga", [0x7b] = "ioio", [0x7c] = "msr", [0x7d] = "task_switch",
 	[0x7f] = "shutdown", [0x80] = "vmrun", [0x81] = "vmmcall", [0x82] = "vmload",

@@ -216,6 +216,7 @@ static inline uint64_t event_make_with_error(enum event_type type, uint8_t vecto
 /* Exit codes (APM Appendix C) */
 #define VMEXIT_CR0_WRITE 0x010
 #define VMEXIT_CR4_WRITE 0x014
+#define VMEXIT_CR8_WRITE 0x018
 #define VMEXIT_EXCP_BASE 0x040
 #define VMEXIT_INTR 0x060
 #define VMEXIT_NMI 0x061

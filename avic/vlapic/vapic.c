@@ -144,6 +144,24 @@ static void vapic_update_ppr(uint8_t *page)
 	apic_reg_write(page, APIC_PPR, vapic_ppr(page));
 }
 
+/* CR8 is TPR[7:4] (SDM vol. 3, 11.8.6.1; APM vol. 2, 16.6.4): a CR8 write loads TPR[7:4] and clears
+ * TPR[3:0]; a read returns TPR[7:4]. */
+uint8_t vapic_cr8(const uint8_t *page)
+{
+	return (uint8_t)((apic_reg_read(page, APIC_TPR) & APIC_PRIORITY_CLASS) >> 4);
+}
+
+void vapic_set_cr8(uint8_t *page, uint8_t cr8)
+{
+	apic_reg_write(page, APIC_TPR, (uint32_t)(cr8 & 0xf) << 4);
+	vapic_update_ppr(page);
+}
+
+bool vapic_blocked_by_priority(const uint8_t *page)
+{
+	return vapic_highest_irr(page) >= 0 && vapic_pending_vector(page) < 0;
+}
+
 /* SDM 11.8.3 / APM 16.6.3: arbitration priority as P6-family APICs defined it. If TPR[7:4] is at
  * least IRRV[7:4] and above ISRV[7:4], APR = TPR; otherwise APR = the highest of the three classes,
  * sub-class 0. Computed on read, never stored: the IRR it depends on changes under our feet. */

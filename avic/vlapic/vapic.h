@@ -125,6 +125,13 @@ int vapic_highest_isr(const uint8_t *page);
 uint8_t vapic_ppr(const uint8_t *page);
 /* Highest IRR vector whose priority class is above the PPR class, or -1 (SDM 11.8.3). */
 int vapic_pending_vector(const uint8_t *page);
+/* CR8 as the TPR's priority class (SDM vol. 3, 11.8.6.1): read, and write (TPR[3:0] cleared, PPR
+ * updated). */
+uint8_t vapic_cr8(const uint8_t *page);
+void vapic_set_cr8(uint8_t *page, uint8_t cr8);
+/* An IRR vector is waiting that PPR (TPR or an in-service vector) holds back: lowering the TPR may
+ * release it. */
+bool vapic_blocked_by_priority(const uint8_t *page);
 /* The CPU takes `vector` (the one vapic_pending_vector() returned): IRR -> ISR, PPR updated. */
 void vapic_accept(uint8_t *page, uint8_t vector);
 

@@ -52,7 +52,11 @@ enum cr_insn_result cr_insn_value(struct vcpu *v, const struct insn *insn, unsig
 	uint64_t cr0 = v->vmcb->save.cr0;
 	if (insn->map != INSN_MAP_0F)
 		return CR_INSN_NOT_CR_WRITE;
-	if (insn->opcode == OPC_MOV_TO_CR && insn->modrm_reg == cr) {
+	/* CR8 is also LOCK MOV CR0 where CPUID offers AltMovCr8 (APM vol. 3, MOV CRn) */
+	unsigned reg = insn->modrm_reg;
+	if (cr == 8 && reg == 0 && (insn->prefixes & INSN_PFX_LOCK))
+		reg = 8;
+	if (insn->opcode == OPC_MOV_TO_CR && reg == cr) {
 		/* the operand is always a register (ModRM.mod is ignored); 64 bits in 64-bit mode */
 		uint64_t src = v->regs.gpr[insn->modrm_rm];
 		*value = insn->mode == CPU_MODE_LONG64 ? src : (uint32_t)src;

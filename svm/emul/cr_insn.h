@@ -16,7 +16,7 @@ enum cr_insn_result {
 	CR_INSN_FAULT,        /* reading LMSW's memory operand failed */
 };
 
-/* The new value of CR cr (0 or 4) that insn writes. */
+/* The new value of CR cr (0, 4 or 8) that insn writes. */
 enum cr_insn_result cr_insn_value(struct vcpu *v, const struct insn *insn, unsigned cr,
 				  uint64_t *value);
 

@@ -20,6 +20,7 @@
 #include "svm/platform/platform.h"
 #include "svm/svm.h"
 #include "svm/vm/test_hooks.h"
+#include "svm/vm/tpr_sync.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
 
@@ -121,7 +122,7 @@ static enum exit_outcome exit_ioio(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* MOV to CR0/CR4, CLTS, LMSW (APM vol. 2, 15.9): the write the guest's CPU would accept, else #GP.
+/* MOV to CR0/CR4/CR8, CLTS, LMSW (APM vol. 2, 15.9): the write the guest's CPU would accept, else #GP.
  * With decode assists EXITINFO1 names the source register of a MOV; else the instruction is
  * fetched and decoded. */
 static enum exit_outcome exit_cr_write(struct vcpu *v)
@@ -152,7 +153,9 @@ static enum exit_outcome exit_cr_write(struct vcpu *v)
 			return EXIT_STOP;
 		}
 	}
-	bool ok = cr == 0 ? guest_cr0_write(v, value) : guest_cr4_write(v, value);
+	bool ok = cr == 0   ? guest_cr0_write(v, value)
+		  : cr == 4 ? guest_cr4_write(v, value)
+			    : tpr_cr8_write(v, value);
 	if (!ok) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
 		return EXIT_RESUME;
@@ -381,6 +384,7 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_VINTR] = exit_nothing,
 	[VMEXIT_CR0_WRITE] = exit_cr_write,
 	[VMEXIT_CR4_WRITE] = exit_cr_write,
+	[VMEXIT_CR8_WRITE] = exit_cr_write,
 	[VMEXIT_CPUID] = exit_cpuid,
 	[VMEXIT_RDPMC] = exit_rdpmc,
 	[VMEXIT_IRET] = exit_iret,

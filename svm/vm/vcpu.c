@@ -14,6 +14,7 @@
 #include "svm/cpu/msr.h"
 #include "svm/svm.h"
 #include "svm/vm/test_hooks.h"
+#include "svm/vm/tpr_sync.h"
 #include "svm/vm/vm.h"
 
 bool vcpu_has_wake_event(struct vcpu *v)
@@ -368,6 +369,7 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 			why = vcpu_wait(v, VCPU_BLOCKED);
 			break;
 		}
+		tpr_sync_entry(v);
 		v->vmcb->save.rax = v->regs.gpr[GPR_RAX];
 		v->vmcb->save.rsp = v->regs.gpr[GPR_RSP];
 		trace_record(v->trace, TRACE_ENTRY, v->vmcb->save.rip, v->vmcb->save.rflags,
@@ -378,6 +380,7 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 		v->regs.gpr[GPR_RAX] = v->vmcb->save.rax;
 		v->regs.gpr[GPR_RSP] = v->vmcb->save.rsp;
 		v->vmcb->control.tlb_control = TLB_CONTROL_DO_NOTHING;
+		tpr_sync_exit(v);
 		/* Take the host interrupt that caused an INTR exit (timer, kick) right here. */
 		take_pending_interrupts();
 		switch (exit_dispatch(v)) {

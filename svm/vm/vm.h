@@ -57,6 +57,7 @@ struct vcpu {
 	bool nmi_iret_step, nmi_step_guest_tf;
 	uint64_t nmi_step_dr6;
 	bool halted;       /* in HLT: resumes only through a deliverable event */
+	uint8_t v_tpr_entry; /* V_TPR as the last VMRUN started with (svm/vm/tpr_sync.h) */
 	/* The guest's EFER.LME while CR0.PG is clear: kept out of the VMCB until paging is enabled,
 	 * as QEMU 7.2 (unpatched) loads the host's CR0 at #VMEXIT without paging when the guest's
 	 * EFER.LME is set with PG and PAE clear (docs/hostile.md, finding 4) */

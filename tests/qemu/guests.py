@@ -70,6 +70,8 @@ TESTS = [
     # an image that loads below 1 MiB, over 0x9000: the boot information goes elsewhere
     vm_test("low-load", [("build/guests/low_load.elf", 'args="greeting=low"')], closing("low_load")),
     # the local APIC disabled and enabled again, x2APIC -> xAPIC only through disabled
+    # CR8 and the TPR as one state, the TPR gating delivery (docs/cpuid.md "CR8 and the TPR")
+    vm_test("tpr", [("build/guests/tpr.elf", "")], closing("tpr", checks=17)),
     vm_test("apic_disable", [("build/guests/apic_disable.elf", 'args="x2apic_page=1"')],
             closing("apic_disable")),
     vm_test("exception", [("build/guests/exception.elf", "")],

@@ -15,7 +15,7 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 # Including the guests that put 4 vCPUs on 2 host CPUs (smp4, ipi, ipi_storm): they were left
 # out while a second start-up IPI could restart an AP that had already started (fixed in
 # svm/vm/vcpu.c and svm/vm/apic_emulate.c; docs/avic.md, "Fixed").
-SUITE = ["doorbell-hello", "doorbell-cpu_model", "doorbell-single_step", "doorbell-nmi", "doorbell-apic_disable", "doorbell-exception", "doorbell-hlt_timer", "doorbell-two-vms",
+SUITE = ["doorbell-hello", "doorbell-cpu_model", "doorbell-single_step", "doorbell-nmi", "doorbell-tpr", "doorbell-apic_disable", "doorbell-exception", "doorbell-hlt_timer", "doorbell-two-vms",
          "doorbell-triple-fault-isolated", "doorbell-multiboot2-elf64",
          "doorbell-smp4-oversubscribed", "doorbell-ipi", "doorbell-ipi-storm",
          "doorbell-fpu-isolation"]

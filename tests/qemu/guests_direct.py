@@ -29,6 +29,7 @@ TESTS = [
     guest("cpu_model", checks=39, expect=[r"^info: PerfCtrExtCore "]),
     guest("single_step", checks=27),
     guest("nmi", checks=9),
+    guest("tpr", checks=17),
     guest("exception", checks=23, expect=[r"^info: all exceptions handled"]),
     guest("hlt_timer", checks=14),
     # Not expected to match a run under doorbell (which stops the VM): QEMU reads unassigned

@@ -720,6 +720,34 @@ static void test_route_info(void)
 	CHECK_EQ(r.ldr, 0x00040004);
 }
 
+/* SDM 11.8.6.1: CR8[3:0] is TPR[7:4]; a CR8 write clears TPR[3:0] and moves PPR with it. */
+static void test_cr8(void)
+{
+	fresh(0, false);
+	wr(APIC_TPR, 0x5A);
+	CHECK_EQ(vapic_cr8(page), 5);
+	vapic_set_cr8(page, 3);
+	CHECK_EQ(rd(APIC_TPR), 0x30);
+	CHECK_EQ(rd(APIC_PPR), 0x30);
+	/* 0x35 is class 3: held back by CR8 3, released by CR8 2 */
+	vapic_set_irr(page, 0x35, false);
+	CHECK_EQ(vapic_pending_vector(page), -1);
+	CHECK(vapic_blocked_by_priority(page));
+	vapic_set_cr8(page, 2);
+	CHECK_EQ(vapic_pending_vector(page), 0x35);
+	CHECK(!vapic_blocked_by_priority(page));
+	/* in service, 0x35 holds back 0x31 whatever CR8 says */
+	vapic_accept(page, 0x35);
+	vapic_set_irr(page, 0x31, false);
+	vapic_set_cr8(page, 0);
+	CHECK(vapic_blocked_by_priority(page));
+	CHECK_EQ(rd(APIC_PPR), 0x30);
+	/* CR8 keeps 4 bits */
+	vapic_set_cr8(page, 0xF);
+	CHECK_EQ(rd(APIC_TPR), 0xF0);
+	CHECK_EQ(vapic_cr8(page), 0xF);
+}
+
 int main(void)
 {
 	test_reset_values();
@@ -741,5 +769,6 @@ int main(void)
 	test_timer_fast_periodic();
 	test_timer_divisor_change();
 	test_route_info();
+	test_cr8();
 	return check_summary("vapic");
 }

@@ -1,4 +1,4 @@
-// sources: svm/vm/vcpu.c svm/vm/vm_state.c svm/vm/trace.c kernel/sched.c avic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c
+// sources: svm/vm/vcpu.c svm/vm/tpr_sync.c svm/vm/vm_state.c svm/vm/trace.c kernel/sched.c avic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c
 // cflags: -Itests/fake
 /* The vCPU run loop, its scheduling and a VM's run state on the fake arch (tests/fake/README.md):
  * the real svm/vm/vcpu.c, svm/vm/vm_state.c, kernel/sched.c and the delivery protocol, with the
