@@ -6,7 +6,6 @@
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
-#include "svm/cpu/lazy_regs.h"
 
 #define CPUID_8000_0001_ECX_SVM BIT(2)
 
@@ -66,7 +65,6 @@ void svm_enable_cpu(void)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	this_cpu()->svm = s;
-	lazy_regs_cpu_init();
 }
 
 uint64_t svm_host_vmcb_pa(void)

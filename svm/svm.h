@@ -1,12 +1,13 @@
-/* Floor 5, svm/ (docs/architecture.md "Floors").
+/* Floor 4, svm/ (docs/architecture.md "Floors").
  * Owns: SVM hardware: features, the VMCB format, world switch, NPT, exit statistics.
- * May use: svm/cpu/ (guest registers, lazy state), kernel/; knows no VM or vCPU object. */
+ * May use: kernel/ only; knows no VM or vCPU object. */
 /* SVM on the host CPUs: feature checks, enabling, the world switch. */
 #ifndef SVM_SVM_H
 #define SVM_SVM_H
 
 #include "kernel/types.h"
-#include "svm/cpu/regs.h"
+
+struct guest_regs; /* svm/cpu/regs.h: what the world switch saves besides the VMCB */
 
 #define MSR_VM_CR 0xc0010114u
 #define VM_CR_SVMDIS BIT(4)

@@ -2,7 +2,6 @@
 #include "svm/cpu/cpuid.h"
 #include "svm/cpu/hypercall.h"
 #include "svm/cpu/xcr0.h"
-#include "svm/vm/vm.h"
 
 #define CPUID_ANY_SUB 0xffffffffu
 #define CPUID_BASIC_CAP 0x1fu       /* highest basic leaf offered */
@@ -207,9 +206,9 @@ static uint32_t id_bits(uint32_t n)
 }
 
 /* One thread per core, every vCPU a core of one package: x2APIC ID = APIC ID = vCPU index. */
-static void topology(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
+static void topology(const struct cpuid_vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
 {
-	uint32_t n = v->vm->vcpu_count;
+	uint32_t n = v->vcpu_count;
 	switch (leaf) {
 	case 0xb:
 	case 0x1f:
@@ -231,9 +230,9 @@ static void topology(struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpu
 }
 
 /* Leaf 0xD (SDM vol. 1 §13.2): the XCR0 components doorbell switches (svm/cpu/lazy_regs.c), EBX
- * sized for the guest's own XCR0 (v->lazy.xcr0, brought up to date by the CPUID exit), ECX for all
+ * sized for the guest's own XCR0 (brought up to date by the CPUID exit), ECX for all
  * it may enable; other components absent. */
-static void xsave_leaf(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
+static void xsave_leaf(const struct cpuid_vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
 {
 	uint64_t guest = xsave_layout.guest;
 	if (!xsave_layout.present) {
@@ -241,14 +240,14 @@ static void xsave_leaf(struct vcpu *v, uint32_t subleaf, struct cpuid_regs *r)
 	} else if (subleaf == 0) {
 		r->eax = (uint32_t)guest;
 		r->edx = (uint32_t)(guest >> 32);
-		r->ebx = xcr0_xsave_size(&xsave_layout, v->lazy.xcr0);
+		r->ebx = xcr0_xsave_size(&xsave_layout, v->xcr0);
 		r->ecx = xcr0_xsave_size(&xsave_layout, guest);
 	} else if (subleaf >= 2 && subleaf < 64 && !(guest & (1ull << subleaf))) {
 		*r = (struct cpuid_regs){0, 0, 0, 0};
 	}
 }
 
-struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
+struct cpuid_regs cpuid_guest(const struct cpuid_vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r = {0, 0, 0, 0};
 	if (leaf == DOORBELL_CPUID_BASE) {
@@ -261,7 +260,7 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	if (leaf == DOORBELL_CPUID_INFO) {
 		r.eax = DOORBELL_ABI_VERSION;
 		r.ebx = v->index;
-		r.ecx = v->vm->vcpu_count;
+		r.ecx = v->vcpu_count;
 		return r;
 	}
 	bool per_level = leaf == 0xb || leaf == 0x1f; /* every subleaf synthesized */
@@ -269,14 +268,14 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	if (!p)
 		return r; /* beyond the highest leaf, or hidden: zeros, as AMD CPUs answer */
 	r = *p;
-	uint64_t cr4 = v->vmcb->save.cr4;
+	uint64_t cr4 = v->cr4;
 	switch (leaf) {
 	case 1:
 		/* APIC ID = vCPU index (EBX[31:24]); logical processor count (EBX[23:16]) */
-		r.ebx |= (v->index << 24) | ((v->vm->vcpu_count & 0xff) << 16);
+		r.ebx |= (v->index << 24) | ((v->vcpu_count & 0xff) << 16);
 		if ((r.ecx & B(26)) && (cr4 & CR4_OSXSAVE))
 			r.ecx |= B(27); /* OSXSAVE mirrors CR4.OSXSAVE */
-		if (!v->vapic.enabled_hw)
+		if (!v->apic_enabled)
 			r.edx &= ~B(9); /* APIC globally disabled in IA32_APIC_BASE */
 		break;
 	case 7:

@@ -1,6 +1,6 @@
-/* Floor 4, svm/cpu/ (docs/architecture.md "Floors").
- * Owns: the virtual CPU's identity: CPUID policy, MSRs, guest registers, hypercall numbers.
- * May use: the floors below; per-vCPU state through the VM object. */
+/* Floor 5, svm/cpu/ (docs/architecture.md "Floors").
+ * Owns: the virtual CPU: CPUID policy, MSRs, control-register rules, guest registers, hypercalls.
+ * May use: svm/ (the VMCB format), kernel/; sees a vCPU only as the state it is handed. */
 /* What CPUID tells a guest: a policy table derived once at boot from the host's CPUID by the rules
  * of docs/cpuid.md (passed, masked, synthesized), plus the bits that follow the vCPU's own state
  * at each CPUID (APIC ID and topology, OSXSAVE, OSPKE, APIC enable) and doorbell's own leaves at
@@ -11,7 +11,6 @@
 
 #include "kernel/x86.h"
 
-struct vcpu;
 
 enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 
@@ -59,8 +58,17 @@ void cpuid_policy_init(void);
 typedef struct cpuid_regs (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf);
 void cpuid_policy_build(cpuid_host_fn host);
 
+/* What of a vCPU its CPUID answers depend on; the CPUID exit fills it (svm/vm/exit.c). */
+struct cpuid_vcpu {
+	unsigned index;      /* vCPU index = its APIC ID */
+	unsigned vcpu_count; /* vCPUs of its VM */
+	uint64_t cr4;        /* OSXSAVE and PKE are mirrored */
+	uint64_t xcr0;       /* leaf 0xD's EBX is sized for it */
+	bool apic_enabled;   /* IA32_APIC_BASE.EN: leaf 1 EDX[9] */
+};
+
 /* The guest's answer for leaf/subleaf on vCPU v. */
-struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+struct cpuid_regs cpuid_guest(const struct cpuid_vcpu *v, uint32_t leaf, uint32_t subleaf);
 
 /* Whether the guest's CPU model has the feature (the static policy, not the state-dependent
  * bits). */

@@ -1,7 +1,8 @@
 #include "svm/cpu/guest_state.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
-#include "svm/vm/vm.h"
+#include "svm/cpu/msr.h"
+#include "svm/vmcb.h"
 
 /* CR0 bits the CPU implements (APM vol. 2, 3.1.1); writes of the other bits of 31:0 are ignored,
  * bits 63:32 must be zero */
@@ -40,14 +41,14 @@ uint64_t guest_cr4_valid_bits(void)
 	return valid;
 }
 
-static void flush_guest_tlb(struct vcpu *v)
+static void flush_guest_tlb(struct vmcb *vmcb)
 {
-	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
-bool guest_cr0_write(struct vcpu *v, uint64_t value)
+bool guest_cr0_write(struct vmcb *vmcb, struct vcpu_msrs *m, uint64_t value)
 {
-	struct vmcb_save *s = &v->vmcb->save;
+	struct vmcb_save *s = &vmcb->save;
 	if (value >> 32)
 		return false;
 	value = (value & CR0_DEFINED) | CR0_ET; /* ET is fixed at 1 */
@@ -59,13 +60,13 @@ bool guest_cr0_write(struct vcpu *v, uint64_t value)
 		return false; /* CET needs WP */
 	bool pg_on = (value & CR0_PG) && !(s->cr0 & CR0_PG);
 	bool pg_off = !(value & CR0_PG) && (s->cr0 & CR0_PG);
-	if (pg_on && ((s->efer & EFER_LME) || v->efer_lme)) {
+	if (pg_on && ((s->efer & EFER_LME) || m->efer_lme)) {
 		/* activating long mode (APM vol. 2, 14.6.1): needs PAE, and not from a code
 		 * segment with L set */
 		if (!(s->cr4 & CR4_PAE) || (s->cs.attrib & SEG_ATTR_L))
 			return false;
 		s->efer |= EFER_LME | EFER_LMA;
-		v->efer_lme = false;
+		m->efer_lme = false;
 	}
 	if (pg_off && (s->efer & EFER_LMA)) {
 		if (s->cs.attrib & SEG_ATTR_L)
@@ -73,20 +74,20 @@ bool guest_cr0_write(struct vcpu *v, uint64_t value)
 		s->efer &= ~EFER_LMA;
 	}
 	if (pg_off && (s->efer & EFER_LME)) {
-		/* LME stays set for the guest but leaves the VMCB while paging is off (struct vcpu) */
-		v->efer_lme = true;
+		/* LME stays set for the guest but leaves the VMCB while paging is off (struct vcpu_msrs) */
+		m->efer_lme = true;
 		s->efer &= ~EFER_LME;
 	}
 	uint64_t changed = s->cr0 ^ value;
 	s->cr0 = value;
 	if (changed & CR0_TLB_BITS)
-		flush_guest_tlb(v);
+		flush_guest_tlb(vmcb);
 	return true;
 }
 
-bool guest_cr4_write(struct vcpu *v, uint64_t value)
+bool guest_cr4_write(struct vmcb *vmcb, uint64_t value)
 {
-	struct vmcb_save *s = &v->vmcb->save;
+	struct vmcb_save *s = &vmcb->save;
 	bool lma = s->efer & EFER_LMA;
 	if (value & ~guest_cr4_valid_bits())
 		return false; /* reserved, or a feature the CPUID does not offer */
@@ -101,7 +102,7 @@ bool guest_cr4_write(struct vcpu *v, uint64_t value)
 	uint64_t changed = s->cr4 ^ value;
 	s->cr4 = value;
 	if (changed & CR4_TLB_BITS)
-		flush_guest_tlb(v);
+		flush_guest_tlb(vmcb);
 	return true;
 }
 

@@ -1,9 +1,8 @@
 #include "svm/cpu/msr.h"
-#include "svm/vm/apic_emulate.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
-#include "svm/vm/vm.h"
+#include "svm/vmcb.h"
 
 #define MSR_IA32_PLATFORM_ID 0x17
 #define MSR_IA32_BIOS_SIGN_ID 0x8b
@@ -20,8 +19,6 @@
 #define MSR_TSC_AUX 0xc0000103
 #define MSR_SYSCFG 0xc0010010
 #define MSR_HWCR 0xc0010015
-#define MSR_X2APIC_FIRST 0x800
-#define MSR_X2APIC_LAST 0x8ff
 
 /* HWCR (APM vol. 2, 3.2.10 and the family 17h PPR): TscFreqSel (bit 24) reads as 1 and ignores
  * writes; TlbCacheDis, bit 6, IgnneEm and McStatusWrEn hold what is written; any other bit is #GP
@@ -59,12 +56,11 @@ static uint64_t efer_valid_bits(void)
 	return valid;
 }
 
-static bool msr_efer(struct vcpu *v, bool write, uint64_t *value)
+static bool msr_efer(struct vmcb_save *s, struct vcpu_msrs *m, bool write, uint64_t *value)
 {
-	struct vmcb_save *s = &v->vmcb->save;
 	if (!write) {
 		/* VMRUN needs EFER.SVME in the guest's VMCB; the guest never sees it */
-		*value = (s->efer | (v->efer_lme ? EFER_LME : 0)) & ~EFER_SVME;
+		*value = (s->efer | (m->efer_lme ? EFER_LME : 0)) & ~EFER_SVME;
 		return true;
 	}
 	if (*value & ~efer_valid_bits())
@@ -73,49 +69,50 @@ static bool msr_efer(struct vcpu *v, bool write, uint64_t *value)
 	if ((s->cr0 & CR0_PG) && ((*value ^ s->efer) & EFER_LME))
 		return false;
 	/* LMA is set by the CPU only: a written value is ignored. LME with paging off waits in
-	 * v->efer_lme until CR0.PG is set (svm/cpu/guest_state.c). */
+	 * m->efer_lme until CR0.PG is set (svm/cpu/guest_state.c). */
 	s->efer = (*value & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
 	if (!(s->cr0 & CR0_PG)) {
-		v->efer_lme = *value & EFER_LME;
+		m->efer_lme = *value & EFER_LME;
 		s->efer &= ~EFER_LME;
 	}
 	return true;
 }
 
-static bool msr_tsc_aux(struct vcpu *v, bool write, uint64_t *value)
+static bool msr_tsc_aux(struct vcpu_msrs *m, bool write, uint64_t *value)
 {
 	if (!cpuid_has(CPUID_F_RDTSCP) && !cpuid_has(CPUID_F_RDPID))
 		return false;
 	if (!write) {
-		*value = v->msrs.tsc_aux;
+		*value = m->tsc_aux;
 		return true;
 	}
 	if (*value >> 32)
 		return false; /* bits 63:32 are reserved */
-	v->msrs.tsc_aux = *value;
-	msr_vcpu_load(v); /* this exit runs on the vCPU's CPU: RDTSCP sees it at once */
+	m->tsc_aux = *value;
+	msr_vcpu_load(m); /* this exit runs on the vCPU's CPU: RDTSCP sees it at once */
 	return true;
 }
 
-void msr_vcpu_reset(struct vcpu *v)
+void msr_vcpu_reset(struct vcpu_msrs *m)
 {
-	memset(&v->msrs, 0, sizeof(v->msrs));
-	v->msrs.hwcr = HWCR_TSCFREQSEL;
-	v->msrs.misc_enable = MISC_ENABLE_FAST_STRING; /* QEMU's reset value */
+	memset(m, 0, sizeof(*m));
+	m->hwcr = HWCR_TSCFREQSEL;
+	m->misc_enable = MISC_ENABLE_FAST_STRING; /* QEMU's reset value */
 }
 
-void msr_vcpu_load(struct vcpu *v)
+void msr_vcpu_load(const struct vcpu_msrs *m)
 {
 	if (cpuid_has(CPUID_F_RDTSCP) || cpuid_has(CPUID_F_RDPID))
-		wrmsr(MSR_TSC_AUX, v->msrs.tsc_aux);
+		wrmsr(MSR_TSC_AUX, m->tsc_aux);
 }
 
-bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
+bool msr_guest_access(struct vmcb *vmcb, struct vcpu_msrs *m, uint32_t msr, bool write,
+		      uint64_t *value)
 {
-	struct vmcb_save *s = &v->vmcb->save;
+	struct vmcb_save *s = &vmcb->save;
 	switch (msr) {
 	case MSR_EFER:
-		return msr_efer(v, write, value);
+		return msr_efer(s, m, write, value);
 	case MSR_PAT:
 		/* with nested paging the guest's PAT is G_PAT (APM §15.25.8) */
 		if (write) {
@@ -128,27 +125,25 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 		return msr_field(&s->g_pat, write, value);
 	case MSR_TSC:
 		if (write)
-			v->vmcb->control.tsc_offset = *value - rdtsc();
+			vmcb->control.tsc_offset = *value - rdtsc();
 		else
-			*value = rdtsc() + v->vmcb->control.tsc_offset;
+			*value = rdtsc() + vmcb->control.tsc_offset;
 		return true;
-	case MSR_APIC_BASE:
-		return apic_emulate_msr(v, msr, write, value);
 	case MSR_TSC_AUX:
-		return msr_tsc_aux(v, write, value);
+		return msr_tsc_aux(m, write, value);
 	case MSR_HWCR:
 		if (write && (*value & ~(HWCR_WRITABLE | HWCR_TSCFREQSEL)))
 			return false;
 		if (write)
 			*value = (*value & HWCR_WRITABLE) | HWCR_TSCFREQSEL;
-		return msr_field(&v->msrs.hwcr, write, value);
+		return msr_field(&m->hwcr, write, value);
 	case MSR_SYSCFG:
 		if (write && (*value & ~SYSCFG_WRITABLE))
 			return false;
-		return msr_field(&v->msrs.syscfg, write, value);
+		return msr_field(&m->syscfg, write, value);
 	case MSR_MISC_ENABLE:
 		/* Intel's, offered by QEMU and KVM to every guest: holds what is written */
-		return msr_field(&v->msrs.misc_enable, write, value);
+		return msr_field(&m->misc_enable, write, value);
 	case MSR_IA32_PLATFORM_ID:
 	case MSR_IA32_BIOS_SIGN_ID:
 	case MSR_AMD64_NB_CFG: /* Linux sets EnableCf8ExtCfg in it at boot, unchecked */
@@ -176,12 +171,10 @@ bool msr_guest_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value)
 	case MSR_KERNEL_GS_BASE:
 		return msr_field(&s->kernel_gs_base, write, value);
 	}
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
-		return apic_emulate_msr(v, msr, write, value);
-	bool handled = false, ok = msr_pmu_access(v, msr, write, value, &handled);
+	bool handled = false, ok = msr_pmu_access(m, msr, write, value, &handled);
 	if (!handled)
-		ok = msr_mtrr_access(v, msr, write, value, &handled);
+		ok = msr_mtrr_access(m, msr, write, value, &handled);
 	if (!handled)
-		ok = msr_mca_access(v, msr, write, value, &handled);
+		ok = msr_mca_access(m, msr, write, value, &handled);
 	return handled && ok;
 }

@@ -5,7 +5,6 @@
  * and MCi_STATUS only zero unless HWCR.McStatusWrEn is set (APM vol. 2, 9.3.2.1), else #GP. */
 #include "svm/cpu/cpuid.h"
 #include "svm/cpu/msr.h"
-#include "svm/vm/vm.h"
 
 #define MSR_MCG_CAP 0x179u
 #define MSR_MCG_STATUS 0x17au
@@ -20,9 +19,8 @@ static bool all_or_nothing(uint64_t value)
 	return value == 0 || value == ~0ull;
 }
 
-bool msr_mca_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled)
+bool msr_mca_access(struct vcpu_msrs *m, uint32_t msr, bool write, uint64_t *value, bool *handled)
 {
-	struct vcpu_msrs *m = &v->msrs;
 	uint64_t *reg;
 	if (!cpuid_has(CPUID_F_MCE) || !cpuid_has(CPUID_F_MCA))
 		return false;

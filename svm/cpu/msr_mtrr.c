@@ -5,7 +5,6 @@
  * caching (the guest's RAM is write-back). */
 #include "svm/cpu/cpuid.h"
 #include "svm/cpu/msr.h"
-#include "svm/vm/vm.h"
 
 #define MSR_MTRRCAP 0xfeu
 #define MSR_MTRR_PHYS_BASE0 0x200u
@@ -54,9 +53,8 @@ static bool rw(uint64_t *reg, bool write, uint64_t *value)
 	return true;
 }
 
-bool msr_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled)
+bool msr_mtrr_access(struct vcpu_msrs *m, uint32_t msr, bool write, uint64_t *value, bool *handled)
 {
-	struct vcpu_msrs *m = &v->msrs;
 	bool mtrr = cpuid_has(CPUID_F_MTRR);
 	int fixed = fixed_index(msr);
 	if (!mtrr)

@@ -5,7 +5,6 @@
  * bits; they do not count (as under QEMU's TCG), which docs/cpuid.md states. */
 #include "svm/cpu/cpuid.h"
 #include "svm/cpu/msr.h"
-#include "svm/vm/vm.h"
 
 #define MSR_K7_PERF_CTL0 0xc0010000u
 #define MSR_K7_PERF_CTR0 0xc0010004u
@@ -29,20 +28,19 @@ static bool counter_access(uint64_t *reg, bool ctl, bool write, uint64_t *value)
 	return true;
 }
 
-bool msr_pmu_rdpmc(struct vcpu *v, uint32_t index, uint64_t *value)
+bool msr_pmu_rdpmc(struct vcpu_msrs *m, uint32_t index, uint64_t *value)
 {
 	/* ECX 0-3 the legacy counters, 4-5 the core ones (APM vol. 3, RDPMC); the NB and L3
 	 * counters (6-15) are not offered */
 	unsigned count = cpuid_has(CPUID_F_PERFCTR_CORE) ? PMU_COUNTERS : K7_COUNTERS;
 	if (index >= count)
 		return false;
-	*value = v->msrs.perf_ctr[index];
+	*value = m->perf_ctr[index];
 	return true;
 }
 
-bool msr_pmu_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *value, bool *handled)
+bool msr_pmu_access(struct vcpu_msrs *m, uint32_t msr, bool write, uint64_t *value, bool *handled)
 {
-	struct vcpu_msrs *m = &v->msrs;
 	if (msr >= MSR_K7_PERF_CTL0 && msr < MSR_K7_PERF_CTR0 + K7_COUNTERS) {
 		*handled = true;
 		unsigned i = (msr - MSR_K7_PERF_CTL0) % K7_COUNTERS;

@@ -1,7 +1,7 @@
 #include "svm/emul/cr_insn.h"
 #include "kernel/x86.h"
 #include "svm/emul/guest_walk.h"
-#include "svm/vm/vm.h"
+#include "svm/vmcb.h"
 
 #define OPC_MOV_TO_CR 0x22
 #define OPC_CLTS 0x06
@@ -9,28 +9,28 @@
 #define GROUP7_LMSW 6
 #define LMSW_BITS (CR0_PE | CR0_MP | CR0_EM | CR0_TS)
 
-static const struct vmcb_seg *segment(struct vmcb_save *s, unsigned seg)
+static const struct vmcb_seg *segment(const struct vmcb_save *s, unsigned seg)
 {
 	const struct vmcb_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs};
 	return seg < 6 ? segs[seg] : &s->ds;
 }
 
 /* LMSW's 16-bit source: a register, or memory at the operand's linear address. */
-static bool lmsw_source(struct vcpu *v, const struct insn *insn, uint16_t *src)
+static bool lmsw_source(const struct cr_insn_vcpu *v, const struct insn *insn, uint16_t *src)
 {
 	const struct insn_mem *m = &insn->mem;
-	struct vmcb_save *s = &v->vmcb->save;
+	const struct vmcb_save *s = &v->vmcb->save;
 	if (m->is_reg) {
-		*src = (uint16_t)v->regs.gpr[m->base];
+		*src = (uint16_t)v->gpr[m->base];
 		return true;
 	}
 	uint64_t ea = (uint64_t)m->disp;
 	if (m->rip_relative)
 		ea += s->rip + insn->len;
 	else if (m->base != INSN_REG_NONE)
-		ea += v->regs.gpr[m->base];
+		ea += v->gpr[m->base];
 	if (m->index != INSN_REG_NONE)
-		ea += v->regs.gpr[m->index] * m->scale;
+		ea += v->gpr[m->index] * m->scale;
 	if (insn->addrsize == 4)
 		ea &= 0xffffffffu;
 	else if (insn->addrsize == 2)
@@ -42,12 +42,12 @@ static bool lmsw_source(struct vcpu *v, const struct insn *insn, uint16_t *src)
 		linear += segment(s, m->seg)->base;
 	struct guest_paging p = {s->cr0, s->cr3, s->cr4, s->efer};
 	uint32_t pf_error = 0;
-	return guest_read_virt(&p, linear, src, sizeof(*src), 0, vm_read_gpa, v->vm, &pf_error) ==
+	return guest_read_virt(&p, linear, src, sizeof(*src), 0, v->read, v->ctx, &pf_error) ==
 	       sizeof(*src);
 }
 
-enum cr_insn_result cr_insn_value(struct vcpu *v, const struct insn *insn, unsigned cr,
-				  uint64_t *value)
+enum cr_insn_result cr_insn_value(const struct cr_insn_vcpu *v, const struct insn *insn,
+				  unsigned cr, uint64_t *value)
 {
 	uint64_t cr0 = v->vmcb->save.cr0;
 	if (insn->map != INSN_MAP_0F)
@@ -58,7 +58,7 @@ enum cr_insn_result cr_insn_value(struct vcpu *v, const struct insn *insn, unsig
 		reg = 8;
 	if (insn->opcode == OPC_MOV_TO_CR && reg == cr) {
 		/* the operand is always a register (ModRM.mod is ignored); 64 bits in 64-bit mode */
-		uint64_t src = v->regs.gpr[insn->modrm_rm];
+		uint64_t src = v->gpr[insn->modrm_rm];
 		*value = insn->mode == CPU_MODE_LONG64 ? src : (uint32_t)src;
 		return CR_INSN_OK;
 	}

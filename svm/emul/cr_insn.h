@@ -7,8 +7,18 @@
 
 #include "kernel/types.h"
 #include "svm/emul/decode.h"
+#include "svm/emul/guest_walk.h"
 
-struct vcpu;
+struct vmcb;
+
+/* What of a vCPU the instruction's operands come from: its VMCB (RIP, CR0, segments, paging),
+ * its general registers and its guest memory (read through read(ctx)). */
+struct cr_insn_vcpu {
+	const struct vmcb *vmcb;
+	const uint64_t *gpr;
+	guest_read_fn read;
+	void *ctx;
+};
 
 enum cr_insn_result {
 	CR_INSN_OK,
@@ -17,7 +27,7 @@ enum cr_insn_result {
 };
 
 /* The new value of CR cr (0, 4 or 8) that insn writes. */
-enum cr_insn_result cr_insn_value(struct vcpu *v, const struct insn *insn, unsigned cr,
-				  uint64_t *value);
+enum cr_insn_result cr_insn_value(const struct cr_insn_vcpu *v, const struct insn *insn,
+				  unsigned cr, uint64_t *value);
 
 #endif

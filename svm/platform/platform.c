@@ -13,7 +13,7 @@
 #include "svm/vm/vm.h"
 #include "svm/vm/apic_emulate.h"
 #include "svm/emul/emulate.h"
-#include "svm/emul/guest_insn.h"
+#include "svm/emul/decode.h"
 #include "svm/vm/vcpu.h"
 #include "svm/platform/vpci.h"
 #include "svm/vm/vcpu_dump.h"
@@ -473,7 +473,7 @@ void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_op
 			   const char *device)
 {
 	struct insn insn;
-	if (guest_insn_fetch(v, &insn))
+	if (vcpu_fetch_insn(v, &insn))
 		return; /* stopped with the reason */
 	int r = emulate_mmio(&insn, &v->regs, &v->vmcb->save.rflags, gpa, ops, ctx);
 	if (r < 0) {

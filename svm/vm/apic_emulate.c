@@ -8,7 +8,7 @@
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
 #include "svm/emul/emulate.h"
-#include "svm/emul/guest_insn.h"
+#include "svm/emul/decode.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
 
@@ -136,7 +136,7 @@ static bool apic_mmio_write(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
 bool apic_emulate_mmio(struct vcpu *v, uint64_t gpa)
 {
 	struct insn insn;
-	if (guest_insn_fetch(v, &insn))
+	if (vcpu_fetch_insn(v, &insn))
 		return false;
 	struct apic_mmio_ctx ctx = {v, v->vapic.base_addr};
 	static const struct emulate_ops ops = {apic_mmio_read, apic_mmio_write, NULL};

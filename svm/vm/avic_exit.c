@@ -9,7 +9,7 @@
 #include "kernel/qemu.h"
 #include "kernel/x86.h"
 #include "svm/emul/effective_addr.h"
-#include "svm/emul/guest_insn.h"
+#include "svm/emul/decode.h"
 #include "svm/vm/apic_emulate.h"
 #include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
@@ -117,7 +117,7 @@ static unsigned avic_insn_page_offset(struct vcpu *v, const struct insn *insn)
 static bool avic_noaccel_write_faulted(struct vcpu *v, unsigned reg, unsigned *offset)
 {
 	struct insn insn;
-	if (guest_insn_peek(v, &insn) || insn.op == INSN_OP_OTHER || !insn_writes_memory(&insn))
+	if (vcpu_peek_insn(v, &insn) || insn.op == INSN_OP_OTHER || !insn_writes_memory(&insn))
 		return false;
 	unsigned off = avic_insn_page_offset(v, &insn);
 	if ((off & ~0xfu) != reg || (insn.mem_size == 4 && !(off & 0xf)))

@@ -12,7 +12,7 @@
 #include "svm/vm/string_io.h"
 #include "svm/cpu/guest_state.h"
 #include "svm/emul/cr_insn.h"
-#include "svm/emul/guest_insn.h"
+#include "svm/emul/decode.h"
 #include "svm/cpu/hypercall.h"
 #include "svm/cpu/lazy_regs.h"
 #include "svm/cpu/xcr0.h"
@@ -60,7 +60,9 @@ static enum exit_outcome exit_cpuid(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr;
 	lazy_regs_sync_xcr0(&v->lazy); /* leaf 0xD's EBX follows the XCR0 in force */
-	struct cpuid_regs out = cpuid_guest(v, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX]);
+	struct cpuid_vcpu c = {v->index, v->vm->vcpu_count, v->vmcb->save.cr4, v->lazy.xcr0,
+			       v->vapic.enabled_hw};
+	struct cpuid_regs out = cpuid_guest(&c, (uint32_t)r[GPR_RAX], (uint32_t)r[GPR_RCX]);
 	r[GPR_RAX] = out.eax;
 	r[GPR_RBX] = out.ebx;
 	r[GPR_RCX] = out.ecx;
@@ -75,7 +77,9 @@ static enum exit_outcome exit_msr(struct vcpu *v)
 	uint32_t msr = (uint32_t)r[GPR_RCX];
 	bool write = v->vmcb->control.exit_info1 & 1;
 	uint64_t value = (r[GPR_RDX] << 32) | (uint32_t)r[GPR_RAX];
-	if (!msr_guest_access(v, msr, write, &value)) {
+	bool ok = msr_is_apic(msr) ? apic_emulate_msr(v, msr, write, &value)
+				   : msr_guest_access(v->vmcb, &v->msrs, msr, write, &value);
+	if (!ok) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
 		return EXIT_RESUME;
 	}
@@ -91,7 +95,7 @@ static enum exit_outcome exit_msr(struct vcpu *v)
 static enum exit_outcome exit_rdpmc(struct vcpu *v)
 {
 	uint64_t *r = v->regs.gpr, value;
-	if (!msr_pmu_rdpmc(v, (uint32_t)r[GPR_RCX], &value)) {
+	if (!msr_pmu_rdpmc(&v->msrs, (uint32_t)r[GPR_RCX], &value)) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);
 		return EXIT_RESUME;
 	}
@@ -136,9 +140,10 @@ static enum exit_outcome exit_cr_write(struct vcpu *v)
 			value = (uint32_t)value;
 		insn.len = 0; /* nRIP below */
 	} else {
-		if (guest_insn_fetch(v, &insn))
+		if (vcpu_fetch_insn(v, &insn))
 			return EXIT_RESUME;
-		enum cr_insn_result r = cr_insn_value(v, &insn, cr, &value);
+		struct cr_insn_vcpu c = {v->vmcb, v->regs.gpr, vm_read_gpa, v->vm};
+		enum cr_insn_result r = cr_insn_value(&c, &insn, cr, &value);
 		if (r == CR_INSN_FAULT) {
 			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 				"vCPU %u: LMSW at RIP 0x%lx: its memory operand is not in guest RAM",
@@ -153,8 +158,8 @@ static enum exit_outcome exit_cr_write(struct vcpu *v)
 			return EXIT_STOP;
 		}
 	}
-	bool ok = cr == 0   ? guest_cr0_write(v, value)
-		  : cr == 4 ? guest_cr4_write(v, value)
+	bool ok = cr == 0   ? guest_cr0_write(v->vmcb, &v->msrs, value)
+		  : cr == 4 ? guest_cr4_write(v->vmcb, value)
 			    : tpr_cr8_write(v, value);
 	if (!ok) {
 		vcpu_inject_exception(v, VECTOR_GP, true, 0);

@@ -2,7 +2,7 @@
 #include "kernel/qemu.h"
 #include "kernel/x86.h"
 #include "svm/emul/decode.h"
-#include "svm/emul/guest_insn.h"
+#include "svm/emul/decode.h"
 #include "svm/emul/guest_walk.h"
 #include "svm/platform/platform.h"
 #include "svm/vm/vcpu.h"
@@ -66,7 +66,7 @@ void string_io(struct vcpu *v, uint64_t info)
 	const struct vmcb_seg *seg = in ? &s->es : &s->ds;
 	if (!in) {
 		struct insn insn;
-		if (guest_insn_fetch(v, &insn))
+		if (vcpu_fetch_insn(v, &insn))
 			return;
 		if ((insn.prefixes & INSN_PFX_SEG) && insn.seg_override <= INSN_SEG_GS)
 			seg = segs[insn.seg_override];

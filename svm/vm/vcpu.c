@@ -122,7 +122,7 @@ void vcpu_load(struct vcpu *v)
 	 * meets AVIC's rule for multiprocessor VMs (TLB_CONTROL when another vCPU of the same VM
 	 * ran on this core, APM 15.29.2.3). */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
-	msr_vcpu_load(v);
+	msr_vcpu_load(&v->msrs);
 	/* its FPU/SSE/AVX state, XCR0 and DR0-DR3, unless this CPU still holds them */
 	uint32_t switches = v->lazy.switches;
 	if (!lazy_regs_load(&v->lazy))

@@ -46,4 +46,11 @@ void vcpu_inject_nmi(struct vcpu *v);
 void vcpu_complete_insn(struct vcpu *v, uint64_t next_rip);
 void vcpu_advance_rip(struct vcpu *v, unsigned len);
 
+struct insn;
+/* Fetches and decodes the instruction at v's RIP (svm/vm/vcpu_insn.c): 0 on success; otherwise
+ * the VM has been stopped with the reason. */
+int vcpu_fetch_insn(struct vcpu *v, struct insn *insn);
+/* The same without stopping the VM: -1 when the bytes cannot be read or decoded. */
+int vcpu_peek_insn(struct vcpu *v, struct insn *insn);
+
 #endif

@@ -105,7 +105,7 @@ void vm_vcpu_start_at_sipi(struct vcpu *v, uint8_t vector)
 	s->cr3 = 0;
 	s->cr4 = 0;
 	s->efer = EFER_SVME;
-	v->efer_lme = false;
+	v->msrs.efer_lme = false;
 	s->rflags = 2;
 	s->rip = 0;
 	s->cpl = 0;
@@ -165,7 +165,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	vapic_reset(&v->vapic, index, index == 0);
 	v->vapic.timer_min_period = VAPIC_TIMER_MIN_PERIOD_US * (tsc_hz / 1000000);
 	vmcb_init(v);
-	msr_vcpu_reset(v);
+	msr_vcpu_reset(&v->msrs);
 	if (!lazy_regs_init(&v->lazy)) {
 		frame_free_pages(vmcb, 1);
 		frame_free_pages(apic_page, 1);

@@ -58,10 +58,6 @@ struct vcpu {
 	uint64_t nmi_step_dr6;
 	bool halted;       /* in HLT: resumes only through a deliverable event */
 	uint8_t v_tpr_entry; /* V_TPR as the last VMRUN started with (svm/vm/tpr_sync.h) */
-	/* The guest's EFER.LME while CR0.PG is clear: kept out of the VMCB until paging is enabled,
-	 * as QEMU 7.2 (unpatched) loads the host's CR0 at #VMEXIT without paging when the guest's
-	 * EFER.LME is set with PG and PAE clear (docs/hostile.md, finding 4) */
-	bool efer_lme;
 	/* INIT/SIPI (svm/vm/apic_emulate.c). Under start_lock: senders decide whether a SIPI is
 	 * accepted and the vCPU consumes INIT and SIPI, so a SIPI can never restart an AP that
 	 * already started. The vCPU reads its own wait_for_sipi without the lock. */

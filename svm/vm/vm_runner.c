@@ -18,6 +18,7 @@
 #include "svm/vm/loader.h"
 #include "avic/avic.h"
 #include "svm/platform/platform.h"
+#include "svm/cpu/lazy_regs.h"
 #include "svm/svm.h"
 #include "svm/vm/test_hooks.h"
 #include "svm/vm/vm_options.h"
@@ -94,6 +95,7 @@ static struct vm *vm_from_module(const struct boot_module *m, struct vm_options 
 static void ap_init(void)
 {
 	svm_enable_cpu();
+	lazy_regs_cpu_init(); /* this CPU's CR4 bits for the guests' FPU state */
 	sched_init_cpu();
 }
 
@@ -164,6 +166,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		test_hooks()->after_intremap_init();
 	vcpu_delivery_init();
 	svm_enable_cpu();
+	lazy_regs_cpu_init(); /* this CPU's CR4 bits for the guests' FPU state */
 	sched_init_cpu();
 	iommu_poll_start();
 	for (unsigned i = 1; i < MAX_CPUS; i++) {

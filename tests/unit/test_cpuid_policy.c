@@ -5,7 +5,6 @@
  * CR4 and IA32_APIC_BASE.EN. */
 #include "svm/cpu/cpuid.h"
 #include "svm/cpu/hypercall.h"
-#include "svm/vm/vm.h"
 #include "tests/unit/check.h"
 
 #define B(n) (1u << (n))
@@ -44,14 +43,12 @@ static struct cpuid_regs fake_host(uint32_t leaf, uint32_t subleaf)
 	return (struct cpuid_regs){leaf, subleaf, 0x5a5a5a5a, 0xa5a5a5a5};
 }
 
-static struct vm vm = {.vcpu_count = 3};
-static struct vmcb vmcb;
-static struct vcpu vcpu = {.vm = &vm, .index = 2, .vmcb = &vmcb};
+static struct cpuid_vcpu vcpu = {.index = 2, .vcpu_count = 3};
 
 int main(void)
 {
 	cpuid_policy_build(fake_host);
-	vcpu.vapic.enabled_hw = true;
+	vcpu.apic_enabled = true;
 	struct cpuid_regs r = cpuid_guest(&vcpu, 0, 0);
 	CHECK_EQ(r.eax, 0x1f); /* capped */
 	CHECK_EQ(r.ebx, 0x68747541);
@@ -63,11 +60,11 @@ int main(void)
 	CHECK(r.ecx & B(21) && r.ecx & B(31));   /* x2APIC, hypervisor synthesized */
 	CHECK(!(r.ecx & B(27)));                 /* OSXSAVE: the guest's CR4.OSXSAVE is clear */
 	CHECK(!(r.edx & B(22)) && r.edx & B(9) && r.edx & B(12));
-	vmcb.save.cr4 = CR4_OSXSAVE | CR4_PKE;
+	vcpu.cr4 = CR4_OSXSAVE | CR4_PKE;
 	CHECK(cpuid_guest(&vcpu, 1, 0).ecx & B(27));
-	vcpu.vapic.enabled_hw = false;
+	vcpu.apic_enabled = false;
 	CHECK(!(cpuid_guest(&vcpu, 1, 0).edx & B(9))); /* APIC follows APIC_BASE.EN */
-	vcpu.vapic.enabled_hw = true;
+	vcpu.apic_enabled = true;
 	r = cpuid_guest(&vcpu, 6, 0);
 	CHECK_EQ(r.eax, B(2)); /* ARAT only */
 	CHECK_EQ(r.ecx, 0);

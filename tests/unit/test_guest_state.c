@@ -5,7 +5,8 @@
  * test runs on; the checks use only bits every x86-64 CPU offers (PAE, PSE, PGE). */
 #include "svm/cpu/guest_state.h"
 #include "svm/cpu/cpuid.h"
-#include "svm/vm/vm.h"
+#include "svm/cpu/msr.h"
+#include "svm/vmcb.h"
 #include "tests/unit/check.h"
 #include <string.h>
 
@@ -13,7 +14,7 @@
 #define SEG_D BIT(10)
 
 static struct vmcb vmcb;
-static struct vcpu vcpu = {.vmcb = &vmcb};
+static struct vcpu_msrs msrs;
 
 static void reset_protected(void)
 {
@@ -26,23 +27,23 @@ static void reset_protected(void)
 static void test_cr0(void)
 {
 	reset_protected();
-	CHECK(!guest_cr0_write(&vcpu, CR0_PE | CR0_NW));
-	CHECK(!guest_cr0_write(&vcpu, CR0_PG));
-	CHECK(!guest_cr0_write(&vcpu, CR0_PE | (1ull << 32)));
+	CHECK(!guest_cr0_write(&vmcb, &msrs, CR0_PE | CR0_NW));
+	CHECK(!guest_cr0_write(&vmcb, &msrs, CR0_PG));
+	CHECK(!guest_cr0_write(&vmcb, &msrs, CR0_PE | (1ull << 32)));
 	CHECK_EQ(vmcb.save.cr0, CR0_PE | CR0_ET); /* refused writes change nothing */
-	CHECK(guest_cr0_write(&vcpu, CR0_PE | CR0_NW | CR0_CD | BIT(6)));
+	CHECK(guest_cr0_write(&vmcb, &msrs, CR0_PE | CR0_NW | CR0_CD | BIT(6)));
 	CHECK_EQ(vmcb.save.cr0, CR0_PE | CR0_NW | CR0_CD | CR0_ET); /* bit 6 ignored, ET fixed */
 	/* long mode: PG with LME needs PAE; then LMA is set, and cleared with PG */
 	reset_protected();
 	vmcb.save.efer |= EFER_LME;
-	CHECK(!guest_cr0_write(&vcpu, CR0_PE | CR0_PG));
+	CHECK(!guest_cr0_write(&vmcb, &msrs, CR0_PE | CR0_PG));
 	vmcb.save.cr4 = CR4_PAE;
-	CHECK(guest_cr0_write(&vcpu, CR0_PE | CR0_PG));
+	CHECK(guest_cr0_write(&vmcb, &msrs, CR0_PE | CR0_PG));
 	CHECK(vmcb.save.efer & EFER_LMA);
 	vmcb.save.cs.attrib = SEG_L; /* 64-bit code: paging stays on */
-	CHECK(!guest_cr0_write(&vcpu, CR0_PE));
+	CHECK(!guest_cr0_write(&vmcb, &msrs, CR0_PE));
 	vmcb.save.cs.attrib = SEG_D; /* compatibility mode: long mode ends */
-	CHECK(guest_cr0_write(&vcpu, CR0_PE));
+	CHECK(guest_cr0_write(&vmcb, &msrs, CR0_PE));
 	CHECK(!(vmcb.save.efer & EFER_LMA));
 }
 
@@ -51,32 +52,32 @@ static void test_cr0(void)
 static void test_lme_outside_vmcb(void)
 {
 	reset_protected();
-	vcpu.efer_lme = true;
+	msrs.efer_lme = true;
 	vmcb.save.cr4 |= CR4_PAE;
-	CHECK(guest_cr0_write(&vcpu, vmcb.save.cr0 | CR0_PG));
+	CHECK(guest_cr0_write(&vmcb, &msrs, vmcb.save.cr0 | CR0_PG));
 	CHECK((vmcb.save.efer & (EFER_LME | EFER_LMA)) == (EFER_LME | EFER_LMA));
-	CHECK(!vcpu.efer_lme);
-	CHECK(guest_cr0_write(&vcpu, vmcb.save.cr0 & ~CR0_PG));
+	CHECK(!msrs.efer_lme);
+	CHECK(guest_cr0_write(&vmcb, &msrs, vmcb.save.cr0 & ~CR0_PG));
 	CHECK(!(vmcb.save.efer & (EFER_LME | EFER_LMA)));
-	CHECK(vcpu.efer_lme);
+	CHECK(msrs.efer_lme);
 	/* without PAE, long mode cannot be activated: #GP, nothing changes */
 	vmcb.save.cr4 &= ~CR4_PAE;
-	CHECK(!guest_cr0_write(&vcpu, vmcb.save.cr0 | CR0_PG));
-	CHECK(vcpu.efer_lme && !(vmcb.save.efer & EFER_LME));
-	vcpu.efer_lme = false;
+	CHECK(!guest_cr0_write(&vmcb, &msrs, vmcb.save.cr0 | CR0_PG));
+	CHECK(msrs.efer_lme && !(vmcb.save.efer & EFER_LME));
+	msrs.efer_lme = false;
 }
 
 static void test_cr4(void)
 {
 	reset_protected();
-	CHECK(guest_cr4_write(&vcpu, CR4_PAE | CR4_PSE | CR4_PGE));
+	CHECK(guest_cr4_write(&vmcb, CR4_PAE | CR4_PSE | CR4_PGE));
 	CHECK_EQ(vmcb.save.cr4, CR4_PAE | CR4_PSE | CR4_PGE);
-	CHECK(!guest_cr4_write(&vcpu, BIT(15)));          /* reserved */
-	CHECK(!guest_cr4_write(&vcpu, CR4_PAE | BIT(31))); /* reserved */
-	CHECK(!guest_cr4_write(&vcpu, CR4_PAE | CR4_PCIDE)); /* outside long mode, or no PCID */
+	CHECK(!guest_cr4_write(&vmcb, BIT(15)));          /* reserved */
+	CHECK(!guest_cr4_write(&vmcb, CR4_PAE | BIT(31))); /* reserved */
+	CHECK(!guest_cr4_write(&vmcb, CR4_PAE | CR4_PCIDE)); /* outside long mode, or no PCID */
 	CHECK_EQ(vmcb.save.cr4, CR4_PAE | CR4_PSE | CR4_PGE);
 	vmcb.save.efer |= EFER_LME | EFER_LMA;
-	CHECK(!guest_cr4_write(&vcpu, CR4_PSE)); /* PAE cannot be cleared in long mode */
+	CHECK(!guest_cr4_write(&vmcb, CR4_PSE)); /* PAE cannot be cleared in long mode */
 	CHECK(!(guest_cr4_valid_bits() & BIT(15)));
 	CHECK(guest_cr4_valid_bits() & CR4_PCE);
 }

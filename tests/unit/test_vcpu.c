@@ -160,9 +160,9 @@ void lazy_regs_drop(struct lazy_regs *l)
 	l->live_cpu = -1;
 }
 
-void msr_vcpu_load(struct vcpu *v)
+void msr_vcpu_load(const struct vcpu_msrs *m)
 {
-	(void)v;
+	(void)m;
 }
 
 uint64_t svm_host_vmcb_pa(void)
