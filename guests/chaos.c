@@ -78,7 +78,8 @@ static struct chaos_cpu *self(void)
 }
 
 /* Exceptions 0-31: an operation that armed `resume` continues there; anything else is an
- * external interrupt on a low vector (the 8259s the operations unmask) and is only counted. */
+ * external interrupt on a low vector (an IPI or IOAPIC entry the operations programmed), counted
+ * and ended with an EOI. */
 static void chaos_trap(struct trap_frame *f)
 {
 	struct chaos_cpu *c = self();
@@ -90,6 +91,9 @@ static void chaos_trap(struct trap_frame *f)
 		return;
 	}
 	c->stray++;
+	/* an IPI or IOAPIC interrupt on a vector below 32 (the ICR and IOAPIC operations send any) */
+	if (apic_isr_test(f->vector))
+		apic_eoi();
 }
 
 static void chaos_nmi(struct trap_frame *f)

@@ -25,6 +25,8 @@ VCPUS = int(os.environ.get("CHAOS_VCPUS", "2"))
 # the sibling: the IPI storm (default) or CHAOS_SIBLING=ipi, the ipi guest on 4 vCPUs
 SIBLING = (("build/guests/ipi.elf", "vcpus=4") if os.environ.get("CHAOS_SIBLING") == "ipi" else
            ("build/guests/ipi_storm.elf", 'vcpus=2 args="count=300 limit_s=600"'))
+# extra VM options for the chaos VM, e.g. CHAOS_VMOPTS="trace=exits trace-dump=2048" (docs/trace.md)
+VMOPTS = os.environ.get("CHAOS_VMOPTS", "")
 QUIET = "quiet=1" if os.environ.get("CHAOS_QUIET", "1") == "1" else ""
 # doorbell's timeout and the harness's: generous, TCG on a shared host is slow (docs/chaos.md)
 LIMIT_S = int(os.environ.get("CHAOS_LIMIT_S", str(60 + OPS * VCPUS // 20)))
@@ -34,7 +36,7 @@ for policy in POLICIES:
     for seed in SEEDS:
         t = vm_test(f"chaos-{policy}-seed{seed}",
                     [("build/guests/chaos.elf",
-                      f'vcpus={VCPUS} args="seed={seed} ops={OPS} {QUIET}"'),
+                      f'vcpus={VCPUS} {VMOPTS} args="seed={seed} ops={OPS} {QUIET}"'),
                      SIBLING],
                     closing("chaos") + closing(os.path.basename(SIBLING[0])[:-4]) +
                     [rf"^\[chaos\.elf\] chaos: seed {seed}, {OPS} operations per CPU, {VCPUS} CPUs$",

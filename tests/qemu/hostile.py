@@ -65,3 +65,7 @@ TESTS += hostile("efer-lme", 3)
 for t in hostile("v86", 4, extra=[r"^\[hostile\.elf\] PASS: #GP from v86 mode on the TSS's ring-0 stack"]):
     t["qemu"], t["qemu_args"] = AVIC_QEMU, FIRMWARE
     TESTS.append(t)
+# an external interrupt on a vector whose exception has an error code (17, 21, 29, 30), then a
+# #GP with one: the guest library took the interrupted EIP for an error code (chaos seed 2 under
+# errata looped in its #GP handler until timeout=, docs/chaos.md); a guest fix, under every policy
+TESTS += hostile("low-vectors", 3)
