@@ -9,7 +9,8 @@
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/svm.h"
-#include "svm/vm/vm.h"
+#include "svm/npt.h"
+#include "svm/vmcb.h"
 
 enum avic_policy avic_policy = AVIC_POLICY_SOFT;
 
@@ -48,39 +49,39 @@ bool avic_choose_policy(const char *requested)
 	return true;
 }
 
-static uint64_t *avic_physical_table(struct vm *vm)
+static uint64_t *avic_physical_table(const struct avic_vm *a)
 {
-	return (uint64_t *)(uintptr_t)vm->avic_physical_table;
+	return (uint64_t *)(uintptr_t)a->physical_table;
 }
 
-static uint32_t *avic_logical_table(struct vm *vm)
+static uint32_t *avic_logical_table(const struct avic_vm *a)
 {
-	return (uint32_t *)(uintptr_t)vm->avic_logical_table;
+	return (uint32_t *)(uintptr_t)a->logical_table;
 }
 
-bool avic_vm_init(struct vm *vm)
+bool avic_vm_init(struct avic_vm *a, struct npt *npt, unsigned max_vcpus)
 {
+	a->max_index = max_vcpus - 1;
 	if (!avic_enabled())
 		return true;
-	vm->avic_physical_table = frame_alloc();
-	vm->avic_logical_table = frame_alloc();
-	vm->avic_apic_access_page = frame_alloc();
-	if (!vm->avic_physical_table || !vm->avic_logical_table || !vm->avic_apic_access_page)
+	a->physical_table = frame_alloc();
+	a->logical_table = frame_alloc();
+	a->apic_access_page = frame_alloc();
+	if (!a->physical_table || !a->logical_table || !a->apic_access_page)
 		return false;
-	memset(avic_physical_table(vm), 0, PAGE_SIZE);
-	memset(avic_logical_table(vm), 0, PAGE_SIZE);
+	memset(avic_physical_table(a), 0, PAGE_SIZE);
+	memset(avic_logical_table(a), 0, PAGE_SIZE);
 	/* All ones: what a vCPU whose APIC is globally disabled (running without AVIC,
 	 * avic_vcpu_apic_mode) reads there, as from a bus with no device (SDM vol. 3, 10.4.3) */
-	memset((void *)(uintptr_t)vm->avic_apic_access_page, 0xff, PAGE_SIZE);
+	memset((void *)(uintptr_t)a->apic_access_page, 0xff, PAGE_SIZE);
 	/* The CPU checks guest accesses to the APIC page against the NPT but takes the data from
 	 * the backing page, so the NPT must map something there (APM §15.29.2.1). */
-	return npt_map(&vm->npt, AVIC_APIC_BAR, vm->avic_apic_access_page, PAGE_SIZE);
+	return npt_map(npt, AVIC_APIC_BAR, a->apic_access_page, PAGE_SIZE);
 }
 
-void avic_vm_destroy(struct vm *vm)
+void avic_vm_destroy(struct avic_vm *a)
 {
-	uint64_t *pages[] = {&vm->avic_physical_table, &vm->avic_logical_table,
-			     &vm->avic_apic_access_page};
+	uint64_t *pages[] = {&a->physical_table, &a->logical_table, &a->apic_access_page};
 	for (unsigned i = 0; i < ARRAY_SIZE(pages); i++) {
 		if (*pages[i])
 			frame_free_pages(*pages[i], 1);
@@ -88,52 +89,53 @@ void avic_vm_destroy(struct vm *vm)
 	}
 }
 
-void avic_vcpu_init(struct vcpu *v)
+void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
+		    const void *backing_page)
 {
 	if (!avic_enabled())
 		return;
-	struct vm *vm = v->vm;
-	struct vmcb_control *c = &v->vmcb->control;
+	struct vmcb_control *c = &vmcb->control;
 	/* Every entry Valid with its backing page from the start: broadcasts skip invalid entries
 	 * without an exit (APM §15.29.6.1 step 4), so an AP not yet started must still be valid. */
-	avic_physical_table(vm)[v->index] = avic_table_physical_entry((uintptr_t)v->vapic.page);
+	avic_physical_table(a)[index] = avic_table_physical_entry((uintptr_t)backing_page);
 	uint64_t pointer = 0;
-	avic_table_physical_pointer(vm->avic_physical_table, VM_MAX_VCPUS - 1, &pointer);
+	avic_table_physical_pointer(a->physical_table, a->max_index, &pointer);
 	c->int_ctl = int_ctl_set_avic_enable(c->int_ctl, 1);
 	c->avic_vapic_bar = AVIC_APIC_BAR;
-	c->avic_backing_page = (uintptr_t)v->vapic.page;
-	c->avic_logical_table = vm->avic_logical_table;
+	c->avic_backing_page = (uintptr_t)backing_page;
+	c->avic_logical_table = a->logical_table;
 	c->avic_physical_table = pointer;
 }
 
-void avic_vcpu_apic_mode(struct vcpu *v)
+void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled)
 {
 	if (!avic_enabled())
 		return;
-	if (v->vapic.enabled_hw)
-		v->vmcb->control.int_ctl = int_ctl_set_avic_enable(v->vmcb->control.int_ctl, 1);
+	if (apic_enabled)
+		vmcb->control.int_ctl = int_ctl_set_avic_enable(vmcb->control.int_ctl, 1);
 	else
-		v->vmcb->control.int_ctl = int_ctl_set_avic_enable(v->vmcb->control.int_ctl, 0);
+		vmcb->control.int_ctl = int_ctl_set_avic_enable(vmcb->control.int_ctl, 0);
 }
 
-volatile uint64_t *avic_physical_entry(struct vcpu *v)
+volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index)
 {
-	return &avic_physical_table(v->vm)[v->index];
+	return &avic_physical_table(a)[index];
 }
 
-void avic_logical_update(struct vcpu *v, uint32_t old_ldr, uint32_t old_dfr)
+void avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t *apic_page,
+			 uint32_t old_ldr, uint32_t old_dfr)
 {
 	if (!avic_enabled())
 		return;
-	uint32_t *table = avic_logical_table(v->vm);
+	uint32_t *table = avic_logical_table(a);
 	int old = apic_route_avic_logical_index(old_ldr, old_dfr);
-	if (old >= 0 && avic_logical_entry_get_guest_physical_apic_id(table[old]) == v->index)
+	if (old >= 0 && avic_logical_entry_get_guest_physical_apic_id(table[old]) == index)
 		__atomic_store_n(&table[old], 0, __ATOMIC_SEQ_CST);
-	uint32_t ldr = apic_reg_read(v->vapic.page, APIC_LDR);
-	uint32_t dfr = apic_reg_read(v->vapic.page, APIC_DFR);
+	uint32_t ldr = apic_reg_read(apic_page, APIC_LDR);
+	uint32_t dfr = apic_reg_read(apic_page, APIC_DFR);
 	int now = apic_route_avic_logical_index(ldr, dfr);
 	if (now >= 0)
-		__atomic_store_n(&table[now], avic_table_logical_entry((uint8_t)v->index),
+		__atomic_store_n(&table[now], avic_table_logical_entry((uint8_t)index),
 				 __ATOMIC_SEQ_CST);
 }
 

@@ -17,9 +17,6 @@
 /* Where the guest's APIC page is (its IA32_APIC_BASE default): the VMCB's AVIC_VAPIC_BAR. */
 #define AVIC_APIC_BAR APIC_BASE_DEFAULT_ADDR
 
-struct vm;
-struct vcpu;
-
 /* The policy in force (set once at boot by avic_choose_policy()). */
 extern enum avic_policy avic_policy;
 static inline bool avic_enabled(void)
@@ -30,18 +27,35 @@ static inline bool avic_enabled(void)
 /* Chooses the policy from policy= and the CPU; false with a message when it cannot be had. */
 bool avic_choose_policy(const char *requested);
 
-bool avic_vm_init(struct vm *vm);       /* tables and APIC access page; NPT mapping */
-void avic_vcpu_init(struct vcpu *v);    /* VMCB AVIC fields, physical table entry */
+/* A VM's AVIC tables (host physical addresses; 0 under the soft policy). The VM object embeds
+ * it; vCPUs are named by their index, which is their APIC ID and their physical-table entry. */
+struct avic_vm {
+	uint64_t physical_table;
+	uint64_t logical_table;
+	uint64_t apic_access_page;
+	unsigned max_index; /* the highest vCPU index the physical table pointer admits */
+};
+
+struct npt;
+struct vmcb;
+
+/* Tables and APIC access page, mapped in the VM's NPT, for up to max_vcpus vCPUs. */
+bool avic_vm_init(struct avic_vm *a, struct npt *npt, unsigned max_vcpus);
+void avic_vm_destroy(struct avic_vm *a);
+/* vCPU index's VMCB AVIC fields and its physical table entry (its APIC page: backing_page). */
+void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
+		    const void *backing_page);
 /* After IA32_APIC_BASE.EN changed: a globally disabled APIC runs without AVIC (its page is no
  * longer the APIC: the access page, all ones, answers); enabled again, with it. x2APIC mode keeps
  * AVIC on (the xAPIC page still answers there: docs/cpuid.md "Known gaps"). */
-void avic_vcpu_apic_mode(struct vcpu *v);
-/* v's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
+void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled);
+/* vCPU index's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
  * avic/delivery.c per policy). */
-volatile uint64_t *avic_physical_entry(struct vcpu *v);
-void avic_vm_destroy(struct vm *vm);
-/* The guest changed LDR/DFR: the logical table follows (APM §15.29.3.2). */
-void avic_logical_update(struct vcpu *v, uint32_t old_ldr, uint32_t old_dfr);
+volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index);
+/* The guest changed LDR/DFR of vCPU index (its APIC page: apic_page): the logical table follows
+ * (APM §15.29.3.2). */
+void avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t *apic_page,
+			 uint32_t old_ldr, uint32_t old_dfr);
 /* Makes a vCPU that runs on another CPU evaluate its IRR: the AVIC doorbell. */
 void avic_ring_doorbell(uint32_t host_apic_id);
 

@@ -16,7 +16,6 @@
 #include "svm/emul/decode.h"
 #include "svm/vm/vcpu.h"
 #include "svm/platform/vpci.h"
-#include "svm/vm/vcpu_dump.h"
 
 #define PORT_DEBUG_EXIT QEMU_DEBUG_EXIT_PORT
 #define PORT_POST 0x80
@@ -183,7 +182,7 @@ static void unknown_port(struct vm *vm, uint16_t port)
 	uint8_t bit = (uint8_t)(1u << (port & 7));
 	if (!(p->unknown_port_seen[port / 8] & bit)) {
 		p->unknown_port_seen[port / 8] |= bit;
-		/* reported by platform_flush_output(), not here on the exit path */
+		/* reported by platform_flush(), not here on the exit path */
 		__atomic_store_n(&p->unknown_port_new, (uint32_t)port + 1, __ATOMIC_RELEASE);
 	}
 }
@@ -307,7 +306,7 @@ static void emit_line(struct vm *vm)
 	u->line_len = 0;
 }
 
-static void platform_flush_vm(struct vm *vm)
+void platform_flush(struct vm *vm)
 {
 	struct platform *p = &vm->platform;
 	uint32_t port = __atomic_exchange_n(&p->unknown_port_new, 0, __ATOMIC_ACQUIRE);
@@ -326,24 +325,10 @@ static void platform_flush_vm(struct vm *vm)
 		}
 		u->line[u->line_len++] = c;
 	}
-	vcpu_dump_requested(vm);
-}
-
-void platform_flush_output(void)
-{
-	static struct spinlock flush_lock = SPINLOCK_INIT;
-	if (!spin_trylock(&flush_lock))
-		return; /* another CPU is flushing */
-	for (unsigned i = 0; i < vm_count; i++) {
-		if (vm_list[i])
-			platform_flush_vm(vm_list[i]);
-	}
-	spin_unlock(&flush_lock);
 }
 
 void platform_finish_output(struct vm *vm)
 {
-	platform_flush_output();
 	if (vm->platform.uart.line_len)
 		emit_line(vm);
 }

@@ -71,10 +71,10 @@ void platform_init(struct vm *vm);
 bool platform_start(struct vm *vm);
 /* Once the VM has ended: its timer object leaves the scheduler before vm_destroy(). */
 void platform_stop(struct vm *vm);
-/* Moves finished output lines of every VM to the console and to their output logs; called
- * outside the exit path. */
-void platform_flush_output(void);
-/* At a VM's end: flushes its output, the unfinished last line included. */
+/* Moves the VM's finished output lines to the console and to its output log, and reports the
+ * unemulated ports it used; outside the exit path, one caller at a time (vm_flush_output()). */
+void platform_flush(struct vm *vm);
+/* At a VM's end, after its last platform_flush(): its unfinished last line. */
 void platform_finish_output(struct vm *vm);
 
 #endif

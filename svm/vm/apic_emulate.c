@@ -103,9 +103,10 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 	if (fx->timer_changed)
 		vcpu_timer_changed(v);
 	if (fx->ldr_changed)
-		avic_logical_update(v, fx->old_ldr, fx->old_dfr);
+		avic_logical_update(&v->vm->avic, v->index, v->vapic.page, fx->old_ldr,
+				    fx->old_dfr);
 	if (fx->mode_changed)
-		avic_vcpu_apic_mode(v);
+		avic_vcpu_apic_mode(v->vmcb, v->vapic.enabled_hw);
 }
 
 struct apic_mmio_ctx {

@@ -91,10 +91,15 @@ static bool ops_wake(struct vcpu *v)
 	return vcpu_wake(v);
 }
 
+static volatile uint64_t *ops_physical_entry(struct vcpu *v)
+{
+	return avic_physical_entry(&v->vm->avic, v->index);
+}
+
 static struct delivery_ops vcpu_delivery = {
 	.policy = AVIC_POLICY_SOFT,
 	.running_on = ops_running_on,
-	.physical_entry = avic_physical_entry,
+	.physical_entry = ops_physical_entry,
 	.apic_page = ops_apic_page,
 	.has_wake_event = vcpu_has_wake_event,
 	.wake = ops_wake,
@@ -132,7 +137,7 @@ void vcpu_load(struct vcpu *v)
 			v->index, cpu->index, v->lazy.live_cpu);
 	v->stats.event[EVENT_XSTATE_SWITCH] += v->lazy.switches - switches;
 	delivery_load(&vcpu_delivery, v, cpu->apic_id);
-	trace_record(v->trace, TRACE_LOAD, cpu->apic_id, avic_enabled() ? *avic_physical_entry(v) : 0,
+	trace_record(v->trace, TRACE_LOAD, cpu->apic_id, avic_enabled() ? *ops_physical_entry(v) : 0,
 		     0);
 }
 
@@ -145,7 +150,7 @@ void vcpu_put(struct vcpu *v, bool blocking)
 	 * barrier, the IRR of a blocking vCPU re-checked: avic/delivery.c says why this order is
 	 * what prevents lost wake-ups. */
 	delivery_put(&vcpu_delivery, v, blocking);
-	trace_record(v->trace, TRACE_PUT, blocking, avic_enabled() ? *avic_physical_entry(v) : 0, 0);
+	trace_record(v->trace, TRACE_PUT, blocking, avic_enabled() ? *ops_physical_entry(v) : 0, 0);
 }
 
 bool vcpu_wake(struct vcpu *v)

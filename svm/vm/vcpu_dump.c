@@ -76,7 +76,7 @@ static void dump_vcpu(const struct vcpu *v)
 	       c->event_inj, c->exit_int_info, int_ctl_get_v_irq(c->int_ctl) != 0,
 	       (c->intercept_misc1 & INTERCEPT_VINTR) != 0, c->exit_code);
 	if (avic_enabled()) {
-		uint64_t e = *avic_physical_entry((struct vcpu *)v);
+		uint64_t e = *avic_physical_entry(&v->vm->avic, v->index);
 		printk("debug vm=%s vcpu=%u avic_physical_entry=0x%lx is_running=%lu\n", vm,
 		       v->index, e, avic_physical_entry_get_is_running(e));
 	}

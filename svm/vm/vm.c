@@ -172,7 +172,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 		frame_free_pages(pa, 1);
 		return NULL;
 	}
-	avic_vcpu_init(v);
+	avic_vcpu_init(&vm->avic, v->vmcb, v->index, v->vapic.page);
 	/* home CPU: the lowest pinned CPU in round-robin order, or any CPU round robin */
 	unsigned home = next_home_cpu++ % cpu_count;
 	if (vm->pin_mask) {
@@ -209,7 +209,7 @@ struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pi
 		return NULL;
 	}
 	memset((void *)(uintptr_t)vm->ram_hpa, 0, vm->mem_size);
-	if (!avic_vm_init(vm)) {
+	if (!avic_vm_init(&vm->avic, &vm->npt, VM_MAX_VCPUS)) {
 		pr_err("vm %s: out of memory for the AVIC tables\n", name);
 		vm_destroy(vm);
 		return NULL;
@@ -259,7 +259,7 @@ void vm_destroy(struct vm *vm)
 		frame_free_pages((uintptr_t)v, 1);
 		vm->vcpu[i] = NULL;
 	}
-	avic_vm_destroy(vm);
+	avic_vm_destroy(&vm->avic);
 	passthrough_release(vm); /* no device DMA into the RAM freed below */
 	npt_destroy(&vm->npt);
 	if (vm->ram_hpa)

@@ -11,6 +11,7 @@
 #ifndef SVM_VM_H
 #define SVM_VM_H
 
+#include "avic/avic.h"
 #include "avic/vlapic/vapic.h"
 #include "svm/vm/intremap.h"
 #include "kernel/sched.h"
@@ -103,9 +104,7 @@ struct vm {
 	uint32_t trace_dump;          /* trace-dump=: trace records per vCPU printed at its end */
 	struct platform platform;     /* virtual devices */
 	struct passthrough pci;       /* assigned PCI functions (pci=), their DMA domain */
-	uint64_t avic_physical_table; /* AVIC tables and APIC access page (avic/avic.c) */
-	uint64_t avic_logical_table;
-	uint64_t avic_apic_access_page;
+	struct avic_vm avic;          /* AVIC tables and APIC access page (avic/avic.c) */
 	/* vCPUs whose state HC_DEBUG_VCPU asked for (bit = index), printed outside the exit path
 	 * by vcpu_dump_requested() */
 	volatile uint32_t debug_requests;

@@ -121,8 +121,25 @@ static void vm_replay_output(struct vm *vm)
 	printk("vm %s: end of output log\n", vm->name);
 }
 
+/* CPU 0's housekeeping between vCPU runs, never on an exit path: every VM's output moves to the
+ * console and its output log, and the vCPU states HC_DEBUG_VCPU asked for are printed. */
+static void vm_flush_output(void)
+{
+	static struct spinlock flush_lock = SPINLOCK_INIT;
+	if (!spin_trylock(&flush_lock))
+		return; /* another CPU is flushing */
+	for (unsigned i = 0; i < vm_count; i++) {
+		if (vm_list[i]) {
+			platform_flush(vm_list[i]);
+			vcpu_dump_requested(vm_list[i]);
+		}
+	}
+	spin_unlock(&flush_lock);
+}
+
 static void vm_report(struct vm *vm)
 {
+	vm_flush_output();
 	platform_finish_output(vm);
 	uint64_t us = (vm->stop_tsc - vm->start_tsc) / (tsc_hz / 1000000);
 	printk("vm %s: ended: %s; exit value 0x%x (%s), %lu ms\n", vm->name, vm->stop_reason,
@@ -201,8 +218,7 @@ int kernel_run_vms(const struct acpi_info *acpi)
 		else
 			failed_to_start++;
 	}
-	/* CPU 0 drains the VMs' output between runs, never on an exit path */
-	sched_set_housekeeping(platform_flush_output);
+	sched_set_housekeeping(vm_flush_output);
 	for (unsigned i = 0; i < n; i++)
 		vm_start(vms[i]);
 

@@ -125,9 +125,10 @@ void avic_ring_doorbell(uint32_t host_apic_id)
 	(void)host_apic_id;
 }
 
-volatile uint64_t *avic_physical_entry(struct vcpu *v)
+volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index)
 {
-	(void)v;
+	(void)a;
+	(void)index;
 	static volatile uint64_t entry;
 	return &entry;
 }
