@@ -8,6 +8,7 @@
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/x86.h"
+#include "svm/cpu/cpuid.h"
 #include "svm/svm.h"
 #include "svm/npt.h"
 #include "svm/vmcb.h"
@@ -107,14 +108,27 @@ void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
 	c->avic_physical_table = pointer;
 }
 
-void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled)
+/* Where the V_APIC_BAR of a vCPU in x2APIC mode points: the highest page of the guest-physical
+ * address space (below the MAXPHYADDR CPUID gives it, so VMRUN accepts it), where the NPT maps
+ * nothing. AVIC redirects an access only after the NPT walk succeeded (APM 15.29.3.1), so an access
+ * there is the nested page fault on unmapped memory it is everywhere else. */
+static uint64_t avic_x2apic_bar(void)
+{
+	return (1ull << cpuid_maxphyaddr()) - PAGE_SIZE;
+}
+
+void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool x2apic)
 {
 	if (!avic_enabled())
 		return;
-	if (apic_enabled)
-		vmcb->control.int_ctl = int_ctl_set_avic_enable(vmcb->control.int_ctl, 1);
-	else
-		vmcb->control.int_ctl = int_ctl_set_avic_enable(vmcb->control.int_ctl, 0);
+	struct vmcb_control *c = &vmcb->control;
+	uint64_t bar = x2apic ? avic_x2apic_bar() : AVIC_APIC_BAR;
+	c->int_ctl = int_ctl_set_avic_enable(c->int_ctl, apic_enabled);
+	if (c->avic_vapic_bar != bar) {
+		c->avic_vapic_bar = bar;
+		/* a translation of the old BAR page may be cached as the APIC */
+		c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	}
 }
 
 volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index)
@@ -133,6 +147,8 @@ void avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t 
 		__atomic_store_n(&table[old], 0, __ATOMIC_SEQ_CST);
 	uint32_t ldr = apic_reg_read(apic_page, APIC_LDR);
 	uint32_t dfr = apic_reg_read(apic_page, APIC_DFR);
+	/* an x2APIC LDR (cluster in bits 31:16) has no xAPIC logical ID in bits 31:24 for the IDs a
+	 * VM has (below 4096): x2APIC logical IDs stay out of the xAVIC logical table */
 	int now = apic_route_avic_logical_index(ldr, dfr);
 	if (now >= 0)
 		__atomic_store_n(&table[now], avic_table_logical_entry((uint8_t)index),

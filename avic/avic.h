@@ -45,10 +45,12 @@ void avic_vm_destroy(struct avic_vm *a);
 /* vCPU index's VMCB AVIC fields and its physical table entry (its APIC page: backing_page). */
 void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
 		    const void *backing_page);
-/* After IA32_APIC_BASE.EN changed: a globally disabled APIC runs without AVIC (its page is no
- * longer the APIC: the access page, all ones, answers); enabled again, with it. x2APIC mode keeps
- * AVIC on (the xAPIC page still answers there: docs/cpuid.md "Known gaps"). */
-void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled);
+/* After IA32_APIC_BASE.EN or EXTD changed: a globally disabled APIC runs without AVIC (its page
+ * is no longer the APIC: the access page, all ones, answers); enabled again, with it. In x2APIC
+ * mode AVIC stays on and keeps delivering from the backing page, whose registers doorbell's x2APIC
+ * MSR emulation (svm/cpu/msr.c) reads and writes, but the vCPU's V_APIC_BAR moves off 0xFEE00000
+ * to a page nothing maps: the xAPIC page is no longer the APIC (SDM vol. 3, 11.12.1.2). */
+void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool x2apic);
 /* vCPU index's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
  * avic/delivery.c per policy). */
 volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index);

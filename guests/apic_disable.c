@@ -54,8 +54,7 @@ void guest_main(const struct multiboot_info *mbi)
 	                    "xAPIC -> x2APIC accepted");
 	test_check_doorbell(msr_write_safe(MSR_IA32_APIC_BASE, base & ~extd) == VEC_GP,
 	                    "x2APIC -> xAPIC without disabling first raises #GP");
-	/* x2apic_page=1: checked where doorbell implements it (soft; under AVIC the page still
-	 * answers in x2APIC mode, docs/cpuid.md "Known gaps") */
+	/* x2apic_page=1: in x2APIC mode the xAPIC page is not the APIC (SDM vol. 3, 11.12.1.2) */
 	if (multiboot_cmdline_has(mbi, "x2apic_page"))
 		test_check_doorbell(xapic_read(APIC_VERSION) == 0xffffffffu,
 		                    "in x2APIC mode the xAPIC page reads all ones");

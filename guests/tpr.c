@@ -3,9 +3,15 @@
  * priority class is not above it stays in the IRR, and is taken as soon as the TPR is lowered
  * below its class, by CR8 or by the TPR register. A 32-bit guest reaches CR8 as LOCK MOV CR0
  * (CPUID Fn8000_0001 ECX[4] AltMovCr8, APM vol. 3 "MOV CRn"), the encoding the CPU executes as
- * MOV CR8 in every mode. Common checks: QEMU alone implements all of it. */
+ * MOV CR8 in every mode. Common checks: QEMU alone implements all of it.
+ *
+ * With x2apic=1 the same checks run with the APIC in x2APIC mode (the TPR is MSR 808h, the self-IPI
+ * MSR 83Fh, SDM vol. 3, 11.12), plus: the xAPIC page is no longer the APIC (SDM 11.12.1.2), its
+ * reads return no APIC register and an ICR write there sends nothing. QEMU 7.2's TCG has no
+ * x2APIC: that variant runs under doorbell only. */
 #include "guests/lib/apic.h"
 #include "guests/lib/idt.h"
+#include "guests/lib/multiboot.h"
 #include "guests/lib/printf.h"
 #include "guests/lib/runtime.h"
 #include "guests/lib/test.h"
@@ -57,15 +63,34 @@ static inline uint32_t cr8_read(void)
 	return v;
 }
 
+/* x2APIC mode: the xAPIC page answers no register and sends nothing */
+static void xapic_page_cases(void)
+{
+	test_check(mmio_read32(APIC_BASE_ADDR + APIC_VERSION) == 0xffffffffu,
+	           "x2APIC mode: the xAPIC page's version register reads all ones (0x%x)",
+	           mmio_read32(APIC_BASE_ADDR + APIC_VERSION));
+	sti();
+	mmio_write32(APIC_BASE_ADDR + APIC_ICR_LOW, APIC_ICR_SELF | APIC_ICR_FIXED | HIGH_VECTOR);
+	tsc_delay_us(HOLD_US);
+	cli();
+	test_check(got_high == 0, "x2APIC mode: a self-IPI written to the xAPIC page's ICR is not "
+	           "sent (taken %u)", got_high);
+	got_high = 0;
+}
+
 void guest_main(const struct multiboot_info *mbi)
 {
-	(void)mbi;
+	bool x2apic = multiboot_cmdline_uint(mbi, "x2apic", 0) != 0;
+	if (x2apic && !test_check(apic_enable_x2apic(), "x2APIC mode entered"))
+		return;
 	if (!(cpuid(0x80000001, 0).ecx & CPUID_ALT_MOV_CR8))
 		test_abort("CPUID Fn8000_0001 ECX[4] (AltMovCr8) is clear: no CR8 in 32-bit mode");
 	idt_set_handler(LOW_VECTOR, on_low);
 	idt_set_handler(HIGH_VECTOR, on_high);
 	idt_set_handler(TIMER_VECTOR, on_timer);
 	cli();
+	if (x2apic)
+		xapic_page_cases();
 
 	/* one state, seen both ways */
 	cr8_write(5);

@@ -106,7 +106,7 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 		avic_logical_update(&v->vm->avic, v->index, v->vapic.page, fx->old_ldr,
 				    fx->old_dfr);
 	if (fx->mode_changed)
-		avic_vcpu_apic_mode(v->vmcb, v->vapic.enabled_hw);
+		avic_vcpu_apic_mode(v->vmcb, v->vapic.enabled_hw, v->vapic.x2apic);
 }
 
 struct apic_mmio_ctx {

@@ -72,6 +72,8 @@ TESTS = [
     # the local APIC disabled and enabled again, x2APIC -> xAPIC only through disabled
     # CR8 and the TPR as one state, the TPR gating delivery (docs/cpuid.md "CR8 and the TPR")
     vm_test("tpr", [("build/guests/tpr.elf", "")], closing("tpr", checks=17)),
+    # the same in x2APIC mode (TPR MSR 808h), where the xAPIC page is no longer the APIC
+    vm_test("tpr-x2apic", [("build/guests/tpr.elf", 'args="x2apic=1"')], closing("tpr", checks=20)),
     vm_test("apic_disable", [("build/guests/apic_disable.elf", 'args="x2apic_page=1"')],
             closing("apic_disable")),
     vm_test("exception", [("build/guests/exception.elf", "")],

@@ -15,9 +15,9 @@ FIRMWARE = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
 # Including the guests that put 4 vCPUs on 2 host CPUs (smp4, ipi, ipi_storm): they were left
 # out while a second start-up IPI could restart an AP that had already started (fixed in
 # svm/vm/vcpu.c and svm/vm/apic_emulate.c; docs/avic.md, "Fixed").
-SUITE = ["doorbell-hello", "doorbell-cpu_model", "doorbell-single_step", "doorbell-nmi", "doorbell-tpr", "doorbell-apic_disable", "doorbell-exception", "doorbell-hlt_timer", "doorbell-two-vms",
+SUITE = ["doorbell-hello", "doorbell-cpu_model", "doorbell-single_step", "doorbell-nmi", "doorbell-tpr", "doorbell-tpr-x2apic", "doorbell-apic_disable", "doorbell-exception", "doorbell-hlt_timer", "doorbell-two-vms",
          "doorbell-triple-fault-isolated", "doorbell-multiboot2-elf64",
-         "doorbell-smp4-oversubscribed", "doorbell-ipi", "doorbell-ipi-storm",
+         "doorbell-smp4-oversubscribed", "doorbell-ipi", "doorbell-ipi-x2apic", "doorbell-ipi-storm",
          "doorbell-fpu-isolation"]
 # The storm with count=1000 (half of tests/qemu/guests.py's), to keep make test short (2 policies).
 STORM_COUNT = "count=1000"
@@ -47,6 +47,11 @@ for policy in ("errata", "standard"):
     for base in scope["TESTS"]:
         if base["name"] not in SUITE:
             continue
+        # x2APIC IPIs are emulated MSR writes under both policies; under standard they reach a
+        # running target with the AVIC doorbell, the path that differs (errata: 18.5 s, passed;
+        # left out of make test for its time budget)
+        if base["name"] == "doorbell-ipi-x2apic" and policy == "errata":
+            continue
         t = dict(base)
         t["name"] = base["name"].replace("doorbell-", f"avic-{policy}-")
         t["qemu"] = QEMU
@@ -55,9 +60,6 @@ for policy in ("errata", "standard"):
         t["cmdline"] = f"{base.get('cmdline', '')} policy={policy}".strip()
         t["expect"] = (list(base["expect"]) + [rf"^avic: policy {policy} "] +
                        avic_stats(base["name"], policy))
-        if base["name"] == "doorbell-apic_disable":
-            # AVIC still answers at the xAPIC page in x2APIC mode (docs/cpuid.md "Known gaps")
-            t["guests"] = [(g, opts.replace("x2apic_page=1", "")) for g, opts in base["guests"]]
         if base["name"] == "doorbell-fpu-isolation":
             # this platform implements the XSETBV and INVD intercepts (tools/qemu patch 9): each
             # VM's XSETBVs and its one INVD exit to doorbell
