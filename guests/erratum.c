@@ -6,7 +6,9 @@
  * at a CPU that no longer runs the target and takes no exit: the target sleeps with the vector
  * in its IRR, and this guest reports the lost wake-up. rounds= (default 200), gap_us= (the wait
  * after CPU 1 announced its halt, default 200). An IPI not taken within 500 ms is reported with
- * CPU 1's state as doorbell sees it (HC_DEBUG_VCPU); CPU 0 then waits late_ms= (default 10000)
+ * CPU 1's state as doorbell sees it (HC_DEBUG_VCPU, which also asks a traced VM for its exit
+ * trace from the ICR write on) and the TSCs around the ICR write as a trace mark
+ * (docs/trace.md); CPU 0 then waits late_ms= (default 10000)
  * more: taken by then, it was late (a loaded host can starve QEMU's threads for seconds), which
  * is reported and not a failure; else it is the lost wake-up.
  * busy_us= (default 0): CPU 1 stays busy that long in guest mode after each wake-up before it
@@ -21,6 +23,7 @@
 #include "guests/lib/runtime.h"
 #include "guests/lib/smp.h"
 #include "guests/lib/test.h"
+#include "guests/lib/trace_mark.h"
 #include "guests/lib/tsc.h"
 #include "guests/lib/x86.h"
 
@@ -73,13 +76,18 @@ static bool wait_taken(uint32_t round, uint64_t us)
 	return taken(round);
 }
 
-/* Round's IPI was not taken within STALL_US: CPU 1's state under doorbell, then up to late_ms
- * more to tell a late IPI from a lost one. True if it was taken (late). */
-static bool late_or_lost(uint32_t round, uint32_t late_ms)
+/* Round's IPI, its ICR written between TSC sent_tsc and done_tsc, was not taken within STALL_US:
+ * CPU 1's state under doorbell and, if the VM traces, the exit trace from the ICR write on
+ * (docs/trace.md, "Snapshots"), the ICR write as a trace mark, then up to late_ms more to tell a
+ * late IPI from a lost one. True if it was taken (late). */
+static bool late_or_lost(uint32_t round, uint32_t late_ms, uint64_t sent_tsc, uint64_t done_tsc)
 {
 	uint64_t start = rdtsc();
 	if (doorbell_present())
-		doorbell_hypercall(HC_DEBUG_VCPU, 1, 0, 0);
+		doorbell_hypercall(HC_DEBUG_VCPU, 1, (uint32_t)sent_tsc, (uint32_t)(sent_tsc >> 32));
+	trace_mark(0, sent_tsc, "icr_write", 1, APIC_ICR_FIXED | VEC_WAKE, done_tsc);
+	printf("info: round %u: IPI to the halted CPU 1 not taken within %u ms\n", round,
+	       STALL_US / 1000);
 	bool late = wait_taken(round, (uint64_t)late_ms * 1000);
 	uint32_t ms = STALL_US / 1000 + (uint32_t)(tsc_to_us(rdtsc() - start) / 1000);
 	if (late) {
@@ -110,12 +118,12 @@ void guest_main(const struct multiboot_info *mbi)
 		while (__atomic_load_n(&halting, __ATOMIC_ACQUIRE) != round && !tsc_expired(deadline))
 			pause();
 		tsc_delay_us(gap_us);
+		uint64_t sent_tsc = rdtsc();
 		apic_send_ipi(smp_apic_id(1), APIC_ICR_FIXED | VEC_WAKE);
+		uint64_t done_tsc = rdtsc();
 		if (wait_taken(round, STALL_US))
 			continue;
-		printf("info: round %u: IPI to the halted CPU 1 not taken within %u ms\n", round,
-		       STALL_US / 1000);
-		if (!late_or_lost(round, late_ms)) {
+		if (!late_or_lost(round, late_ms, sent_tsc, done_tsc)) {
 			lost_round = round;
 			break;
 		}

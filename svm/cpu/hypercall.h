@@ -23,7 +23,8 @@ enum hypercall {
 	HC_EXIT = 2,        /* RBX = status: the VM ends, as with isa-debug-exit */
 	HC_EXIT_COUNT = 3,  /* -> the calling vCPU's total VM exits so far (for benchmarks) */
 	HC_TSC_HZ = 4,      /* -> host TSC frequency in Hz (the guest's TSC runs at the same rate) */
-	HC_DEBUG_VCPU = 5,  /* RBX = vCPU index: doorbell prints that vCPU's interrupt state */
+	HC_DEBUG_VCPU = 5,  /* RBX = vCPU index: doorbell prints that vCPU's interrupt state;
+			     * RDX:RCX = a TSC (0: none): and a traced VM's trace from then */
 	/* Test only (iommu-test=edu-irq, tests/hooks/intremap_test.h): RBX = op, RCX, RDX = arguments */
 	HC_TEST_DEVICE_IRQ = 6,
 };

@@ -208,6 +208,9 @@ static enum exit_outcome exit_vmmcall(struct vcpu *v)
 			r[GPR_RAX] = (uint64_t)HC_E_INVAL;
 			break;
 		}
+		if (r[GPR_RCX] || r[GPR_RDX]) /* a moment to print the trace from (docs/trace.md) */
+			__atomic_store_n(&v->vm->debug_trace_tsc,
+					 r[GPR_RDX] << 32 | (uint32_t)r[GPR_RCX], __ATOMIC_RELAXED);
 		__atomic_fetch_or(&v->vm->debug_requests, 1u << r[GPR_RBX], __ATOMIC_RELEASE);
 		r[GPR_RAX] = HC_OK;
 		break;

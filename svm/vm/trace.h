@@ -82,4 +82,10 @@ static inline void trace_record(struct trace_ring *ring, unsigned kind, uint64_t
  * `trace <vm> <vcpu> <seq> <tsc, hex> <host cpu> <kind> <a, hex> <b, hex> <c, hex>`. */
 void trace_print(const struct trace_ring *ring, const char *vm, unsigned vcpu, unsigned last);
 
+/* Like trace_print(), but the first 'count' records from the last one written before TSC 'from'
+ * (the oldest the ring holds if none is older): a guest's HC_DEBUG_VCPU request for the trace
+ * around a moment it names (docs/trace.md, "Snapshots"). */
+void trace_print_from(const struct trace_ring *ring, const char *vm, unsigned vcpu, uint64_t from,
+		      unsigned count);
+
 #endif

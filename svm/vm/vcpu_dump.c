@@ -98,6 +98,12 @@ void vcpu_dump_requested(struct vm *vm)
 		if (req & (1u << i))
 			dump_vcpu(vm->vcpu[i]);
 	sched_print_queues();
+	/* The moment the guest named would be overwritten in the rings by the VM's end
+	 * (docs/trace.md, "Snapshots"): each vCPU's trace-dump= records from it. */
+	uint64_t from = __atomic_exchange_n(&vm->debug_trace_tsc, 0, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; from && i < vm->vcpu_count; i++)
+		if (vm->vcpu[i]->trace)
+			trace_print_from(vm->vcpu[i]->trace, vm->name, i, from, vm->trace_dump);
 }
 
 void vcpu_dump_all(struct vm *vm, const char *why)

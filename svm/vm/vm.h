@@ -108,6 +108,8 @@ struct vm {
 	/* vCPUs whose state HC_DEBUG_VCPU asked for (bit = index), printed outside the exit path
 	 * by vcpu_dump_requested() */
 	volatile uint32_t debug_requests;
+	/* the TSC the last HC_DEBUG_VCPU named (RDX:RCX), 0 if none: the trace is printed from it */
+	volatile uint64_t debug_trace_tsc;
 	struct intremap_table *intremap; /* interrupt tables of assigned devices */
 };
 

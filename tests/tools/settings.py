@@ -13,6 +13,8 @@ import re
 import subprocess
 import sys
 
+from cases import run_cases
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAKE = ["make", "--no-print-directory"]
 RUN = [sys.executable, "tools/run.py"]
@@ -98,20 +100,7 @@ def main():
     if a.list:
         print("\n".join(n for n, _ in cases))
         return 0
-    passed = failed = 0
-    for name, fn in cases:
-        problems = fn()
-        if problems:
-            failed += 1
-            print(f"FAIL {name}")
-            for p in problems:
-                print(f"     {p}")
-        else:
-            passed += 1
-            print(f"PASS {name}")
-        sys.stdout.flush()
-    print(f"settings: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return run_cases("settings", cases)
 
 
 if __name__ == "__main__":
