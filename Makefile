@@ -140,7 +140,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_TESTS))
 # A "// cflags: ..." line adds compiler flags, e.g. -Itests/fake for the fake arch (tests/fake/).
 unit_sources = $(shell sed -n 's|^// sources[:] ||p' $(1))
 unit_cflags = $(shell sed -n 's|^// cflags[:] ||p' $(1))
-$(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/check.h $$(wildcard tests/fake/kernel/*.h)
+$(BUILD)/unit/%: tests/unit/%.c $$(call unit_sources,tests/unit/%.c) tests/unit/check.h $$(wildcard tests/fake/*.h tests/fake/kernel/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(call unit_cflags,$<) $(HOST_CFLAGS) $< $(call unit_sources,$<) -o $@
 

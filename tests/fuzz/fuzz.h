@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 struct fuzz_target {
 	const char *name;        /* printed on the result line: "fuzz_<name>: N passed, M failed" */
@@ -48,6 +50,37 @@ static inline uint32_t fuzz_le32(const uint8_t *p)
 static inline uint64_t fuzz_le64(const uint8_t *p)
 {
 	return fuzz_le32(p) | (uint64_t)fuzz_le32(p + 4) << 32;
+}
+
+/* The targets that parse an option line (cmdline, config, vm_options) share these two. */
+
+/* The bytes up to the first NUL (at most size) as a string in a heap buffer of exactly its length
+ * plus the NUL, so that ASan reports a read past it; free() it. */
+static inline char *fuzz_string(const uint8_t *data, size_t size)
+{
+	size_t len = strnlen((const char *)data, size);
+	char *s = malloc(len + 1);
+	if (!s)
+		abort();
+	memcpy(s, data, len);
+	s[len] = 0;
+	return s;
+}
+
+/* Generator: appends to buf[len..cap) fewer than max_words words, each one of parts[0..count)
+ * picked by rnd(); stops before a word that does not fit. Returns the new length. */
+static inline size_t fuzz_words(uint8_t *buf, size_t len, size_t cap, const char *const *parts,
+				size_t count, unsigned max_words, uint64_t (*rnd)(void))
+{
+	for (unsigned n = (unsigned)(rnd() % max_words); n; n--) {
+		const char *p = parts[rnd() % count];
+		size_t l = strlen(p);
+		if (len + l > cap)
+			break;
+		memcpy(buf + len, p, l);
+		len += l;
+	}
+	return len;
 }
 
 /* Reads input bytes one field at a time; past the end every read gives 0. */

@@ -74,12 +74,8 @@ static bool word(void *ctx, const char *key, const char *value)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t len = strnlen((const char *)data, size);
-	char *line = malloc(len + 1);
-	if (!line)
-		abort();
-	memcpy(line, data, len);
-	line[len] = 0;
+	char *line = fuzz_string(data, size);
+	size_t len = strlen(line);
 	size_t nonblank = 0;
 	for (size_t i = 0; i < len; i++)
 		nonblank += line[i] != ' ' && line[i] != '\t';
@@ -107,17 +103,7 @@ static size_t generate(uint8_t *buf, size_t cap, uint64_t (*rnd)(void))
 	    "18446744073709551615",
 	    "18446744073709551616", "0xffffffffffffffff", "17179869184G", "a:b.c", "1x2", "k",
 	    "abcdefghijklmnopqrstuvwxyz0123456789abcdef"};
-	size_t len = 0;
-	unsigned n = (unsigned)(rnd() % 24);
-	for (unsigned i = 0; i < n; i++) {
-		const char *p = parts[rnd() % (sizeof(parts) / sizeof(parts[0]))];
-		size_t l = strlen(p);
-		if (len + l > cap)
-			break;
-		memcpy(buf + len, p, l);
-		len += l;
-	}
-	return len;
+	return fuzz_words(buf, 0, cap, parts, sizeof(parts) / sizeof(parts[0]), 24, rnd);
 }
 
 const struct fuzz_target fuzz_target = {

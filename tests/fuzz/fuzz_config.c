@@ -97,12 +97,7 @@ static void check(const struct kernel_config *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct kernel_config a, b;
-	size_t len = strnlen((const char *)data, size);
-	char *line = malloc(len + 1);
-	if (!line)
-		abort();
-	memcpy(line, data, len);
-	line[len] = 0;
+	char *line = fuzz_string(data, size);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	hooks_linked = true;
@@ -137,16 +132,7 @@ static size_t generate(uint8_t *buf, size_t cap, uint64_t (*rnd)(void))
 	    "edu-dma", "edu-irq", "irte-bench", "wake",  "pf",          "ud",         "0",
 	    "1",       "65535",   "65536",   "1000000",  "1000001",     "0x10",       " ",
 	    "\"",      "=",       "\t",      "x"};
-	size_t len = 0;
-	for (unsigned n = (unsigned)(rnd() % 16); n; n--) {
-		const char *p = parts[rnd() % (sizeof(parts) / sizeof(parts[0]))];
-		size_t l = strlen(p);
-		if (len + l > cap)
-			break;
-		memcpy(buf + len, p, l);
-		len += l;
-	}
-	return len;
+	return fuzz_words(buf, 0, cap, parts, sizeof(parts) / sizeof(parts[0]), 16, rnd);
 }
 
 const struct fuzz_target fuzz_target = {

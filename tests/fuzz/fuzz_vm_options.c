@@ -25,12 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	unsigned host_cpus = 1 + data[0] % 64;
-	size_t len = strnlen((const char *)data + 1, size - 1);
-	char *args = malloc(len + 1);
-	if (!args)
-		abort();
-	memcpy(args, data + 1, len);
-	args[len] = 0;
+	char *args = fuzz_string(data + 1, size - 1);
 	vm_options_parse(&o, "guest.elf", args, host_cpus);
 	vm_options_parse(&again, "guest.elf", args, host_cpus);
 	free(args);
@@ -71,17 +66,8 @@ static size_t generate(uint8_t *buf, size_t cap, uint64_t (*rnd)(void))
 	    "0x40000000"};
 	if (cap < 1)
 		return SIZE_MAX;
-	size_t len = 0;
-	buf[len++] = (uint8_t)rnd();
-	for (unsigned n = (unsigned)(rnd() % 12); n; n--) {
-		const char *p = parts[rnd() % (sizeof(parts) / sizeof(parts[0]))];
-		size_t l = strlen(p);
-		if (len + l > cap)
-			break;
-		memcpy(buf + len, p, l);
-		len += l;
-	}
-	return len;
+	buf[0] = (uint8_t)rnd();
+	return fuzz_words(buf, 1, cap, parts, sizeof(parts) / sizeof(parts[0]), 12, rnd);
 }
 
 const struct fuzz_target fuzz_target = {

@@ -1,4 +1,4 @@
-// sources: svm/vm/vcpu.c svm/vm/tpr_sync.c svm/vm/vm_state.c svm/vm/trace.c kernel/sched.c avic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c
+// sources: svm/vm/vcpu.c svm/vm/tpr_sync.c svm/vm/vm_state.c svm/vm/trace.c kernel/sched.c avic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c tests/fake/machine.c
 // cflags: -Itests/fake
 /* The vCPU run loop, its scheduling and a VM's run state on the fake arch (tests/fake/README.md):
  * the real svm/vm/vcpu.c, svm/vm/vm_state.c, kernel/sched.c and the delivery protocol, with the
@@ -9,13 +9,9 @@
 #include "svm/vm/vcpu.h"
 #include "avic/avic.h"
 #include "avic/vlapic/vapic.h"
-#include "kernel/console.h"
 #include "kernel/frame.h"
-#include "kernel/lapic.h"
-#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
-#include "kernel/timer.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "svm/cpu/lazy_regs.h"
@@ -27,99 +23,22 @@
 #include "svm/vm/intremap.h"
 #include "svm/vm/test_hooks.h"
 #include "svm/vm/vm.h"
+#include "tests/fake/machine.h"
 #include "tests/unit/check.h"
-#include <asm/prctl.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#define US 1000ull /* fake TSC at 1 GHz */
+#define US FAKE_US
 
-/* ---- the fake machine: CPUs, LAPIC, traps (as in test_sched.c) ----------------------------- */
-uint64_t fake_tsc = 1000000;
-bool fake_irq_on;
-uint64_t tsc_hz = 1000000000ull;
-struct percpu *percpu_by_index[MAX_CPUS];
-unsigned cpu_count = 2;
-enum log_level console_level = LOG_INFO;
+/* ---- the fake machine (tests/fake/machine.c) and the VM floor's neighbours ------------------ */
 enum avic_policy avic_policy = AVIC_POLICY_SOFT;
-
-static struct percpu cpus[2];
-static irq_handler_fn handlers[256];
-static unsigned kicks[2];
-static char panic_message[256];
-static jmp_buf panic_jump;
-
-static void become_cpu(unsigned i)
-{
-	syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)&cpus[i]);
-}
-
-void trap_set_handler(uint8_t vector, irq_handler_fn fn)
-{
-	handlers[vector] = fn;
-}
-
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
-{
-	if (vector == VECTOR_KICK && apic_id < 2)
-		kicks[apic_id]++;
-}
-
-void lapic_timer_oneshot(uint32_t ticks, uint8_t vector)
-{
-	(void)ticks;
-	(void)vector;
-}
-
-uint32_t timer_us_to_lapic_ticks(uint64_t us)
-{
-	return (uint32_t)us;
-}
-
-uint64_t frame_alloc(void)
-{
-	void *p = aligned_alloc(4096, 4096);
-	memset(p, 0, 4096);
-	return (uint64_t)(uintptr_t)p;
-}
-
-void fake_idle(void)
-{
-	fake_tsc += 10 * US;
-}
-
-/* After each guest run: the slice's end arrives as the host timer interrupt, when it is due. */
-void fake_interrupt_window(void)
-{
-	struct sched_cpu *s = this_cpu()->sched;
-	if (fake_tsc >= s->slice_start_tsc + SCHED_SLICE_US * US)
-		handlers[VECTOR_TIMER](NULL);
-}
-
-void printk(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(panic_message, sizeof(panic_message), fmt, ap);
-	va_end(ap);
-	longjmp(panic_jump, 1);
-}
 
 const struct test_hooks *test_hooks(void)
 {
 	return NULL;
 }
 
-/* ---- the fake SVM layer and the VM floor's other neighbours -------------------------------- */
 void avic_ring_doorbell(uint32_t host_apic_id)
 {
 	(void)host_apic_id;
@@ -282,26 +201,6 @@ static void run_cpu0(unsigned rounds)
 	sched_loop_until(UINT64_MAX, some_left);
 }
 
-/* Runs whatever CPU 1's queue holds, as CPU 1's loop would (the test's stand-in for that CPU). */
-static void run_cpu1_queue(void)
-{
-	become_cpu(1);
-	struct sched_cpu *s = cpus[1].sched;
-	while (s->head) {
-		struct sched_entity *e = s->head;
-		s->head = e->runq_next;
-		if (!s->head)
-			s->tail = NULL;
-		e->queued = false;
-		e->ops->switch_in(e);
-		enum sched_outcome o = e->ops->run(e);
-		e->ops->switch_out(e, o);
-		if (o == SCHED_PREEMPTED)
-			sched_enqueue(e);
-	}
-	become_cpu(0);
-}
-
 /* ---- the checks ---------------------------------------------------------------------------- */
 static void halt_block_wake_inject(void)
 {
@@ -312,7 +211,7 @@ static void halt_block_wake_inject(void)
 	world_switches = 0;
 	vm_start(&vm);
 	CHECK(vm_any_live());
-	CHECK_EQ(cpus[0].sched->timer_count, 1); /* its guest timer */
+	CHECK_EQ(fake_cpus[0].sched->timer_count, 1); /* its guest timer */
 	run_cpu0(3);
 	/* RESUME, RESUME, HALT with nothing pending: blocked, off the CPU, nobody queued it */
 	CHECK_EQ(world_switches, 3);
@@ -321,11 +220,11 @@ static void halt_block_wake_inject(void)
 	CHECK_EQ(v->running_on, -1);
 	CHECK(!v->sched.queued);
 	CHECK_EQ(v->stats.event[EVENT_BLOCK], 1);
-	/* CPU 1 posts vector 0x41 and kicks it (delivery protocol): woken and queued on CPU 0 */
-	become_cpu(1);
+	/* CPU 1 posts vector 0x41 and fake_kicks it (delivery protocol): woken and queued on CPU 0 */
+	fake_become_cpu(1);
 	CHECK(vapic_set_irr(v->vapic.page, 0x41, false));
 	vcpu_kick(v);
-	become_cpu(0);
+	fake_become_cpu(0);
 	CHECK_EQ(v->state, VCPU_RUNNABLE);
 	CHECK(v->sched.queued);
 	CHECK_EQ(v->stats.event[EVENT_WAKE], 1);
@@ -340,7 +239,7 @@ static void halt_block_wake_inject(void)
 	CHECK_EQ(v->state, VCPU_STOPPED);
 	CHECK_EQ(vm.state, VM_STOPPED);
 	CHECK(!vm_any_live());
-	CHECK_EQ(cpus[0].sched->timer_count, 0);
+	CHECK_EQ(fake_cpus[0].sched->timer_count, 0);
 	CHECK_EQ(platform_stops, 1);
 	CHECK(!strcmp(vm.stop_reason, "script end"));
 }
@@ -359,7 +258,7 @@ static void slices_between_two_vcpus(void)
 	scripts[1].step[19] = EXIT_STOP;
 	vm_start(&vm);
 	sched_enqueue(&vcpus[1]->sched);
-	cpus[0].sched->slice_start_tsc = fake_tsc;
+	fake_cpus[0].sched->slice_start_tsc = fake_tsc;
 	for (unsigned guard = 0; guard < 200 && vm_any_live(); guard++)
 		run_cpu0(1);
 	CHECK(vcpus[0]->stats.event[EVENT_PREEMPT] >= 1);
@@ -379,25 +278,25 @@ static void stop_with_running_blocked_and_waiting(void)
 	scripts[0] = (struct script){.step = {EXIT_RESUME, EXIT_RESUME, EXIT_RESUME}, .n = 3};
 	scripts[1] = (struct script){.step = {EXIT_HALT}, .n = 1};
 	vm_start(&vm);
-	CHECK_EQ(cpus[0].sched->timer_count, 1);
-	CHECK_EQ(cpus[1].sched->timer_count, 2);
+	CHECK_EQ(fake_cpus[0].sched->timer_count, 1);
+	CHECK_EQ(fake_cpus[1].sched->timer_count, 2);
 	sched_enqueue(&vcpus[1]->sched);
-	run_cpu1_queue();
+	fake_run_queue(1, 16);
 	CHECK_EQ(vcpus[1]->state, VCPU_BLOCKED);
 	CHECK_EQ(vcpus[2]->state, VCPU_WAIT_SIPI);
-	unsigned kicks_before = kicks[1];
+	unsigned kicks_before = fake_kicks[1];
 	/* the VM is stopped from CPU 0 (e.g. a fatal fault of vCPU 0's): the waiting vCPUs are
 	 * queued on CPU 1 (which idles: kicked), vCPU 0 retires at its next round */
-	cpus[1].sched->idle = true;
+	fake_cpus[1].sched->idle = true;
 	vm_stop(&vm, 0x7e, false, "a fault");
 	vm_stop(&vm, 0x7f, false, "a second stop is ignored");
 	CHECK(!strcmp(vm.stop_reason, "a fault"));
 	CHECK_EQ(vm.exit_value, 0x7e);
 	CHECK_EQ(vm.state, VM_STOPPING);
 	CHECK(vcpus[1]->sched.queued && vcpus[2]->sched.queued);
-	CHECK(kicks[1] > kicks_before);
-	cpus[1].sched->idle = false;
-	run_cpu1_queue();
+	CHECK(fake_kicks[1] > kicks_before);
+	fake_cpus[1].sched->idle = false;
+	fake_run_queue(1, 16);
 	CHECK_EQ(vcpus[1]->state, VCPU_STOPPED);
 	CHECK_EQ(vcpus[2]->state, VCPU_STOPPED);
 	CHECK_EQ(vm.state, VM_STOPPING); /* vCPU 0 has not left yet */
@@ -407,27 +306,19 @@ static void stop_with_running_blocked_and_waiting(void)
 	CHECK_EQ(vm.state, VM_STOPPED);
 	CHECK(!vm_any_live());
 	/* nothing of the VM is left in the scheduler: queues empty, no timer objects */
-	CHECK(cpus[0].sched->head == NULL && cpus[1].sched->head == NULL);
-	CHECK_EQ(cpus[0].sched->timer_count, 0);
-	CHECK_EQ(cpus[1].sched->timer_count, 0);
+	CHECK(fake_cpus[0].sched->head == NULL && fake_cpus[1].sched->head == NULL);
+	CHECK_EQ(fake_cpus[0].sched->timer_count, 0);
+	CHECK_EQ(fake_cpus[1].sched->timer_count, 0);
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_EQ(vcpus[i]->running_on, -1);
 }
 
 int main(void)
 {
-	for (unsigned i = 0; i < 2; i++) {
-		cpus[i].self = &cpus[i];
-		cpus[i].index = i;
-		cpus[i].apic_id = i;
-		percpu_by_index[i] = &cpus[i];
-		become_cpu(i);
-		sched_init_cpu();
-	}
-	become_cpu(0);
+	fake_machine_start();
 	vcpu_delivery_init();
-	if (setjmp(panic_jump)) {
-		fprintf(stderr, "panic: %s\n", panic_message);
+	if (setjmp(fake_panic_jump)) {
+		fprintf(stderr, "panic: %s\n", fake_panic_message);
 		CHECK(false);
 		return check_summary("vcpu");
 	}
