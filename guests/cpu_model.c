@@ -263,6 +263,33 @@ static void check_apic_base_bits(void)
 	test_check_doorbell(rdmsr(MSR_IA32_APIC_BASE) == base, "APIC_BASE unchanged");
 }
 
+/* The address MSRs of long mode: a canonical address reads back; a non-canonical one is #GP
+ * (APM vol. 2, 4.5.3, 6.1.1), where QEMU's TCG alone stores it. Each is restored at once (FS.base
+ * and GS.base are this 32-bit guest's segment bases too). */
+static void check_address_msrs(void)
+{
+	static const struct {
+		uint32_t msr;
+		const char *name;
+	} msrs[] = {{0xc0000100u, "FS.base"}, {0xc0000101u, "GS.base"},
+	            {0xc0000102u, "KernelGSbase"}, {0xc0000082u, "LSTAR"}, {0xc0000083u, "CSTAR"}};
+	const uint64_t canonical = 0xffff800012345000ull, noncanonical = 1ull << 63;
+	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++) {
+		uint64_t old = rdmsr(msrs[i].msr), value = 0;
+		bool ok = msr_write_safe(msrs[i].msr, canonical) < 0 && msr_ok(msrs[i].msr, &value) &&
+		          value == canonical;
+		wrmsr(msrs[i].msr, old);
+		test_check(ok, "%s holds the canonical 0x%llx (0x%llx)", msrs[i].name,
+		           (unsigned long long)canonical, (unsigned long long)value);
+		int vec = msr_write_safe(msrs[i].msr, noncanonical);
+		value = rdmsr(msrs[i].msr);
+		wrmsr(msrs[i].msr, old);
+		test_check_doorbell(vec == VEC_GP && value == old,
+		                    "%s: non-canonical 0x%llx raises #GP, unchanged (vector %d)",
+		                    msrs[i].name, (unsigned long long)noncanonical, vec);
+	}
+}
+
 /* CPUID bits that follow CR4 (SDM vol. 2, CPUID: OSXSAVE and OSPKE reflect CR4) */
 static void check_cpuid_follows_cr4(void)
 {
@@ -405,6 +432,7 @@ void guest_main(const struct multiboot_info *mbi)
 	check_mca();
 	check_efer();
 	check_apic_base_bits();
+	check_address_msrs();
 	check_cpuid_follows_cr4();
 	check_control_registers();
 	check_apic_disable();

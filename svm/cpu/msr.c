@@ -78,6 +78,18 @@ static bool msr_efer(struct vmcb_save *s, struct vcpu_msrs *m, bool write, uint6
 	return true;
 }
 
+/* An address MSR (FS.base, GS.base, KernelGSbase, LSTAR, CSTAR): a write of a non-canonical
+ * address is #GP (APM vol. 2, 4.5.3 and 6.1.1; SDM vol. 4, table 2-2). Canonical is the CPU's
+ * linear-address width: 57 bits where CPUID offers LA57, else 48, whatever CR4.LA57 says. */
+static bool msr_address(uint64_t *field, bool write, uint64_t *value)
+{
+	unsigned bits = cpuid_has(CPUID_F_LA57) ? 57 : 48;
+	int64_t canonical = (int64_t)(*value << (64 - bits)) >> (64 - bits);
+	if (write && (uint64_t)canonical != *value)
+		return false;
+	return msr_field(field, write, value);
+}
+
 static bool msr_tsc_aux(struct vcpu_msrs *m, bool write, uint64_t *value)
 {
 	if (!cpuid_has(CPUID_F_RDTSCP) && !cpuid_has(CPUID_F_RDPID))
@@ -159,17 +171,17 @@ bool msr_guest_access(struct vmcb *vmcb, struct vcpu_msrs *m, uint32_t msr, bool
 	case MSR_STAR:
 		return msr_field(&s->star, write, value);
 	case MSR_LSTAR:
-		return msr_field(&s->lstar, write, value);
+		return msr_address(&s->lstar, write, value);
 	case MSR_CSTAR:
-		return msr_field(&s->cstar, write, value);
+		return msr_address(&s->cstar, write, value);
 	case MSR_SFMASK:
 		return msr_field(&s->sfmask, write, value);
 	case MSR_FS_BASE:
-		return msr_field(&s->fs.base, write, value);
+		return msr_address(&s->fs.base, write, value);
 	case MSR_GS_BASE:
-		return msr_field(&s->gs.base, write, value);
+		return msr_address(&s->gs.base, write, value);
 	case MSR_KERNEL_GS_BASE:
-		return msr_field(&s->kernel_gs_base, write, value);
+		return msr_address(&s->kernel_gs_base, write, value);
 	}
 	bool handled = false, ok = msr_pmu_access(m, msr, write, value, &handled);
 	if (!handled)
