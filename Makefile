@@ -34,7 +34,7 @@ TEST_KERNEL_OBJ := $(filter-out $(BUILD)/obj/svm/vm/test_hooks_none.o,$(KERNEL_O
 TEST_ELF_OBJ := $(filter-out $(KERNEL_OBJ),$(ELF_OBJ)) $(TEST_KERNEL_OBJ)
 TEST_EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(TEST_KERNEL_OBJ)
 
-.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos clean help guests
+.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos experiment clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso \
 	$(BUILD)/doorbell-test.elf $(BUILD)/doorbell-test.efi guests
@@ -64,6 +64,17 @@ endif
 endif
 endif
 $(call refuse_unused,chaos,SEED OPS POLICY VCPUS)
+$(call refuse_unused,experiment,NAME REPEAT RESULTS)
+ifneq ($(filter experiment,$(MAKECMDGOALS)),)
+ifeq ($(wildcard docs/experiments/$(NAME).toml),)
+$(error make experiment: NAME=$(NAME): expected one of $(basename $(notdir $(wildcard docs/experiments/*.toml))) (docs/experiments/README.md))
+endif
+ifneq ($(REPEAT),)
+ifeq ($(shell echo '$(REPEAT)' | grep -Ex '[1-9][0-9]?|100'),)
+$(error make experiment: REPEAT=$(REPEAT): expected a number of repetitions from 1 to 100)
+endif
+endif
+endif
 
 # ---- dependencies --------------------------------------------------------------------------
 DEB_PACKAGES := gcc make binutils python3 gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common \
@@ -229,6 +240,11 @@ soak: deps all
 ##   OPS=n             operations per vCPU (default 1000)
 ##   POLICY=p,…        soft, errata, standard (default all three)
 ##   VCPUS=n           the chaos VM's vCPUs (default 2)
+## make experiment  an experiment described by a file (docs/experiments/README.md): every
+##                   repetition as CSV/JSON, median and spread, a chart; under nice -n 10
+##   NAME=name         the file docs/experiments/NAME.toml: erratum, bench or storm
+##   REPEAT=n          repetitions instead of the file's, 1 to 100 (recorded in the results)
+##   RESULTS=dir       where the results go (default build/experiments/NAME)
 ## make qemu-avic    build (or copy from ~/.cache/doorbell-qemu) the AVIC-capable QEMU
 ## make deps         install the Debian packages the build and tests need (as root)
 ## make clean        remove build/
@@ -255,6 +271,10 @@ bench: deps all qemu-avic
 	@# a failed repetition is reported by bench_report.py, not fatal to the table
 	@BENCH_REPEAT="$(BENCH_REPEAT)" $(PYTHON) tests/qemu/run.py tests/qemu/bench.py || true
 	@$(PYTHON) tools/bench_report.py
+
+experiment: deps all qemu-avic
+	@nice -n 10 $(PYTHON) tools/experiment.py "$(NAME)" --repeat "$(REPEAT)" \
+		$(if $(RESULTS),--results "$(RESULTS)")
 
 clean:
 	rm -rf $(BUILD)

@@ -43,6 +43,9 @@ stage boot python3 tests/qemu/run.py tests/qemu/boot.py
 stage settings python3 tests/tools/settings.py
 # tools/trace.py's verdicts and summary on synthetic logs (docs/trace.md; under 2 s)
 stage trace-tool python3 tests/tools/trace_tool.py
+# make experiment's file checks, metrics and results on canned logs (docs/experiments/README.md;
+# under 20 s: the chart's matplotlib start-up)
+stage experiment-tool python3 tests/tools/experiment_tool.py
 if [ -f tests/qemu/guests.py ] && [ -d build/guests ]; then
 	stage guests python3 tests/qemu/run.py tests/qemu/guests.py
 fi

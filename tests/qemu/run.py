@@ -160,9 +160,11 @@ def run_test(test):
     problems = []
     if timed_out and not test.get("expect_timeout"):
         problems.append(f"timed out after {timeout} s")
-    want_status = test.get("status", 1)
-    if not timed_out and want_status is not None and status != want_status:
-        problems.append(f"QEMU exit status {status}, expected {want_status}")
+    want_status = test.get("status", 1)  # a status, a list of them, or None: any
+    wanted = want_status if isinstance(want_status, (list, tuple)) else [want_status]
+    if not timed_out and want_status is not None and status not in wanted:
+        problems.append(f"QEMU exit status {status}, expected "
+                        f"{' or '.join(str(w) for w in wanted)}")
     for pattern in test.get("expect", []):
         if not re.search(pattern, text, re.M):
             problems.append(f"missing /{pattern}/")
