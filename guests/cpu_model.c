@@ -414,6 +414,47 @@ static void check_apic_disable(void)
 	                    "APIC enabled again: CPUID.1:EDX.APIC set");
 }
 
+/* An emulated instruction's memory operand takes the #PF the CPU would raise: LMSW exits before
+ * it reads its operand (APM vol. 2, 15.7.1), so the hypervisor raises it. Paging with 4 MiB pages
+ * identity-maps the 4 GiB except one not-present 4 MiB region above this guest's RAM. */
+#define PF_HOLE      0x40000000u /* 1 GiB */
+#define PDE_4M_RW    0x83u       /* present, writable, PS */
+#define CR0_PG       BIT(31)
+#define CR4_PSE      BIT(4)
+static uint32_t page_dir[1024] __attribute__((aligned(4096)));
+static volatile uint32_t pf_count, pf_cr2, pf_error, pf_resume;
+
+static void on_pf(struct trap_frame *f)
+{
+	pf_count++;
+	pf_cr2 = read_cr2();
+	pf_error = f->error_code;
+	f->eip = pf_resume;
+}
+
+static void check_operand_page_fault(void)
+{
+	for (uint32_t i = 0; i < 1024; i++)
+		page_dir[i] = (i << 22) | PDE_4M_RW;
+	page_dir[PF_HOLE >> 22] = 0;
+	uint32_t cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
+	idt_set_handler(VEC_PF, on_pf);
+	write_cr4(cr4 | CR4_PSE);
+	write_cr3((uint32_t)(uintptr_t)page_dir);
+	write_cr0(cr0 | CR0_PG);
+	__asm__ volatile("movl $1f, %0\n\tlmsw (%1)\n1:" : "=m"(pf_resume) : "r"(PF_HOLE + 6)
+	                 : "memory");
+	uint32_t after = read_cr0();
+	write_cr0(cr0);
+	write_cr3(cr3);
+	write_cr4(cr4);
+	idt_set_handler(VEC_PF, NULL);
+	test_check(pf_count == 1 && pf_cr2 == PF_HOLE + 6 && pf_error == 0,
+	           "LMSW from a not-present page raises #PF, CR2 0x%x, error code %u (%u taken)",
+	           pf_cr2, pf_error, pf_count);
+	test_check(after == (cr0 | CR0_PG), "the faulting LMSW left CR0 unchanged (0x%x)", after);
+}
+
 void guest_main(const struct multiboot_info *mbi)
 {
 	(void)mbi;
@@ -435,5 +476,6 @@ void guest_main(const struct multiboot_info *mbi)
 	check_address_msrs();
 	check_cpuid_follows_cr4();
 	check_control_registers();
+	check_operand_page_fault();
 	check_apic_disable();
 }

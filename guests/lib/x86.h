@@ -127,6 +127,8 @@ static inline uint32_t read_eflags(void)
 		__asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory");                           \
 	}
 GUEST_CR_ACCESS(0)
+GUEST_CR_ACCESS(2)
+GUEST_CR_ACCESS(3)
 GUEST_CR_ACCESS(4)
 #undef GUEST_CR_ACCESS
 

@@ -15,14 +15,17 @@ static const struct vmcb_seg *segment(const struct vmcb_save *s, unsigned seg)
 	return seg < 6 ? segs[seg] : &s->ds;
 }
 
-/* LMSW's 16-bit source: a register, or memory at the operand's linear address. */
-static bool lmsw_source(const struct cr_insn_vcpu *v, const struct insn *insn, uint16_t *src)
+/* LMSW's 16-bit source: a register, or memory at the operand's linear address. The intercept comes
+ * before the memory access (APM vol. 2, 15.7.1: before exceptions related to memory accesses), so
+ * its #PF is raised here: a supervisor read (LMSW at CPL > 0 is #GP before the intercept). */
+static enum cr_insn_result lmsw_source(const struct cr_insn_vcpu *v, const struct insn *insn,
+				       uint16_t *src, struct cr_insn_fault *fault)
 {
 	const struct insn_mem *m = &insn->mem;
 	const struct vmcb_save *s = &v->vmcb->save;
 	if (m->is_reg) {
 		*src = (uint16_t)v->gpr[m->base];
-		return true;
+		return CR_INSN_OK;
 	}
 	uint64_t ea = (uint64_t)m->disp;
 	if (m->rip_relative)
@@ -41,13 +44,19 @@ static bool lmsw_source(const struct cr_insn_vcpu *v, const struct insn *insn, u
 	else if (m->seg == INSN_SEG_FS || m->seg == INSN_SEG_GS)
 		linear += segment(s, m->seg)->base;
 	struct guest_paging p = {s->cr0, s->cr3, s->cr4, s->efer};
-	uint32_t pf_error = 0;
-	return guest_read_virt(&p, linear, src, sizeof(*src), 0, v->read, v->ctx, &pf_error) ==
-	       sizeof(*src);
+	uint32_t pf_error = GUEST_WALK_NO_PF;
+	size_t got = guest_read_virt(&p, linear, src, sizeof(*src), 0, v->read, v->ctx, &pf_error);
+	if (got == sizeof(*src))
+		return CR_INSN_OK;
+	if (pf_error == GUEST_WALK_NO_PF)
+		return CR_INSN_FAULT;
+	fault->linear = (linear + got) & (insn->mode == CPU_MODE_LONG64 ? ~0ull : 0xffffffffull);
+	fault->error = pf_error;
+	return CR_INSN_PAGE_FAULT;
 }
 
 enum cr_insn_result cr_insn_value(const struct cr_insn_vcpu *v, const struct insn *insn,
-				  unsigned cr, uint64_t *value)
+				  unsigned cr, uint64_t *value, struct cr_insn_fault *fault)
 {
 	uint64_t cr0 = v->vmcb->save.cr0;
 	if (insn->map != INSN_MAP_0F)
@@ -70,8 +79,9 @@ enum cr_insn_result cr_insn_value(const struct cr_insn_vcpu *v, const struct ins
 	}
 	if (insn->opcode == OPC_GROUP7 && insn->has_modrm && (insn->modrm_reg & 7) == GROUP7_LMSW) {
 		uint16_t src;
-		if (!lmsw_source(v, insn, &src))
-			return CR_INSN_FAULT;
+		enum cr_insn_result r = lmsw_source(v, insn, &src, fault);
+		if (r != CR_INSN_OK)
+			return r;
 		/* LMSW loads PE, MP, EM and TS; it can set PE but not clear it */
 		*value = (cr0 & ~(uint64_t)(CR0_MP | CR0_EM | CR0_TS)) | (src & LMSW_BITS);
 		return CR_INSN_OK;

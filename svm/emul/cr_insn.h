@@ -23,11 +23,18 @@ struct cr_insn_vcpu {
 enum cr_insn_result {
 	CR_INSN_OK,
 	CR_INSN_NOT_CR_WRITE, /* the instruction at RIP writes no control register cr */
-	CR_INSN_FAULT,        /* reading LMSW's memory operand failed */
+	CR_INSN_PAGE_FAULT,   /* LMSW's memory operand takes a #PF (struct cr_insn_fault) */
+	CR_INSN_FAULT,        /* LMSW's memory operand is not in guest RAM */
 };
 
-/* The new value of CR cr (0, 4 or 8) that insn writes. */
+/* The #PF of CR_INSN_PAGE_FAULT: the linear address (CR2) and the error code. */
+struct cr_insn_fault {
+	uint64_t linear;
+	uint32_t error;
+};
+
+/* The new value of CR cr (0, 4 or 8) that insn writes; fault is filled for CR_INSN_PAGE_FAULT. */
 enum cr_insn_result cr_insn_value(const struct cr_insn_vcpu *v, const struct insn *insn,
-				  unsigned cr, uint64_t *value);
+				  unsigned cr, uint64_t *value, struct cr_insn_fault *fault);
 
 #endif

@@ -143,7 +143,13 @@ static enum exit_outcome exit_cr_write(struct vcpu *v)
 		if (vcpu_fetch_insn(v, &insn))
 			return EXIT_RESUME;
 		struct cr_insn_vcpu c = {v->vmcb, v->regs.gpr, vm_read_gpa, v->vm};
-		enum cr_insn_result r = cr_insn_value(&c, &insn, cr, &value);
+		struct cr_insn_fault fault;
+		enum cr_insn_result r = cr_insn_value(&c, &insn, cr, &value, &fault);
+		if (r == CR_INSN_PAGE_FAULT) {
+			v->vmcb->save.cr2 = fault.linear;
+			vcpu_inject_exception(v, VECTOR_PF, true, fault.error);
+			return EXIT_RESUME;
+		}
 		if (r == CR_INSN_FAULT) {
 			vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
 				"vCPU %u: LMSW at RIP 0x%lx: its memory operand is not in guest RAM",
