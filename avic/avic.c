@@ -108,21 +108,21 @@ void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
 	c->avic_physical_table = pointer;
 }
 
-/* Where the V_APIC_BAR of a vCPU in x2APIC mode points: the highest page of the guest-physical
+/* Where the V_APIC_BAR of a vCPU in x2APIC mode (or relocated) points: the highest page of the guest-physical
  * address space (below the MAXPHYADDR CPUID gives it, so VMRUN accepts it), where the NPT maps
  * nothing. AVIC redirects an access only after the NPT walk succeeded (APM 15.29.3.1), so an access
  * there is the nested page fault on unmapped memory it is everywhere else. */
-static uint64_t avic_x2apic_bar(void)
+static uint64_t avic_unmapped_bar(void)
 {
 	return (1ull << cpuid_maxphyaddr()) - PAGE_SIZE;
 }
 
-void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool x2apic)
+void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool not_default)
 {
 	if (!avic_enabled())
 		return;
 	struct vmcb_control *c = &vmcb->control;
-	uint64_t bar = x2apic ? avic_x2apic_bar() : AVIC_APIC_BAR;
+	uint64_t bar = not_default ? avic_unmapped_bar() : AVIC_APIC_BAR;
 	c->int_ctl = int_ctl_set_avic_enable(c->int_ctl, apic_enabled);
 	if (c->avic_vapic_bar != bar) {
 		c->avic_vapic_bar = bar;

@@ -50,7 +50,9 @@ void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
  * mode AVIC stays on and keeps delivering from the backing page, whose registers doorbell's x2APIC
  * MSR emulation (svm/cpu/msr.c) reads and writes, but the vCPU's V_APIC_BAR moves off 0xFEE00000
  * to a page nothing maps: the xAPIC page is no longer the APIC (SDM vol. 3, 11.12.1.2). */
-void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool x2apic);
+void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool not_default);
+/* So does an xAPIC relocated away from 0xFEE00000 through IA32_APIC_BASE (not_default covers both):
+ * svm/platform/platform.c emulates its page at the new address, reached by nested page faults. */
 /* vCPU index's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
  * avic/delivery.c per policy). */
 volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index);

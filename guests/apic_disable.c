@@ -22,19 +22,54 @@ const char guest_name[] = "apic_disable";
 #define SELF_VECTOR        0x51
 #define LVT_MASKED         BIT(16)
 
+#define RELOCATED_BASE     0xfed40000u /* where kvm-unit-tests moves it too */
+
 static volatile unsigned got;
+static volatile uint32_t apic_mmio = APIC_BASE_ADDR;
 
 static void on_self(struct trap_frame *f)
 {
 	(void)f;
 	got++;
-	mmio_write32(APIC_BASE_ADDR + APIC_EOI, 0);
+	mmio_write32(apic_mmio + APIC_EOI, 0);
 }
 
 static uint32_t xapic_read(uint32_t reg)
 {
 	return mmio_read32(APIC_BASE_ADDR + reg);
 }
+
+/* IA32_APIC_BASE moves the xAPIC page (SDM vol. 3, 11.4.5): the registers answer at the new
+ * address, the old page is no longer the APIC, and the APIC still takes interrupts. */
+static void check_relocation(uint64_t base, uint32_t version)
+{
+	uint64_t flags = base & 0xfffu;
+	got = 0;
+	test_check_doorbell(msr_write_safe(MSR_IA32_APIC_BASE, flags & ~APIC_BASE_ENABLE) < 0 &&
+	                    msr_write_safe(MSR_IA32_APIC_BASE, RELOCATED_BASE | flags) < 0,
+	                    "APIC relocated to 0x%x through IA32_APIC_BASE", RELOCATED_BASE);
+	apic_mmio = RELOCATED_BASE;
+	test_check_doorbell(mmio_read32(RELOCATED_BASE + APIC_VERSION) == version,
+	                    "relocated: the version register answers at 0x%x (0x%x)",
+	                    RELOCATED_BASE + APIC_VERSION, mmio_read32(RELOCATED_BASE + APIC_VERSION));
+	test_check_doorbell(xapic_read(APIC_VERSION) == 0xffffffffu,
+	                    "relocated: the page at 0xfee00000 is no longer the APIC (0x%x)",
+	                    xapic_read(APIC_VERSION));
+	mmio_write32(RELOCATED_BASE + APIC_SVR, 0x100 | 0xff);
+	sti();
+	mmio_write32(RELOCATED_BASE + APIC_ICR_LOW, APIC_ICR_SELF | APIC_ICR_FIXED | SELF_VECTOR);
+	uint64_t deadline = tsc_deadline(500000);
+	while (!got && !tsc_expired(deadline))
+		pause();
+	cli();
+	test_check_doorbell(got == 1, "relocated: a self-IPI through its ICR is taken (%u)", got);
+	wrmsr(MSR_IA32_APIC_BASE, flags & ~APIC_BASE_ENABLE);
+	wrmsr(MSR_IA32_APIC_BASE, base);
+	apic_mmio = APIC_BASE_ADDR;
+	apic_enable();
+	test_check_doorbell(xapic_read(APIC_VERSION) == version, "back at 0xfee00000");
+}
+
 
 void guest_main(const struct multiboot_info *mbi)
 {
@@ -87,5 +122,6 @@ void guest_main(const struct multiboot_info *mbi)
 		pause();
 	cli();
 	test_check_doorbell(got == 1, "enabled again: a self-IPI is taken (%u)", got);
+	check_relocation(base, version);
 	idt_set_handler(SELF_VECTOR, NULL);
 }

@@ -439,9 +439,11 @@ bool platform_mmio(struct vcpu *v, uint64_t gpa)
 {
 	uint64_t apic = v->vapic.base_addr;
 	bool apic_page = gpa >= apic && gpa < apic + PAGE_SIZE;
+	/* the default page an APIC was relocated away from (IA32_APIC_BASE): nothing is there */
+	bool old_page = gpa >= APIC_BASE_DEFAULT_ADDR && gpa < APIC_BASE_DEFAULT_ADDR + PAGE_SIZE;
 	if (v->vapic.enabled_hw && !v->vapic.x2apic && apic_page)
 		return apic_emulate_mmio(v, gpa);
-	if (apic_page) {
+	if (apic_page || old_page) {
 		static const struct emulate_ops ops = {unclaimed_read_op, unclaimed_write_op, NULL};
 		platform_emulate_mmio(v, gpa, &ops, NULL, "the disabled local APIC's page");
 		return true;

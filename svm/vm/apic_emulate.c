@@ -105,8 +105,10 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 	if (fx->ldr_changed)
 		avic_logical_update(&v->vm->avic, v->index, v->vapic.page, fx->old_ldr,
 				    fx->old_dfr);
-	if (fx->mode_changed)
-		avic_vcpu_apic_mode(v->vmcb, v->vapic.enabled_hw, v->vapic.x2apic);
+	/* the CPU accelerates the APIC page only while it is at 0xFEE00000 in xAPIC mode */
+	if (fx->mode_changed || fx->base_changed)
+		avic_vcpu_apic_mode(v->vmcb, v->vapic.enabled_hw,
+				    v->vapic.x2apic || v->vapic.base_addr != APIC_BASE_DEFAULT_ADDR);
 }
 
 struct apic_mmio_ctx {
