@@ -41,7 +41,7 @@ static const char *config_option_error(struct kernel_config *c, const char *key,
 			return "expected seconds, e.g. timeout=120 (0 = never)";
 		c->vm_timeout_s = n;
 	} else if ((!strcmp(key, "iommu-test") || !strcmp(key, "test-race") ||
-		    !strcmp(key, "test-fault")) && !test_hooks()) {
+		    !strcmp(key, "test-fault") || !strcmp(key, "test-spec")) && !test_hooks()) {
 		return "a test-only option: this image has no test hooks (make test boots "
 		       "build/doorbell-test.elf or .efi, which has them)";
 	} else if (!strcmp(key, "iommu-test")) {
@@ -52,6 +52,10 @@ static const char *config_option_error(struct kernel_config *c, const char *key,
 		if (strcmp(value, "wake"))
 			return "expected test-race=wake";
 		c->test_race_wake = true;
+	} else if (!strcmp(key, "test-spec")) {
+		if (strcmp(value, "ibpb"))
+			return "expected test-spec=ibpb";
+		c->test_spec_ibpb = true;
 	} else if (!strcmp(key, "test-fault")) {
 		if (value[0] && !one_of(value, faults, ARRAY_SIZE(faults)))
 			return "expected test-fault=pf or ud";

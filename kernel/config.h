@@ -14,6 +14,7 @@ struct kernel_config {
 	char test_fault[16];   /* test-fault=pf|ud: force a hypervisor fault (tests only) */
 	char iommu_test[16];   /* iommu-test=edu-dma: blocked-DMA check at boot (tests only) */
 	bool test_race_wake;   /* test-race=wake: widen the wake/block race (tests/hooks/test_race.h) */
+	bool test_spec_ibpb;   /* test-spec=ibpb: IBPB between VMs without CPUID's bit (tests only) */
 	char policy[16];       /* policy=auto|errata|standard|soft */
 	uint64_t vm_timeout_s; /* timeout=S: stop VMs still running after S seconds, 0 = never */
 	bool lenient;          /* lenient: report bad options and boot anyway */

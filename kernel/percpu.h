@@ -26,6 +26,8 @@ struct percpu {
 	struct vcpu *current;  /* vCPU loaded on this CPU (vcpu_load/vcpu_put), or NULL */
 	struct sched_cpu *sched;
 	void *svm;             /* svm/svm.c per-CPU state: host save area, ASID */
+	uint32_t spec_last_vm;  /* tag of the VM whose vCPU ran here last (svm/cpu/spec.h) */
+	uint64_t spec_host_ctrl; /* the host's SPEC_CTRL on this CPU */
 	void *lazy_owner;      /* struct lazy_regs live in this CPU's FPU/debug registers (svm/cpu/lazy_regs.c) */
 	/* cross-CPU call mailbox, see smp_call() */
 	void (*volatile call_fn)(void *);

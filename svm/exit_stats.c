@@ -23,6 +23,8 @@ static const char *const event_names[EVENT_COUNT] = {
 	[EVENT_GA_LOG_WAKE] = "ga_log_wake", [EVENT_IRQ_REMAPPED] = "irq_remapped",
 	[EVENT_POSTED_RESCUE] = "posted_rescue",
 	[EVENT_XSTATE_SWITCH] = "xstate_switch",
+	[EVENT_IBPB] = "ibpb",
+	[EVENT_RSB_FILL] = "rsb_fill",
 };
 
 const char *exit_stats_slot_name(unsigned slot, char *buf, size_t size)

@@ -29,6 +29,8 @@ enum exit_event {
 	EVENT_IRQ_REMAPPED,   /* device interrupts remapped to a host vector and posted (GA off) */
 	EVENT_POSTED_RESCUE,  /* woken by its home CPU's tick: a posted interrupt nobody woke it for */
 	EVENT_XSTATE_SWITCH,  /* vcpu_load restored its FPU/XSAVE/DR0-3 state (svm/cpu/lazy_regs.c) */
+	EVENT_IBPB,           /* vcpu_load issued an IBPB: another VM ran on this CPU before */
+	EVENT_RSB_FILL,       /* return stack buffer overwritten after a #VMEXIT (svm/cpu/spec.h) */
 	EVENT_COUNT
 };
 

@@ -103,7 +103,9 @@ struct vmcb_save {
 	uint64_t br_to;               /* 0x680 */
 	uint64_t last_excp_from;      /* 0x688 */
 	uint64_t last_excp_to;        /* 0x690 */
-	uint8_t reserved_698[0x1000 - 0x698];
+	uint8_t reserved_698[0x6e0 - 0x698];
+	uint64_t spec_ctrl;           /* 0x6e0: the guest's SPEC_CTRL with V_SPEC_CTRL (svm/cpu/spec.h) */
+	uint8_t reserved_6e8[0x1000 - 0x6e8];
 };
 
 struct vmcb {
@@ -123,6 +125,7 @@ _Static_assert(offsetof(struct vmcb, control.avic_backing_page) == 0x0e0, "VMCB 
 _Static_assert(offsetof(struct vmcb, control.avic_logical_table) == 0x0f0, "VMCB AVIC logical");
 _Static_assert(offsetof(struct vmcb, control.avic_physical_table) == 0x0f8, "VMCB AVIC physical");
 _Static_assert(offsetof(struct vmcb, save.es) == 0x400, "VMCB save area");
+_Static_assert(offsetof(struct vmcb, save.spec_ctrl) == 0x6e0, "VMCB SPEC_CTRL");
 _Static_assert(offsetof(struct vmcb, save.cpl) == 0x4cb, "VMCB CPL");
 _Static_assert(offsetof(struct vmcb, save.efer) == 0x4d0, "VMCB EFER");
 _Static_assert(offsetof(struct vmcb, save.cr4) == 0x548, "VMCB CR4");

@@ -37,10 +37,10 @@ struct cpuid_rule {
  * DataBkptExt, PerfTsc, PerfCtrExtLLC, MONITORX: MSRs or instructions doorbell does not offer */
 #define HIDE_81_ECX                                                                                \
 	(B(2) | B(10) | B(12) | B(13) | B(15) | B(19) | B(24) | B(26) | B(27) | B(28) | B(29))
-/* Fn8000_0008_EBX hidden: IRPERF, RDPRU, the speculation-control bits (IBPB, IBRS, STIBP and
- * their modes, SSBD, VIRT_SSBD) and PPIN: their MSRs are not emulated */
-#define HIDE_88_EBX                                                                                \
-	(B(1) | B(4) | B(12) | B(14) | B(15) | B(16) | B(17) | B(18) | B(23) | B(24) | B(25))
+/* Fn8000_0008_EBX hidden: IRPERF, RDPRU, the modes of IBRS and STIBP (always-on, preferred,
+ * same-mode), VIRT_SSBD and PPIN: their MSRs are not emulated. IBPB, IBRS, STIBP and SSBD pass:
+ * PRED_CMD and SPEC_CTRL are emulated (svm/cpu/msr.c, svm/cpu/spec.h). */
+#define HIDE_88_EBX (B(1) | B(4) | B(16) | B(17) | B(18) | B(19) | B(23) | B(25))
 
 static const struct cpuid_rule rules[] = {
 	{0, CPUID_ANY_SUB, {ALL, ALL, ALL, ALL}, {0}},

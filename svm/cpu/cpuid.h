@@ -51,6 +51,7 @@ enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
 #define CPUID_F_TCE          CPUID_FEATURE(0x80000001, 0, CPUID_ECX, 17)
 #define CPUID_F_PERFCTR_CORE CPUID_FEATURE(0x80000001, 0, CPUID_ECX, 23)
 #define CPUID_F_LMSLE_UNSUPPORTED CPUID_FEATURE(0x80000008, 0, CPUID_EBX, 20)
+#define CPUID_F_IBPB         CPUID_FEATURE(0x80000008, 0, CPUID_EBX, 12)
 
 /* Builds the policy table from this CPU's CPUID; once, before any VM is created. */
 void cpuid_policy_init(void);

@@ -2,6 +2,7 @@
 #include "kernel/string.h"
 #include "kernel/x86.h"
 #include "svm/cpu/cpuid.h"
+#include "svm/cpu/spec.h"
 #include "svm/vmcb.h"
 
 #define MSR_IA32_PLATFORM_ID 0x17
@@ -90,6 +91,34 @@ static bool msr_address(uint64_t *field, bool write, uint64_t *value)
 	return msr_field(field, write, value);
 }
 
+/* SPEC_CTRL: the bits the CPU has (IBRS, STIBP, SSBD), else #GP; with V_SPEC_CTRL VMRUN loads
+ * the VMCB's copy, else spec_guest_enter() writes the MSR (svm/cpu/spec.h). PRED_CMD:
+ * write-only, IBPB done for the guest. */
+static bool msr_spec_ctrl(struct vmcb_save *s, struct vcpu_msrs *m, bool write, uint64_t *value)
+{
+	if (spec_caps.mode == SPEC_CTRL_NONE)
+		return false;
+	if (!write) {
+		*value = m->spec_ctrl;
+		return true;
+	}
+	if (!spec_ctrl_write_ok(&spec_caps, *value))
+		return false;
+	m->spec_ctrl = *value;
+	if (spec_caps.mode == SPEC_CTRL_VMCB)
+		s->spec_ctrl = *value;
+	return true;
+}
+
+static bool msr_pred_cmd(bool write, uint64_t value)
+{
+	if (!cpuid_has(CPUID_F_IBPB) || !write || (value & ~(uint64_t)PRED_CMD_IBPB))
+		return false;
+	if (value & PRED_CMD_IBPB)
+		spec_ibpb();
+	return true;
+}
+
 static bool msr_tsc_aux(struct vcpu_msrs *m, bool write, uint64_t *value)
 {
 	if (!cpuid_has(CPUID_F_RDTSCP) && !cpuid_has(CPUID_F_RDPID))
@@ -143,6 +172,10 @@ bool msr_guest_access(struct vmcb *vmcb, struct vcpu_msrs *m, uint32_t msr, bool
 		return true;
 	case MSR_TSC_AUX:
 		return msr_tsc_aux(m, write, value);
+	case MSR_SPEC_CTRL:
+		return msr_spec_ctrl(s, m, write, value);
+	case MSR_PRED_CMD:
+		return msr_pred_cmd(write, *value);
 	case MSR_HWCR:
 		if (write && (*value & ~(HWCR_WRITABLE | HWCR_TSCFREQSEL)))
 			return false;

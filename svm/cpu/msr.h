@@ -19,6 +19,7 @@ struct vcpu_msrs {
 	uint64_t mtrr_fixed[MTRR_FIXED_COUNT];
 	uint64_t mtrr_def_type;
 	uint64_t hwcr, syscfg, tsc_aux, misc_enable;
+	uint64_t spec_ctrl; /* the guest's SPEC_CTRL (svm/cpu/spec.h) */
 	uint64_t mcg_status, mcg_ctl;
 	uint64_t mc_bank[4 * MCA_BANKS]; /* CTL, STATUS, ADDR, MISC per bank */
 	/* The guest's EFER.LME while CR0.PG is clear: kept out of the VMCB until paging is enabled,

@@ -9,6 +9,7 @@
 #include "kernel/types.h"
 
 struct vcpu;
+struct spec_caps;
 
 enum test_race_point {
 	/* A wake-up by the delivery protocol, mostly a sender's that found its target not loaded:
@@ -28,6 +29,7 @@ struct test_hooks {
 	void (*race_delay)(enum test_race_point p); /* test-race=wake: widened race windows */
 	long (*hypercall)(struct vcpu *v, uint64_t op, uint64_t a, uint64_t b); /* edu-irq */
 	void (*after_vms)(void);           /* test-race=wake: how many calls were delayed */
+	void (*adjust_spec_caps)(struct spec_caps *c); /* test-spec=ibpb: IBPB on without CPUID */
 };
 
 /* The test image's hooks, or NULL in the image users boot. */

@@ -12,6 +12,7 @@
 #include "kernel/x86.h"
 #include "svm/vm/exit.h"
 #include "svm/cpu/msr.h"
+#include "svm/cpu/spec.h"
 #include "svm/svm.h"
 #include "svm/vm/test_hooks.h"
 #include "svm/vm/tpr_sync.h"
@@ -128,6 +129,9 @@ void vcpu_load(struct vcpu *v)
 	 * ran on this core, APM 15.29.2.3). */
 	v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 	msr_vcpu_load(&v->msrs);
+	/* branch predictions another VM's guest code trained on this CPU are dropped (IBPB) */
+	if (spec_vcpu_load(v->vm->id + 1))
+		v->stats.event[EVENT_IBPB]++;
 	/* its FPU/SSE/AVX state, XCR0 and DR0-DR3, unless this CPU still holds them */
 	uint32_t switches = v->lazy.switches;
 	if (!lazy_regs_load(&v->lazy))
@@ -379,7 +383,10 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 		v->vmcb->save.rsp = v->regs.gpr[GPR_RSP];
 		trace_record(v->trace, TRACE_ENTRY, v->vmcb->save.rip, v->vmcb->save.rflags,
 			     v->vmcb->control.event_inj);
+		spec_guest_enter(v->msrs.spec_ctrl);
 		svm_world_switch((uintptr_t)v->vmcb, &v->regs, host_vmcb);
+		spec_guest_exit(v->msrs.spec_ctrl); /* first after the exit: RSB, host SPEC_CTRL */
+		v->stats.event[EVENT_RSB_FILL]++;
 		trace_record(v->trace, TRACE_EXIT, v->vmcb->control.exit_code,
 			     v->vmcb->control.exit_info1, v->vmcb->control.exit_info2);
 		v->regs.gpr[GPR_RAX] = v->vmcb->save.rax;

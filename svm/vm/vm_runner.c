@@ -20,6 +20,7 @@
 #include "svm/platform/platform.h"
 #include "svm/cpu/lazy_regs.h"
 #include "svm/svm.h"
+#include "svm/cpu/spec.h"
 #include "svm/vm/test_hooks.h"
 #include "svm/vm/vm_options.h"
 #include "svm/vm/vm_runner.h"
@@ -96,6 +97,7 @@ static void ap_init(void)
 {
 	svm_enable_cpu();
 	lazy_regs_cpu_init(); /* this CPU's CR4 bits for the guests' FPU state */
+	spec_cpu_init();      /* this CPU's host SPEC_CTRL */
 	sched_init_cpu();
 }
 
@@ -182,8 +184,13 @@ int kernel_run_vms(const struct acpi_info *acpi)
 	if (test_hooks())
 		test_hooks()->after_intremap_init();
 	vcpu_delivery_init();
+	spec_init();
+	if (test_hooks())
+		test_hooks()->adjust_spec_caps(&spec_caps);
+	spec_print();
 	svm_enable_cpu();
 	lazy_regs_cpu_init(); /* this CPU's CR4 bits for the guests' FPU state */
+	spec_cpu_init();      /* this CPU's host SPEC_CTRL */
 	sched_init_cpu();
 	iommu_poll_start();
 	for (unsigned i = 1; i < MAX_CPUS; i++) {

@@ -7,6 +7,7 @@
 #include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/string.h"
+#include "svm/cpu/spec.h"
 #include "tests/hooks/intremap_test.h"
 #include "tests/hooks/iommu_test.h"
 #include "tests/hooks/test_race.h"
@@ -37,6 +38,17 @@ static void bench_after_intremap_init(void)
 	trace_bench_run();
 }
 
+/* test-spec=ibpb: QEMU 7.2's TCG never offers IBPB (Fn8000_0008_EBX is filtered to 0) but
+ * ignores a PRED_CMD write without #GP, so the IBPB decisions between VMs run and are counted
+ * (tests/qemu/guests.py spec-ibpb-*). */
+static void test_spec_caps(struct spec_caps *c)
+{
+	if (!kernel_config.test_spec_ibpb)
+		return;
+	c->ibpb = true;
+	printk("test-spec: IBPB forced on (tests only): PRED_CMD written without CPUID's bit\n");
+}
+
 static const struct test_hooks hooks = {
 	.before_vms = test_fault,
 	.after_iommu_init = iommu_test,
@@ -44,6 +56,7 @@ static const struct test_hooks hooks = {
 	.race_delay = test_race_point_delay,
 	.hypercall = intremap_test_hypercall,
 	.after_vms = test_race_report,
+	.adjust_spec_caps = test_spec_caps,
 };
 
 const struct test_hooks *test_hooks(void)

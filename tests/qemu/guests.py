@@ -50,7 +50,12 @@ def vm_test(name, guests, expect, status=PASS_STATUS, smp=2, forbid=FORBID, **kw
 
 TESTS = [
     vm_test("hello", [("build/guests/hello.elf", 'mem=32M args="greeting=hello answer=42"')],
-            closing("hello", checks=6) + [r"^\[hello.elf\] hello from a doorbell test guest$"]),
+            closing("hello", checks=6) + [r"^\[hello.elf\] hello from a doorbell test guest$",
+                                          # TCG offers no IBPB: none is written
+                                          r"^spec: IBPB between VMs unavailable \(CPUID "
+                                          r"Fn8000_0008_EBX\[12\] clear\)",
+                                          r"^stats vm=hello.elf vcpu=0 event=rsb_fill count=\d+$"],
+            forbid=FORBID + [r"event=ibpb"]),
     # HC_DEBUG_VCPU: the vCPU's state as doorbell prints it (docs/hypercalls.md)
     vm_test("cpuid_msr", [("build/guests/cpuid_msr.elf", "")],
             closing("cpuid_msr") + [r"^debug vm=cpuid_msr\.elf vcpu=0 state=runnable halted=0 ",
@@ -259,3 +264,42 @@ SOAK = [
                                     r"^\[ipi_storm\.elf\] PASS: every CPU finished sending within its time limit$"],
             timeout=2600, cmdline="timeout=2500"),
 ]
+
+# Speculation (docs/hardware.md "Speculation"): an IBPB when a CPU switches from one VM's vCPU to
+# another VM's, never between two vCPUs of the same VM, and the return stack buffer filled after
+# every #VMEXIT. QEMU 7.2's TCG offers no IBPB (Fn8000_0008_EBX filtered to 0) but takes a
+# PRED_CMD write without #GP: test-spec=ibpb (test image) turns the decision on regardless.
+# busy-a and busy-b share CPU 0 and alternate by time slice; fpu (2 vCPUs that switch often) has
+# CPU 1 to itself.
+def spec_counts(text):
+    """Per VM: IBPBs <= schedule-ins, at least one for the VMs sharing CPU 0, none for fpu's
+    vCPUs; per vCPU: one RSB fill per exit."""
+    problems = []
+    def count(vm, vcpu, what):
+        m = re.search(rf"^stats vm={vm} vcpu={vcpu} {what} count=(\d+)$", text, re.M)
+        return int(m.group(1)) if m else 0
+    for vm, vcpus in (("busy-a", 1), ("busy-b", 1), ("fpu", 2)):
+        for i in range(vcpus):
+            ibpb, sched_in = count(vm, i, "event=ibpb"), count(vm, i, "event=sched_in")
+            exits, fills = count(vm, i, "exit=total"), count(vm, i, "event=rsb_fill")
+            if vm == "fpu" and ibpb:
+                problems.append(f"{vm}/{i}: {ibpb} IBPBs between vCPUs of the same VM")
+            if vm != "fpu" and not 1 <= ibpb <= sched_in:
+                problems.append(f"{vm}/{i}: {ibpb} IBPBs for {sched_in} schedule-ins")
+            if not exits or fills != exits:
+                problems.append(f"{vm}/{i}: {fills} RSB fills for {exits} exits")
+    return problems
+
+
+TESTS.append(vm_test("spec-ibpb",
+                     [("build/guests/busy.elf", 'name=busy-a cpus=0 args="seconds=1"'),
+                      ("build/guests/busy.elf", 'name=busy-b cpus=0 args="seconds=1"'),
+                      ("build/guests/fpu_isolation.elf", 'name=fpu vcpus=2 cpus=1 args="seed=3 xcr0=7 rounds=200"')],
+                     closing("busy", vm="busy-a") + closing("busy", vm="busy-b")
+                     + closing("fpu_isolation", vm="fpu")
+                     + [r"^test-spec: IBPB forced on \(tests only\)",
+                        r"^spec: IBPB between VMs on; return stack buffer filled after every "
+                        r"#VMEXIT; guest SPEC_CTRL \(bits 0x0\) not offered by the CPU",
+                        r"^spec: Retbleed exposed \(family 17h without BTC_NO\): not mitigated "
+                        r"on the host; SRSO exposed: not mitigated \(no IBPB_RET\)"],
+                     cmdline="timeout=60 test-spec=ibpb", check=spec_counts))

@@ -33,7 +33,7 @@ def sh(*cmd, **kw):
 
 # The options only the test image answers (svm/vm/test_hooks.h): a test that uses one boots
 # build/doorbell-test.elf or .efi, every other test the image users boot.
-TEST_ONLY_OPTIONS = ("iommu-test=", "test-race=", "test-fault")
+TEST_ONLY_OPTIONS = ("iommu-test=", "test-race=", "test-fault", "test-spec=")
 
 
 def image_name(cmdline, image=None):

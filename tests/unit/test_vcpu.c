@@ -12,6 +12,7 @@
 #include "kernel/frame.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
+#include "svm/cpu/spec.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 #include "svm/cpu/lazy_regs.h"
@@ -85,6 +86,30 @@ void msr_vcpu_load(const struct vcpu_msrs *m)
 	(void)m;
 }
 
+/* The speculation controls must bracket every world switch: enter right before, exit (the RSB
+ * fill) right after (svm/cpu/spec.h). */
+static int spec_phase; /* 0 host, 1 entered, 2 guest ran */
+static unsigned spec_bracket_errors;
+bool spec_vcpu_load(uint32_t vm_tag)
+{
+	(void)vm_tag;
+	return false;
+}
+
+void spec_guest_enter(uint64_t guest_ctrl)
+{
+	(void)guest_ctrl;
+	spec_bracket_errors += spec_phase != 0;
+	spec_phase = 1;
+}
+
+void spec_guest_exit(uint64_t guest_ctrl)
+{
+	(void)guest_ctrl;
+	spec_bracket_errors += spec_phase != 2;
+	spec_phase = 0;
+}
+
 uint64_t svm_host_vmcb_pa(void)
 {
 	return 0;
@@ -133,6 +158,8 @@ void svm_world_switch(uint64_t guest_vmcb_pa, struct guest_regs *regs, uint64_t 
 	struct vcpu *v = vcpu_of_vmcb(guest_vmcb_pa);
 	struct script *s = &scripts[v->index];
 	world_switches++;
+	spec_bracket_errors += spec_phase != 1;
+	spec_phase = 2;
 	fake_tsc += s->each;
 	uint64_t e = v->vmcb->control.event_inj;
 	if (event_get_valid(e) && s->injections < 8)
@@ -215,6 +242,8 @@ static void halt_block_wake_inject(void)
 	run_cpu0(3);
 	/* RESUME, RESUME, HALT with nothing pending: blocked, off the CPU, nobody queued it */
 	CHECK_EQ(world_switches, 3);
+	CHECK_EQ(v->stats.event[EVENT_RSB_FILL], 3);
+	CHECK_EQ(spec_bracket_errors, 0);
 	CHECK_EQ(v->state, VCPU_BLOCKED);
 	CHECK(v->halted);
 	CHECK_EQ(v->running_on, -1);
