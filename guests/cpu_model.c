@@ -445,6 +445,13 @@ static void check_operand_page_fault(void)
 	__asm__ volatile("movl $1f, %0\n\tlmsw (%1)\n1:" : "=m"(pf_resume) : "r"(PF_HOLE + 6)
 	                 : "memory");
 	uint32_t after = read_cr0();
+	/* string I/O: OUTSB to the POST port from the hole, the #PF before anything is written */
+	uint32_t lmsw_count = pf_count, lmsw_cr2 = pf_cr2, lmsw_error = pf_error;
+	uint32_t src = PF_HOLE + 9;
+	__asm__ volatile("movl $1f, %0\n\toutsb\n1:" : "=m"(pf_resume), "+S"(src) : "d"(0x80)
+	                 : "memory");
+	uint32_t outs_count = pf_count - lmsw_count, outs_cr2 = pf_cr2;
+	pf_count = lmsw_count, pf_cr2 = lmsw_cr2, pf_error = lmsw_error;
 	write_cr0(cr0);
 	write_cr3(cr3);
 	write_cr4(cr4);
@@ -453,6 +460,39 @@ static void check_operand_page_fault(void)
 	           "LMSW from a not-present page raises #PF, CR2 0x%x, error code %u (%u taken)",
 	           pf_cr2, pf_error, pf_count);
 	test_check(after == (cr0 | CR0_PG), "the faulting LMSW left CR0 unchanged (0x%x)", after);
+	test_check(outs_count == 1 && outs_cr2 == PF_HOLE + 9,
+	           "OUTSB from a not-present page raises #PF, CR2 0x%x (%u taken)", outs_cr2,
+	           outs_count);
+}
+
+/* Instructions of features CPUID does not offer are #UD (APM vol. 3, MONITOR/MWAIT,
+ * MONITORX/MWAITX): doorbell hides MONITOR and MONITORX and intercepts them. Where CPUID offers
+ * MONITOR (QEMU alone), MONITOR must execute; MWAIT is then not tried (it would wait). */
+#define CPUID_1_ECX_MONITOR   BIT(3)
+#define CPUID_81_ECX_MONITORX BIT(29)
+#define INSN_SAFE(bytes)                                                                           \
+	({                                                                                         \
+		idt_fixup_vector = -1;                                                             \
+		__asm__ volatile("movl $1f, idt_fixup_eip\n\t.byte " bytes "\n1:"                  \
+		                 ::"a"(&leaf1), "c"(0), "d"(0) : "memory");                        \
+		idt_fixup_take();                                                                  \
+	})
+
+static void check_hidden_instructions(void)
+{
+	bool monitor = leaf1.ecx & CPUID_1_ECX_MONITOR;
+	int vec = INSN_SAFE("0x0f, 0x01, 0xc8"); /* MONITOR */
+	test_check(monitor ? vec < 0 : vec == VEC_UD, "MONITOR %s (CPUID.1:ECX[3] %u, vector %d)",
+	           monitor ? "executes" : "raises #UD", monitor, vec);
+	if (!monitor)
+		test_check_doorbell(INSN_SAFE("0x0f, 0x01, 0xc9") == VEC_UD, /* MWAIT */
+		                    "MWAIT raises #UD (CPUID.1:ECX[3] clear)");
+	if (!(leaf81.ecx & CPUID_81_ECX_MONITORX)) {
+		test_check_doorbell(INSN_SAFE("0x0f, 0x01, 0xfa") == VEC_UD, /* MONITORX */
+		                    "MONITORX raises #UD (CPUID Fn8000_0001_ECX[29] clear)");
+		test_check_doorbell(INSN_SAFE("0x0f, 0x01, 0xfb") == VEC_UD, /* MWAITX */
+		                    "MWAITX raises #UD (CPUID Fn8000_0001_ECX[29] clear)");
+	}
 }
 
 void guest_main(const struct multiboot_info *mbi)
@@ -477,5 +517,6 @@ void guest_main(const struct multiboot_info *mbi)
 	check_cpuid_follows_cr4();
 	check_control_registers();
 	check_operand_page_fault();
+	check_hidden_instructions();
 	check_apic_disable();
 }
