@@ -17,7 +17,7 @@
  * interrupts the others sent; and on CPUs other than 0, CLI;HLT (CPU 0 ends it with NMIs).
  * Left out because they would end the VM or the test rather than test doorbell: writes to the
  * APIC ID and ICR by plain MMIO (the ICR operation covers it), INIT to existing CPUs (it stops
- * their thread), IA32_APIC_BASE and TSC writes, EFER.LME (tests/platform svm-efer-lme), ports
+ * their thread; also not by the physical broadcast 0xff), IA32_APIC_BASE and TSC writes, EFER.LME (tests/platform svm-efer-lme), ports
  * 0xf4 (isa-debug-exit) and COM1, HC_EXIT and HC_TEST_RESULT, and unmapped MMIO (doorbell stops
  * the VM: tests/qemu/guests.py unmapped-isolated), including an xAPIC access that straddles the
  * end of the APIC page (chaos seed 8 on 4 vCPUs: "write to unmapped guest-physical address
@@ -233,7 +233,9 @@ static void op_icr(struct chaos_cpu *c, uint32_t low, uint32_t dest)
 	uint32_t mode = low & (7u << 8);
 	if (mode == APIC_ICR_INIT) {
 		low &= ~(3u << 18);
-		dest = 0x80 | (dest & 0x7f);
+		/* 0x80-0xfe: 0xff is the xAPIC physical broadcast (SDM vol. 3, 10.6.2.1), which INITs
+		 * every CPU (chaos seed 14 on 4 vCPUs: CPUs 1-3 waited for a SIPI until timeout=) */
+		dest = 0x80 | (dest % 0x7f);
 		low &= ~APIC_ICR_LOGICAL;
 	}
 	mmio_write32(APIC_BASE_ADDR + APIC_ICR_HIGH, dest << 24);
