@@ -39,6 +39,8 @@ CASES = [
     ("make-experiment-unknown-variable", MAKE + ["experiment", "NAME=bench", "REPEATS=3"], 2,
      r"make experiment: REPEATS is not a setting of make experiment, which takes NAME REPEAT "
      r"RESULTS", 30),
+    ("make-soak-unknown-variable", MAKE + ["soak", "SOAKS=ipi-1m-errata"], 2,
+     r"make soak: SOAKS is not a setting of make soak, which takes SOAK", 30),
     ("make-bench-repeat-not-a-number", MAKE + ["bench", "BENCH_REPEAT=five"], None,
      r"make bench: BENCH_REPEAT=five: expected a number of runs from 1 to 50", 600),
     ("make-run-avic-not-a-switch", MAKE + ["run", "AVIC=yes"], None,
