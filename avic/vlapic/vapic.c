@@ -602,6 +602,13 @@ static uint32_t vapic_read_reg(struct vapic *v, unsigned offset, uint64_t now)
 	}
 }
 
+void vapic_icr_idle(uint8_t *page)
+{
+	uint32_t icr = apic_reg_read(page, APIC_ICR_LO);
+	if (icr & APIC_DELIVERY_STATUS)
+		apic_reg_write(page, APIC_ICR_LO, icr & ~APIC_DELIVERY_STATUS);
+}
+
 static const struct vapic_reg_access *vapic_reg_lookup(unsigned offset)
 {
 	static const struct vapic_reg_access none;

@@ -134,6 +134,11 @@ void vapic_set_cr8(uint8_t *page, uint8_t cr8);
 bool vapic_blocked_by_priority(const uint8_t *page);
 /* The CPU takes `vector` (the one vapic_pending_vector() returned): IRR -> ISR, PPR updated. */
 void vapic_accept(uint8_t *page, uint8_t vector);
+/* Under AVIC the guest reads ICR low from the backing page, which holds the value it wrote, with
+ * the delivery status (send pending, read-only, SDM vol. 3, 11.6.1) it may have set and which an
+ * accelerated write or a 401h exit for a target not running leaves there (docs/avic.md "ICR
+ * delivery status"). doorbell delivers at once: clear it before each VMRUN. */
+void vapic_icr_idle(uint8_t *page);
 
 /* Timer. Divisor from TDCR (1..128), the period of TMICT counts in bus ticks, the current count at
  * `now`, and the bus tick at which the next interrupt is due (VAPIC_TIMER_NONE if none). */

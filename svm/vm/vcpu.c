@@ -379,6 +379,8 @@ static enum vcpu_leave vcpu_run(struct vcpu *v)
 			break;
 		}
 		tpr_sync_entry(v);
+		if (avic_enabled())
+			vapic_icr_idle(v->vapic.page);
 		v->vmcb->save.rax = v->regs.gpr[GPR_RAX];
 		v->vmcb->save.rsp = v->regs.gpr[GPR_RSP];
 		trace_record(v->trace, TRACE_ENTRY, v->vmcb->save.rip, v->vmcb->save.rflags,
