@@ -34,7 +34,7 @@ TEST_KERNEL_OBJ := $(filter-out $(BUILD)/obj/svm/vm/test_hooks_none.o,$(KERNEL_O
 TEST_ELF_OBJ := $(filter-out $(KERNEL_OBJ),$(ELF_OBJ)) $(TEST_KERNEL_OBJ)
 TEST_EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(TEST_KERNEL_OBJ)
 
-.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos experiment clean help guests
+.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos experiment compare test-insns clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso \
 	$(BUILD)/doorbell-test.elf $(BUILD)/doorbell-test.efi guests
@@ -77,6 +77,7 @@ endif
 endif
 $(call refuse_unused,soak,SOAK)
 comma := ,
+$(call refuse_unused,compare,GUESTS GUEST VCPUS ARGS ERRATUM TIMEOUT)
 
 # ---- dependencies --------------------------------------------------------------------------
 DEB_PACKAGES := gcc make binutils python3 gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common \
@@ -249,6 +250,15 @@ soak: deps all $(if $(filter ipi-1m-errata ipi-1m-standard,$(subst $(comma), ,$(
 ##   NAME=name         the file docs/experiments/NAME.toml: erratum, bench or storm
 ##   REPEAT=n          repetitions instead of the file's, 1 to 100 (recorded in the results)
 ##   RESULTS=dir       where the results go (default build/experiments/NAME)
+## make compare      each guest directly under QEMU, under doorbell soft/errata/standard and under
+##                   KVM 6.1 avic=0/avic=1 on one platform: results and the bench guest's exits
+##                   per operation, table and chart (docs/compare.md, docs/kvm.md "make compare")
+##   GUESTS=a,b        test guests (default bench,ipi,erratum; also smp4 hello ipi_storm ...)
+##   GUEST=file        a Multiboot v1 kernel of yours too, with VCPUS=n (1-8) and ARGS="…"
+##   ERRATUM=1         the platform with erratum #1235 on
+##   TIMEOUT=s         seconds each guest may run (default 300)
+##                   The default set writes docs/compare.md and docs/compare.png; any setting
+##                   writes build/compare/compare.md and .png instead.
 ## make qemu-avic    build (or copy from ~/.cache/doorbell-qemu) the AVIC-capable QEMU
 ## make deps         install the Debian packages the build and tests need (as root)
 ## make clean        remove build/
@@ -270,11 +280,31 @@ chaos: deps all qemu-avic
 		CHAOS_POLICIES="$(or $(POLICY),soft,errata,standard)" CHAOS_VCPUS="$(or $(VCPUS),2)" \
 		$(PYTHON) tests/qemu/run.py tests/qemu/chaos.py
 
-bench: deps all qemu-avic
+bench: deps all qemu-avic $(BUILD)/qemu/libinsn_marks.so
 	@rm -rf $(BUILD)/tests/bench-*
 	@# a failed repetition is reported by bench_report.py, not fatal to the table
 	@BENCH_REPEAT="$(BENCH_REPEAT)" $(PYTHON) tests/qemu/run.py tests/qemu/bench.py || true
 	@$(PYTHON) tools/bench_report.py
+	@# instructions per operation, doorbell and KVM (docs/bench.md "Instructions per operation")
+	@$(PYTHON) tools/bench_insns.py
+
+# make test's stage insns: the plugin's count between a guest's marks (tests/qemu/insns.py)
+test-insns: qemu-avic guests $(BUILD)/qemu/libinsn_marks.so
+	@$(PYTHON) tests/qemu/run.py tests/qemu/insns.py
+
+# The outer QEMU's instruction-count plugin with marks, built against the pinned QEMU's plugin
+# API header (tools/qemu/plugin_header.sh)
+$(BUILD)/qemu/libinsn_marks.so: tools/qemu/plugins/insn_marks.c tools/qemu/plugin_header.sh
+	@mkdir -p $(BUILD)/qemu/include
+	@cp "$$(tools/qemu/plugin_header.sh)" $(BUILD)/qemu/include/qemu-plugin.h
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -I$(BUILD)/qemu/include $< -o $@
+
+# the chart: tools/results.py (python3-matplotlib, installed with apt-get when missing)
+COMPARE_OUT := $(if $(GUESTS)$(GUEST)$(VCPUS)$(ARGS)$(ERRATUM)$(TIMEOUT),$(BUILD)/compare/compare,docs/compare)
+compare: deps all qemu-avic
+	@$(PYTHON) tools/compare.py --guests "$(GUESTS)" --guest "$(GUEST)" --vcpus "$(VCPUS)" \
+		--args "$(ARGS)" --erratum "$(ERRATUM)" --timeout "$(TIMEOUT)" \
+		--out $(COMPARE_OUT).md --png $(COMPARE_OUT).png
 
 experiment: deps all qemu-avic
 	@nice -n 10 $(PYTHON) tools/experiment.py "$(NAME)" --repeat "$(REPEAT)" \

@@ -5,13 +5,18 @@
  *   ipi_halted    the same to a CPU waiting in HLT
  *   hlt_wake      the same with both CPUs in HLT: each is woken by the other's IPI
  * Under doorbell it also prints "bench: <metric>_exits <value> exits" per operation, the
- * difference of HC_EXIT_COUNT (exits of the calling vCPU) over the rounds, two decimals.
+ * difference of HC_EXIT_COUNT (exits of the calling vCPU) over the rounds, two decimals. Under
+ * Linux KVM it marks the same two points of each vCPU in KVM's trace instead (kvm_mark: the label
+ * is the metric, the value 0 at the start and 1 at the end), and `make compare` counts KVM's exits
+ * between them (docs/kvm.md, "Exits between marks").
  * Every wait is bounded and says what it waited for when it gives up: a one-second APIC timer on
  * each CPU (the watchdog) ends any HLT, so a lost wake-up shows as a round that timed out, not as
  * a guest that hangs (it adds about one interrupt per second to the counts). */
 #include "guests/lib/apic.h"
 #include "guests/lib/doorbell.h"
 #include "guests/lib/idt.h"
+#include "guests/lib/insn_mark.h"
+#include "guests/lib/kvm.h"
 #include "guests/lib/printf.h"
 #include "guests/lib/runtime.h"
 #include "guests/lib/smp.h"
@@ -39,6 +44,7 @@ static volatile enum wait responder_wait;
 static volatile uint32_t responder_ready, responder_stop;
 static volatile uint32_t responder_exits; /* exits of CPU 1 during a run, under doorbell */
 static volatile uint32_t watchdog_ticks[2];
+static const char *volatile measuring; /* the metric being measured, for CPU 1's marks */
 
 static void watchdog_interrupt(struct trap_frame *f)
 {
@@ -59,9 +65,17 @@ static const char *wait_name(enum wait w)
 	return w == HALT ? "in HLT" : "spinning";
 }
 
-static uint32_t exit_count(void)
+/* Exits of this vCPU so far under doorbell; under KVM a mark of the start (end 0) or the end
+ * (end 1) of this vCPU's part of the metric being measured. Everywhere a mark for the outer
+ * QEMU's instruction count (docs/bench.md, "Instructions per operation"): CPU 0 marks the start
+ * and the end of each of the four metrics, in order, CPU 1 those of the last three. */
+static uint32_t exit_count(uint32_t end)
 {
-	return doorbell_present() ? (uint32_t)doorbell_hypercall(HC_EXIT_COUNT, 0, 0, 0) : 0;
+	insn_mark();
+	if (doorbell_present())
+		return (uint32_t)doorbell_hypercall(HC_EXIT_COUNT, 0, 0, 0);
+	kvm_mark(measuring, end);
+	return 0;
 }
 
 /* hundredths of exits per operation */
@@ -99,7 +113,7 @@ static void responder(unsigned cpu)
 {
 	if (cpu != 1)
 		return;
-	uint32_t exits = exit_count();
+	uint32_t exits = exit_count(0);
 	cli();
 	watchdog_start();
 	responder_ready = 1;
@@ -117,17 +131,18 @@ static void responder(unsigned cpu)
 		cli();
 	}
 	apic_timer_stop();
-	responder_exits = exit_count() - exits;
+	responder_exits = exit_count(1) - exits;
 }
 
 static void bench_cpuid(void)
 {
-	uint32_t exits = exit_count();
+	measuring = "cpuid";
+	uint32_t exits = exit_count(0);
 	uint64_t start = rdtsc();
 	for (uint32_t i = 0; i < iterations; i++)
 		cpuid(0, 0);
 	uint64_t cycles = rdtsc() - start;
-	exits = exit_count() - exits;
+	exits = exit_count(1) - exits;
 	print_cycles("cpuid", cycles);
 	print_exits("cpuid", exits);
 	test_check_doorbell(exits >= iterations, "every CPUID exits (HC_EXIT_COUNT grew by %u)",
@@ -138,6 +153,7 @@ static void bench_cpuid(void)
 static void bench_round_trips(const char *metric, enum wait them, enum wait me)
 {
 	responder_wait = them;
+	measuring = metric;
 	responder_ready = responder_stop = 0;
 	pings = pongs = 0;
 	smp_start_all(responder);
@@ -148,7 +164,7 @@ static void bench_round_trips(const char *metric, enum wait them, enum wait me)
 	                READY_TIMEOUT_US / 1000000))
 		return;
 	tsc_delay_us(1000); /* CPU 1 reaches its HLT */
-	uint32_t exits = exit_count(), done = 0;
+	uint32_t exits = exit_count(0), done = 0;
 	uint64_t start = rdtsc();
 	cli();
 	for (; done < iterations; done++) {
@@ -174,7 +190,7 @@ static void bench_round_trips(const char *metric, enum wait them, enum wait me)
 		}
 	}
 	uint64_t cycles = rdtsc() - start;
-	exits = exit_count() - exits;
+	exits = exit_count(1) - exits;
 	sti();
 	responder_stop = 1;
 	apic_send_ipi(smp_apic_id(1), APIC_ICR_FIXED | VEC_PING);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The user-facing entry points fail closed (issue 16): each bad or contradictory setting of
-`make run`, `make bench` and tools/run.py is refused with a message saying what to do and a
+`make run`, `make bench`, `make compare`, tools/run.py and tools/compare.py is refused with a message saying what to do and a
 non-zero status, before anything runs; doorbell itself refuses a bad command line (status 247);
 and `make run`'s console output has no CR, so `awk '$2==…'` works on its stats lines
 (docs/stats.md).
@@ -18,6 +18,7 @@ from cases import run_cases
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAKE = ["make", "--no-print-directory"]
 RUN = [sys.executable, "tools/run.py"]
+COMPARE = [sys.executable, "tools/compare.py"]
 HELLO = "build/guests/hello.elf"
 
 # name, command, expected status (None: any non-zero), pattern the output must match, time limit
@@ -59,6 +60,17 @@ CASES = [
      r"make run: SMP=two: expected a whole number from 1 to 16", 30),
     ("run-timeout-twice", RUN + ["--timeout", "5", "--opts", "timeout=3"], 2,
      r"make run: the timeout is given twice", 30),
+    # make compare (tools/compare.py, docs/kvm.md "make compare")
+    ("make-compare-unknown-variable", MAKE + ["compare", "GUESTS=bench", "POLICY=soft"], 2,
+     r"make compare: POLICY is not a setting of make compare, which takes GUESTS GUEST", 30),
+    ("compare-unknown-guest", COMPARE + ["--guests", "bench,nosuch"], 2,
+     r"make compare: GUESTS=bench,nosuch: nosuch not known; known guests: bench, ipi", 30),
+    ("compare-guest-not-multiboot", COMPARE + ["--guest", "README.md"], 2,
+     r"make compare: GUEST=README.md: not a Multiboot v1 ELF kernel", 30),
+    ("compare-vcpus-without-guest", COMPARE + ["--vcpus", "2"], 2,
+     r"make compare: VCPUS= and ARGS= describe a guest of yours: give GUEST=file too", 30),
+    ("compare-erratum-not-a-switch", COMPARE + ["--erratum", "yes"], 2,
+     r"make compare: ERRATUM=yes: expected ERRATUM=1", 30),
     # doorbell's own command line, through make run: it stops before running any VM
     ("make-run-opts-typo", MAKE + ["run", "GUEST=" + HELLO, "OPTS=polcy=errata"], None,
      r"config: 'polcy=errata': unknown option \(README \"Command-line options\"\)\n"

@@ -5,6 +5,8 @@
 #   kvm-l1: ...                      progress and KVM's own messages
 #   [NAME] ...                       the guest's serial output (as doorbell prefixes a VM's)
 #   kvm-l1: trace BEGIN/END FILE     raw tracefs histograms and inhibit events, parsed outside
+#   kvm-l1: mark vcpu=V exits=N ...  with MARKS=1: a guest's mark (guests/lib/kvm.h) and the exits
+#                                    of its vCPU up to it, from the kvm_exit events in the buffer
 #   kvm-l1: status N                 the L2 QEMU's exit status (the last line before poweroff)
 # The run's settings come from /kvm/run.conf (shell variables written by tools/kvm/run.py).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -46,7 +48,9 @@ T=/sys/kernel/tracing
 [ -d $T/events/kvm ] || T=/sys/kernel/debug/tracing
 echo 0 > $T/tracing_on
 echo > $T/trace
-echo 4096 > $T/buffer_size_kb
+# MARKS=1: every kvm_exit and the guests' marks also go to the buffer (about 60 bytes an exit;
+# 16 MB a CPU hold some 250 000), counted after the run; a full buffer is reported (overrun).
+if [ "$MARKS" = 1 ]; then echo 16384 > $T/buffer_size_kb; else echo 4096 > $T/buffer_size_kb; fi
 hist() { # event keys
 	if [ -d $T/events/kvm/$1 ]; then
 		echo "hist:keys=$2:vals=hitcount:size=4096" > $T/events/kvm/$1/trigger \
@@ -55,12 +59,22 @@ hist() { # event keys
 		echo "kvm-l1: no tracepoint kvm:$1 in $(uname -r)"
 	fi
 }
+# TRACE=0: no histograms and no marks (each costs instructions in KVM's exit path: the
+# instruction counts of make bench, docs/bench.md); the inhibit events stay (a few per run).
+if [ "$TRACE" != 0 ]; then
 hist kvm_exit vcpu_id,exit_reason
 hist kvm_avic_incomplete_ipi vcpu,id
 hist kvm_avic_unaccelerated_access vcpu,offset
 hist kvm_avic_ga_log vcpuid
 hist kvm_avic_kick vcpu
 hist kvm_avic_doorbell vcpuid
+fi
+if [ "$MARKS" = 1 ] && [ "$TRACE" != 0 ]; then
+	echo 1 > $T/events/kvm/kvm_exit/enable
+	# KVM_MARK_NR of guests/lib/kvm.h
+	echo "nr == 0x64620001" > $T/events/kvm/kvm_hypercall/filter
+	echo 1 > $T/events/kvm/kvm_hypercall/enable
+fi
 # The L1's own interrupts by CPU: each one that hits a CPU in guest mode is an intr exit.
 IRQS="local_timer_entry reschedule_entry call_function_entry call_function_single_entry"
 for e in $IRQS; do
@@ -137,6 +151,27 @@ for e in $IRQS; do
 	grep -v '^#' $T/events/irq_vectors/$e/hist | grep .
 	echo "kvm-l1: trace END $e"
 done
+if [ "$MARKS" = 1 ] && [ "$TRACE" != 0 ]; then
+	# Per L1 CPU, the vCPU of its latest exit: a mark's VMMCALL exit comes just before the mark.
+	grep -v '^#' $T/trace | awk '
+		match($0, /\[[0-9]+\]/) { cpu = substr($0, RSTART + 1, RLENGTH - 2) }
+		/ kvm_exit: vcpu / {
+			split(substr($0, index($0, " kvm_exit: vcpu ") + 16), f, " ")
+			last[cpu] = f[1]; n[f[1]]++; r[f[1] " " f[3]]++; next
+		}
+		/ kvm_hypercall: nr / {
+			v = (cpu in last) ? last[cpu] : "unknown"
+			by = ""
+			for (k in r) {
+				split(k, kv, " ")
+				if (kv[1] == v) by = by " " kv[2] ":" r[k]
+			}
+			print "kvm-l1: mark vcpu=" v " exits=" (n[v] + 0) " " substr($0, index($0, " kvm_hypercall: ") + 16) " by" by
+		}'
+	for c in $T/per_cpu/cpu*; do
+		echo "kvm-l1: trace ${c##*/} $(grep -E '^(overrun|entries):' $c/stats | tr '\n' ' ')"
+	done
+fi
 echo "kvm-l1: trace BEGIN kvm_apicv_inhibit_changed"
 grep -v '^#' $T/trace | grep -E 'apicv_inhibit|guest output begins'
 echo "kvm-l1: trace END kvm_apicv_inhibit_changed"

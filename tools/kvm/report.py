@@ -177,3 +177,65 @@ def avic_verdict(blocks, lines):
                 "enables interrupts, and this guest never did" if names == "IRQWIN" else "")
         return f"AVIC was inhibited ({names}) up to the end of the guest's run{hint} (docs/kvm.md)"
     return None
+
+
+MARK = re.compile(r"^kvm-l1: mark vcpu=(?P<vcpu>\d+) exits=(?P<exits>\d+) nr 0x[0-9a-f]+ "
+                  r"a0 0x(?P<a0>[0-9a-f]+) a1 0x(?P<a1>[0-9a-f]+) a2 0x(?P<a2>[0-9a-f]+) "
+                  r"a3 0x(?P<a3>[0-9a-f]+) by(?P<by>( \S+:\d+)*)$")
+OVERRUN = re.compile(r"^kvm-l1: trace cpu\d+ .*overrun: (\d+)")
+
+
+def label(words):
+    """The label of a mark: EBX, ECX, EDX as 12 bytes of ASCII, NUL-padded (guests/lib/kvm.h)."""
+    raw = b"".join((w & 0xffffffff).to_bytes(4, "little") for w in words)
+    return raw.split(b"\0")[0].decode("ascii", "replace")
+
+
+def marks(lines):
+    """[(vcpu, label, value, exits of the vCPU up to the mark, Counter of them by KVM's exit
+    reason name)] in the order KVM traced them, or a string saying why there are none that can be
+    trusted."""
+    out, overrun = [], 0
+    for line in lines:
+        m = MARK.match(line)
+        if m:
+            by = collections.Counter({k: int(n) for k, n in
+                                      (w.rsplit(":", 1) for w in m.group("by").split())})
+            out.append((int(m.group("vcpu")), label(int(m.group(k), 16) for k in ("a0", "a1", "a2")),
+                        int(m.group("a3"), 16), int(m.group("exits")), by))
+        m = OVERRUN.match(line)
+        if m:
+            overrun += int(m.group(1))
+    if overrun:
+        return f"the L1's trace buffer overran ({overrun} events lost): exits between marks unknown"
+    return out
+
+
+def windows(lines):
+    """{(label, vcpu): (exits, Counter by KVM's reason name)} between each vCPU's mark with value
+    0 and its next mark of the same label with value 1 (the bench guest's start and end of a
+    metric), or a string saying why not."""
+    found = marks(lines)
+    if isinstance(found, str):
+        return found
+    start, out = {}, {}
+    for vcpu, name, value, exits, by in found:
+        if value == 0:
+            start[(name, vcpu)] = (exits, by)
+        elif value == 1 and (name, vcpu) in start:
+            exits0, by0 = start.pop((name, vcpu))
+            out[(name, vcpu)] = (exits - exits0, by - by0)
+    return out
+
+
+def mark_lines(lines):
+    """What `make run HV=kvm` prints for the marks: KVM's exits of each vCPU between them."""
+    w = windows(lines)
+    if isinstance(w, str):
+        return [f"kvm: marks: {w}"]
+    if not w:
+        return ["kvm: marks: none (the guest marked nothing: guests/lib/kvm.h)"]
+    return [f"kvm: exits between marks label={name} vcpu={vcpu} exits={n} ("
+            + ", ".join(f"{k} {c}" for k, c in by.most_common()) + ")"
+            for (name, vcpu), (n, by) in sorted(w.items())]
+

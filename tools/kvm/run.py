@@ -10,7 +10,8 @@ keep it active.
 
 usage: run.py --guest FILE [--initrd FILE] [--vcpus N] [--mem SIZE] [--args "..."]
               [--kvm-opts "avic=1 ..."] [--smp N] [--timeout S] [--avic 1 [--erratum 1]]
-              [--quiet] [--console-log FILE]"""
+              [--quiet] [--console-log FILE] [--marks] [--no-trace]
+              [--plugin FILE --plugin-log FILE]"""
 import argparse
 import importlib.util
 import os
@@ -60,6 +61,12 @@ def options():
     ap.add_argument("--erratum", default="", help="1, with --avic 1: avic-erratum-1235=on")
     ap.add_argument("--quiet", action="store_true", help="only the guest, stats and status lines")
     ap.add_argument("--console-log", help="write the L1's whole console (traces too) to this file")
+    ap.add_argument("--marks", action="store_true",
+                    help="count KVM's exits between the guest's marks (guests/lib/kvm.h)")
+    ap.add_argument("--no-trace", action="store_true",
+                    help="no exit histograms or marks in the L1 (for instruction counts)")
+    ap.add_argument("--plugin", help="a TCG plugin for the outer QEMU (tools/qemu/plugins/)")
+    ap.add_argument("--plugin-log", help="with --plugin: the file its output goes to")
     a = ap.parse_args()
     # make run's own checks (tools/run.py), where they mean the same under KVM
     a.avic = doorbell_run.switch("AVIC", a.avic)
@@ -73,6 +80,12 @@ def options():
     for what, path in (("GUEST", a.guest), ("INITRD", a.initrd)):
         if path and not os.path.isfile(path):
             doorbell_run.refuse(f"{what}={path}: no such file")
+    if bool(a.plugin) != bool(a.plugin_log):
+        doorbell_run.refuse("--plugin and --plugin-log go together: the plugin's output needs "
+                            "a file")
+    if a.plugin and not a.avic:
+        doorbell_run.refuse("--plugin needs --avic 1: the plugins are built for the project's "
+                            "QEMU (make qemu-avic)")
     if a.opts:
         doorbell_run.refuse("OPTS= are doorbell's options; under HV=kvm give kvm-amd's as "
                             "KVM_OPTS=\"avic=1 ...\"")
@@ -98,7 +111,8 @@ def outer_command(a, vmlinuz, initrd):
     return [qemu, "-machine", "q35", "-m", str(mem), "-smp", str(a.smp), "-cpu", cpu,
             "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none",
             "-net", "none", "-kernel", vmlinuz, "-initrd", initrd,
-            "-append", l1_cmdline(a.smp)] + firmware
+            "-append", l1_cmdline(a.smp)] + firmware + (
+                ["-plugin", a.plugin, "-d", "plugin", "-D", a.plugin_log] if a.plugin else [])
 
 
 def l1_cmdline(cpus):
@@ -137,7 +151,8 @@ def main():
         vmlinuz, base = l1.base_initramfs()
         workdir = os.path.join(l1.BUILD, "run")
         initrd = l1.run_initrd(workdir, base, a.guest, a.initrd, dict(
-            KVM_OPTS=kvm_opts, VCPUS=a.vcpus, MEM=a.mem, ARGS=a.args, TIMEOUT=a.timeout))
+            KVM_OPTS=kvm_opts, VCPUS=a.vcpus, MEM=a.mem, ARGS=a.args, TIMEOUT=a.timeout,
+            MARKS=int(a.marks), TRACE=0 if a.no_trace else 1))
         cmd = outer_command(a, vmlinuz, initrd)
     except l1.Error as e:
         sys.exit(f"make run HV=kvm: {e}")
@@ -183,6 +198,9 @@ def main():
         print(s)
     for line in report.inhibit_summary(blocks):
         print(line)
+    if a.marks:
+        for line in report.mark_lines(lines):
+            print(line)
     if want_avic and l2 is not None:
         problem = report.avic_verdict(blocks, lines)
         if problem:

@@ -85,15 +85,9 @@ else
     trap 'exit 1' INT TERM
 fi
 
-# A private APT configuration: only deb-src lines, its own package lists, so
-# nothing under /etc/apt is touched.
-mkdir -p "$work/apt/lists/partial"
-cat >"$work/apt/sources.list" <<EOF
-deb-src http://deb.debian.org/debian bookworm main
-deb-src http://deb.debian.org/debian bookworm-updates main
-deb-src http://deb.debian.org/debian-security bookworm-security main
-EOF
-aptopts="-o Dir::Etc::SourceList=$work/apt/sources.list -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists=$work/apt/lists"
+# A private APT configuration (apt_private.sh): nothing under /etc/apt is touched.
+. "$here/apt_private.sh"
+apt_private "$work"
 # shellcheck disable=SC2086
 apt-get $aptopts -q update
 rm -rf "$work/src"
@@ -129,6 +123,10 @@ ninja -C "$work/build" -j"$jobs" qemu-system-x86_64 tests/plugin/libinsn.so
 mkdir -p "$(dirname "$cache")"
 staging=$(mktemp -d "$cache.XXXXXX")
 cp "$work/build/qemu-system-x86_64" "$work/build/tests/plugin/libinsn.so" "$staging/"
+# the plugin API header, for the project's own plugins (plugin_header.sh)
+header="$(dirname "$cache")/qemu-plugin-$(echo "$version" | tr ':~' '__').h"
+cp "$srcdir/include/qemu/qemu-plugin.h" "$header.tmp.$$"
+mv -f "$header.tmp.$$" "$header"
 mv -T "$staging" "$cache" 2>/dev/null || rm -rf "$staging"
 install_out
 echo "qemu: built $key in $(($(date +%s) - start)) s"
