@@ -470,6 +470,7 @@ static void check_operand_page_fault(void)
  * MONITOR (QEMU alone), MONITOR must execute; MWAIT is then not tried (it would wait). */
 #define CPUID_1_ECX_MONITOR   BIT(3)
 #define CPUID_81_ECX_MONITORX BIT(29)
+#define CPUID_88_EBX_RDPRU    BIT(4)
 #define INSN_SAFE(bytes)                                                                           \
 	({                                                                                         \
 		idt_fixup_vector = -1;                                                             \
@@ -493,6 +494,9 @@ static void check_hidden_instructions(void)
 		test_check_doorbell(INSN_SAFE("0x0f, 0x01, 0xfb") == VEC_UD, /* MWAITX */
 		                    "MWAITX raises #UD (CPUID Fn8000_0001_ECX[29] clear)");
 	}
+	if (!(leaf88.ebx & CPUID_88_EBX_RDPRU))
+		test_check_doorbell(INSN_SAFE("0x0f, 0x01, 0xfd") == VEC_UD, /* RDPRU */
+		                    "RDPRU raises #UD (CPUID Fn8000_0008_EBX[4] clear)");
 }
 
 void guest_main(const struct multiboot_info *mbi)

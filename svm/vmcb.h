@@ -171,6 +171,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "VMCB is one page");
 #define INTERCEPT_MONITOR BIT(10)
 #define INTERCEPT_MWAIT BIT(11)
 #define INTERCEPT_XSETBV BIT(13)
+#define INTERCEPT_RDPRU BIT(14)
 
 /* The virtual interrupt control word int_ctl, offset 060h (APM vol. 2 Table B-1):
  * int_ctl_get_v_irq(w), int_ctl_set_avic_enable(w, 1), ... */
@@ -259,6 +260,7 @@ static inline uint64_t event_make_with_error(enum event_type type, uint8_t vecto
 #define VMEXIT_MWAIT 0x08b
 #define VMEXIT_MWAIT_COND 0x08c
 #define VMEXIT_XSETBV 0x08d
+#define VMEXIT_RDPRU 0x08e
 #define VMEXIT_NPF 0x400
 #define VMEXIT_AVIC_INCOMPLETE_IPI 0x401
 #define VMEXIT_AVIC_NOACCEL 0x402

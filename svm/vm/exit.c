@@ -292,7 +292,8 @@ static enum exit_outcome exit_iret(struct vcpu *v)
 
 static enum exit_outcome exit_undefined(struct vcpu *v)
 {
-	/* SVM instructions, MONITOR/MWAIT: not offered to guests (CPUID hides them). */
+	/* SVM instructions, MONITOR/MWAIT (and MONITORX/MWAITX), RDPRU: not offered to guests
+	 * (CPUID hides them). */
 	vcpu_inject_exception(v, VECTOR_UD, false, 0);
 	return EXIT_RESUME;
 }
@@ -417,6 +418,7 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_MONITOR] = exit_undefined,
 	[VMEXIT_MWAIT] = exit_undefined,
 	[VMEXIT_XSETBV] = exit_xsetbv,
+	[VMEXIT_RDPRU] = exit_undefined,
 	[VMEXIT_INVD] = exit_invd,
 	[EXIT_SLOT_NPF_BASE] = exit_npf,
 	[EXIT_SLOT_NPF_BASE + 1] = exit_avic_incomplete_ipi,

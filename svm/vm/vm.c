@@ -58,7 +58,8 @@ static void vmcb_init(struct vcpu *v)
 			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_INVD;
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-			     INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_XSETBV;
+			     INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_XSETBV |
+			     INTERCEPT_RDPRU; /* CPUID hides RDPRU (docs/cpuid.md): #UD */
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->asid = v->asid;
