@@ -8,7 +8,7 @@ static const char *const exit_names[EXIT_SLOTS] = {
 	[0x7a] = "invlpga", [0x7b] = "ioio", [0x7c] = "msr", [0x7d] = "task_switch",
 	[0x7f] = "shutdown", [0x80] = "vmrun", [0x81] = "vmmcall", [0x82] = "vmload",
 	[0x83] = "vmsave", [0x84] = "stgi", [0x85] = "clgi", [0x86] = "skinit",
-	[0x87] = "rdtscp", [0x89] = "wbinvd", [0x8a] = "monitor", [0x8b] = "mwait",
+	[0x87] = "rdtscp", [0x88] = "icebp", [0x89] = "wbinvd", [0x8a] = "monitor", [0x8b] = "mwait",
 	[0x8d] = "xsetbv", [0x8e] = "rdpru", [EXIT_SLOT_NPF_BASE] = "npf",
 	[EXIT_SLOT_NPF_BASE + 1] = "avic_incomplete_ipi", [EXIT_SLOT_NPF_BASE + 2] = "avic_noaccel",
 	[EXIT_SLOT_NPF_BASE + 3] = "vmgexit", [EXIT_SLOT_OTHER] = "other",

@@ -290,6 +290,28 @@ static enum exit_outcome exit_iret(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* ICEBP (INT1, F1): a trap-class #DB after the instruction, with no DR6 bit of its own and not the
+ * single-step one (its delivery clears TF). With #DB intercepted, an ICEBP that is not intercepted
+ * itself exits as a #DB with RIP still on it (it is checked like an instruction intercept), and
+ * reflecting that #DB would run it again forever; so ICEBP is intercepted and its #DB raised here,
+ * after the instruction (prefixes included: nRIP, else its decoded length). QEMU 7.2's TCG
+ * raises #UD for F1 instead, so only hardware reaches this. */
+static enum exit_outcome exit_icebp(struct vcpu *v)
+{
+	struct vmcb *vmcb = v->vmcb;
+	uint64_t next = vmcb->control.next_rip;
+	if (!svm_features.nrips || !next) {
+		struct insn insn;
+		if (vcpu_fetch_insn(v, &insn))
+			return EXIT_STOP;
+		next = vmcb->save.rip + insn.len;
+	}
+	vmcb->save.rip = next;
+	vmcb->control.int_state = int_state_set_shadow(vmcb->control.int_state, 0);
+	vcpu_inject_exception(v, VECTOR_DB, false, 0);
+	return EXIT_RESUME;
+}
+
 static enum exit_outcome exit_undefined(struct vcpu *v)
 {
 	/* SVM instructions, MONITOR/MWAIT (and MONITORX/MWAITX), RDPRU: not offered to guests
@@ -419,6 +441,7 @@ static const exit_handler_fn exit_table[EXIT_SLOTS] = {
 	[VMEXIT_MWAIT] = exit_undefined,
 	[VMEXIT_XSETBV] = exit_xsetbv,
 	[VMEXIT_RDPRU] = exit_undefined,
+	[VMEXIT_ICEBP] = exit_icebp,
 	[VMEXIT_INVD] = exit_invd,
 	[EXIT_SLOT_NPF_BASE] = exit_npf,
 	[EXIT_SLOT_NPF_BASE + 1] = exit_avic_incomplete_ipi,

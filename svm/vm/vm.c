@@ -59,7 +59,8 @@ static void vmcb_init(struct vcpu *v)
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
 			     INTERCEPT_MONITOR | INTERCEPT_MWAIT | INTERCEPT_XSETBV |
-			     INTERCEPT_RDPRU; /* CPUID hides RDPRU (docs/cpuid.md): #UD */
+			     INTERCEPT_RDPRU | /* CPUID hides RDPRU (docs/cpuid.md): #UD */
+			     INTERCEPT_ICEBP;  /* svm/vm/exit.c exit_icebp */
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->asid = v->asid;
