@@ -17,8 +17,9 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-builtin -fno-stack-protector -fno-stac
 	-O2 -g -Wall -Wextra -Werror -I. -I$(BUILD)
 EFI_CFLAGS := $(KCFLAGS) -fshort-wchar -DGNU_EFI_USE_MS_ABI -I/usr/include/efi -I/usr/include/efi/x86_64
 
-# Every C and assembly file under the hypervisor's floors; boot/ adds its start-up (main.c, config.c).
-KERNEL_C := $(sort $(shell find kernel svm avic iommu -name '*.c')) boot/main.c boot/config.c
+# Every C and assembly file under the hypervisor's floors; boot/ adds its start-up (main.c, config.c,
+# report.c).
+KERNEL_C := $(sort $(shell find kernel svm avic iommu -name '*.c')) boot/main.c boot/config.c boot/report.c
 KERNEL_S := $(sort $(shell find kernel svm avic iommu -name '*.S')) boot/trampoline.S
 KERNEL_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_S)) \
 	$(BUILD)/obj/font.o

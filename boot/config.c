@@ -60,6 +60,10 @@ static const char *config_option_error(struct kernel_config *c, const char *key,
 		if (value[0] && !one_of(value, faults, ARRAY_SIZE(faults)))
 			return "expected test-fault=pf or ud";
 		strlcpy(c->test_fault, value[0] ? value : "pf", sizeof(c->test_fault));
+	} else if (!strcmp(key, "report")) {
+		if (strcmp(value, "1") && strcmp(value, "0"))
+			return "expected report=1 (print the machine report, run no VM) or report=0";
+		c->report = value[0] == '1';
 	} else if (!strcmp(key, "lenient")) {
 		if (value[0])
 			return "lenient takes no value";

@@ -6,6 +6,7 @@
 #include "kernel/acpi.h"
 #include "kernel/cmdline.h"
 #include "boot/config.h"
+#include "boot/report.h"
 #include "kernel/console.h"
 #include "kernel/fbcon.h"
 #include "kernel/frame.h"
@@ -191,7 +192,11 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	iommu_init(&acpi);
 	if (hooks)
 		hooks->after_iommu_init();
-	int status = kernel_run_vms(&acpi);
+	int status = QEMU_EXIT_SUCCESS;
+	if (kernel_config.report)
+		report_print(info, &acpi, source);
+	else
+		status = kernel_run_vms(&acpi);
 	printk("doorbell: done, exit status %d\n", status);
 	qemu_exit((uint32_t)status);
 	panic_park();

@@ -625,6 +625,47 @@ void iommu_init(const struct acpi_info *acpi)
 	iommu_poll();
 }
 
+void iommu_report(void)
+{
+	if (!ivrs.iommu_count) {
+		printk("report: iommu: none (no usable IVRS table): no DMA isolation, pci= refused\n");
+		return;
+	}
+	printk("report: iommu: IVRS with %u IOMMU(s) (IVHD type %02xh), %u device ranges, %u IVMD, "
+	       "%u entries dropped\n",
+	       ivrs.iommu_count, ivrs.ivhd_type, ivrs.dev_count, ivrs.ivmd_count, ivrs.dropped);
+	for (unsigned i = 0; i < ivrs.iommu_count; i++) {
+		const struct ivrs_iommu *d = &ivrs.iommu[i];
+		uint64_t efr = enabled_index[i] >= 0 ? iommus[enabled_index[i]].efr : d->efr;
+		uint64_t gam = (efr & IOMMU_EFR_GAM_SUP_MASK) >> IOMMU_EFR_GAM_SUP_SHIFT;
+		printk("report: iommu %u: segment %u " PCI_BDF_FMT " at 0x%lx, %s, EFR 0x%lx:%s%s%s%s\n",
+		       i, d->segment, PCI_BDF_ARGS(d->devid), d->mmio_base,
+		       enabled_index[i] >= 0 ? "enabled" : "NOT enabled", efr,
+		       efr & IOMMU_EFR_GA_SUP ? " GASup" : "", gam == 1 ? " GAMSup(vAPIC)" : "",
+		       efr & IOMMU_EFR_XT_SUP ? " XTSup" : "", efr & IOMMU_EFR_IA_SUP ? " IASup" : "");
+		/* the PCI functions found on segment 0 that this IOMMU translates */
+		unsigned covered = 0;
+		for (unsigned f = 0; f < pci_function_count; f++) {
+			uint16_t bdf = pci_functions[f].bdf;
+			if (d->segment != 0 || ivrs_iommu_of(&ivrs, 0, bdf) != (int)i)
+				continue;
+			covered++;
+			printk("report: iommu %u: covers " PCI_BDF_FMT " %04x:%04x class %06x%s\n", i,
+			       PCI_BDF_ARGS(bdf), pci_functions[f].vendor, pci_functions[f].device,
+			       pci_functions[f].class_code,
+			       ivrs_has_unity(&ivrs, 0, bdf) ? " (IVMD: firmware DMA)" : "");
+		}
+		printk("report: iommu %u: %u PCI function(s) found behind it\n", i, covered);
+	}
+	for (unsigned f = 0; f < pci_function_count; f++) {
+		int m = ivrs_iommu_of(&ivrs, 0, pci_functions[f].bdf);
+		if (m < 0 || enabled_index[m] < 0)
+			printk("report: iommu: " PCI_BDF_FMT " NOT ISOLATED (%s)\n",
+			       PCI_BDF_ARGS(pci_functions[f].bdf),
+			       m < 0 ? "no IVHD names it" : "its IOMMU is not enabled");
+	}
+}
+
 /* ---- guest virtual APIC (GA) mode (reference §4.4, §4.5) ------------------------------------ */
 
 static bool ga_supported(const struct iommu *u)

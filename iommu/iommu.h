@@ -21,6 +21,9 @@ void iommu_init(const struct acpi_info *acpi);
 
 /* True once at least one IOMMU of PCI segment 0 is enabled. */
 bool iommu_present(void);
+/* report=1: every IOMMU of the IVRS with its segment, registers, EFR features, whether it was
+ * enabled, and the PCI functions it translates (`report: iommu …` lines). */
+void iommu_report(void);
 
 /* Whether device 'bdf' (segment 0) can be given to a VM with its DMA confined: an enabled
  * IOMMU translates it and the firmware keeps no unity range for it (IVMD). If not, 'why' says

@@ -18,6 +18,7 @@ struct kernel_config {
 	char policy[16];       /* policy=auto|errata|standard|soft */
 	uint64_t vm_timeout_s; /* timeout=S: stop VMs still running after S seconds, 0 = never */
 	bool lenient;          /* lenient: report bad options and boot anyway */
+	bool report;           /* report=1: print the machine report, run no VM (boot/report.h) */
 	unsigned bad_options;  /* unknown options and bad values */
 };
 

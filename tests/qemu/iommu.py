@@ -332,3 +332,32 @@ TESTS.append(dict(
         r"programmings \(3 refused: bound to nothing\)$"],
     # the 3 x 3 refused MSIs reach the IOMMU with an invalid IRTE: target-aborted and logged
     check=edu_faults(interrupts=9), forbid=EDU_FORBID))
+
+# report=1 (docs/hardware.md "The machine report"): the machine report on the q35 + amd-iommu
+# platform with AVIC, booted by UEFI (OVMF's GOP framebuffer), and no VM run.
+REPORT = [
+    r"^report: begin ",
+    r"^report: cpu: AuthenticAMD family 17h model 31h stepping 0, 'AMD EPYC-Rome Processor', "
+    r"microcode patch level 0x[0-9a-f]+$",
+    r"^report: svm: revision 1, \d+ ASIDs, features 0x[0-9a-f]+: NPT yes, NRIP save \w+, decode "
+    r"assists \w+, VGIF \w+, AVIC yes, x2AVIC no, vNMI no, V_SPEC_CTRL no$",
+    r"^report: speculation: IBPB no, SPEC_CTRL bits 0x0, Retbleed exposed, SRSO exposed$",
+    r"^report: apic: xAPIC mode, boot CPU APIC ID 0; 2 CPU\(s\) online with APIC IDs 0-1; MADT: "
+    r"2 CPUs \(2 enabled\), highest APIC ID 1, 1 IOAPIC\(s\)$",
+    r"^report: memory: \d+ ranges, \d+ MiB usable \(highest usable address 0x[0-9a-f]+\)",
+    r"^report: framebuffer: \d+x\d+, 32 bpp, pitch \d+, at 0x[0-9a-f]+$",
+    r"^report: timers: TSC \d+ MHz, LAPIC timer \d+ kHz, calibrated against the PIT; ACPI PM "
+    r"timer 24-bit at port 0x608; HPET table at 0x[0-9a-f]+$",
+    r"^report: iommu: IVRS with 1 IOMMU\(s\) \(IVHD type [0-9a-f]{2}h\)",
+    r"^report: iommu 0: segment 0 00:02\.0 at 0xfed80000, enabled, EFR 0x[0-9a-f]+: GASup "
+    r"GAMSup\(vAPIC\)",
+    rf"^report: iommu 0: covers {EDU} class 00ff00$",
+    r"^report: iommu 0: \d+ PCI function\(s\) found behind it$",
+    r"^report: policy: policy=auto runs errata \(auto: family 17h/18h has AVIC erratum #1235",
+    r"^report: end; no VM is run \(report=1\)$",
+    CLEAN,
+]
+TESTS.append(dict(name="report-iommu-uefi", boot="uefi", machine="q35", smp=2, qemu=QEMU,
+                  cpu="EPYC-Rome,+svm,+avic", qemu_args=FIRMWARE + DEVICES, cmdline="report=1",
+                  guests=HELLO, expect=REPORT,
+                  forbid=FORBID + [r"^vm hello", r"^\[hello"]))

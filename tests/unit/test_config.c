@@ -75,7 +75,8 @@ int main(void)
 	      NULL);
 	CHECK(parse(&c, "test-race=wake"));
 	CHECK(parse(&c, "test-fault=ud"));
-	CHECK(!c.test_race_wake && !c.test_fault[0]);
+	CHECK(parse(&c, "test-spec=ibpb"));
+	CHECK(!c.test_race_wake && !c.test_fault[0] && !c.test_spec_ibpb);
 	test_image = true;
 
 	/* good options are applied and accepted */
@@ -87,6 +88,10 @@ int main(void)
 	CHECK(!strcmp(c.iommu_test, "irte-bench"));
 	CHECK(!parse(&c, "test-fault test-race=wake"));
 	CHECK(!strcmp(c.test_fault, "pf") && c.test_race_wake);
+	CHECK(!parse(&c, "test-spec=ibpb report=1"));
+	CHECK(c.test_spec_ibpb && c.report);
+	CHECK(!parse(&c, "report=0"));
+	CHECK(!c.report);
 
 	/* the typo: refused, named, and the policy is not changed behind the user's back */
 	CHECK(parse(&c, "polcy=errata"));
@@ -109,6 +114,9 @@ int main(void)
 		{"test-race=sleep", "expected test-race=wake"},
 		{"test-fault=gp", "expected test-fault=pf or ud"},
 		{"lenient=1", "lenient takes no value"},
+		{"test-spec=ibrs", "expected test-spec=ibpb"},
+		{"report=yes", "expected report=1"},
+		{"report", "expected report=1"},
 		{"frobnicate", "unknown option"},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
