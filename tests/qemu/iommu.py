@@ -346,7 +346,7 @@ REPORT = [
     r"2 CPUs \(2 enabled\), highest APIC ID 1, 1 IOAPIC\(s\)$",
     r"^report: memory: \d+ ranges, \d+ MiB usable \(highest usable address 0x[0-9a-f]+\)",
     r"^report: framebuffer: \d+x\d+, 32 bpp, pitch \d+, at 0x[0-9a-f]+$",
-    r"^report: timers: TSC \d+ MHz, LAPIC timer \d+ kHz, calibrated against the PIT; ACPI PM "
+    r"^report: timers: TSC \d+ MHz, LAPIC timer \d+ kHz, calibrated against the (PIT|ACPI PM timer); ACPI PM "
     r"timer 24-bit at port 0x608; HPET table at 0x[0-9a-f]+$",
     r"^report: iommu: IVRS with 1 IOMMU\(s\) \(IVHD type [0-9a-f]{2}h\)",
     r"^report: iommu 0: segment 0 00:02\.0 at 0xfed80000, enabled, EFR 0x[0-9a-f]+: GASup "
