@@ -17,8 +17,4 @@ enum exit_outcome {
  * lock, no printing. */
 enum exit_outcome exit_dispatch(struct vcpu *v);
 
-/* Instruction length at the guest's RIP (decoded from guest memory: no NRIP save under TCG);
- * 0 if it cannot be fetched or decoded, after which the VM has been stopped. */
-unsigned exit_insn_len(struct vcpu *v);
-
 #endif

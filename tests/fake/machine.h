@@ -18,6 +18,7 @@ extern irq_handler_fn fake_handlers[256]; /* what trap_set_handler() installed *
 extern unsigned fake_kicks[FAKE_CPUS];    /* VECTOR_KICK IPIs each CPU received */
 extern uint64_t fake_armed_ticks;         /* the last one-shot LAPIC timer programmed */
 extern unsigned fake_idles;               /* HLTs: the CPU slept until an interrupt */
+extern uint64_t fake_frames_live;         /* frames allocated and not yet freed */
 extern char fake_printed[4096];           /* what printk() printed (as much as fits) */
 /* panic() records its message and jumps here: a test sets it with setjmp() first. */
 extern char fake_panic_message[256];

@@ -1,11 +1,12 @@
-// sources: svm/vm/vcpu.c svm/vm/tpr_sync.c svm/vm/vm_state.c svm/vm/trace.c kernel/sched.c avic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c tests/fake/machine.c
+// sources: svm/vm/vcpu.c svm/vm/vm.c svm/npt.c svm/vm/tpr_sync.c svm/vm/vm_state.c svm/vm/trace.c kernel/sched.c avic/delivery.c avic/vlapic/vapic.c avic/avic_policy.c avic/avic_table.c kernel/format.c kernel/string.c tests/fake/machine.c
 // cflags: -Itests/fake
 /* The vCPU run loop, its scheduling and a VM's run state on the fake arch (tests/fake/README.md):
  * the real svm/vm/vcpu.c, svm/vm/vm_state.c, kernel/sched.c and the delivery protocol, with the
  * SVM layer faked. The fake guest is a script of exit outcomes per world switch; the test plays
  * the other CPUs. Checked: outcomes (resume, halt -> block, stop), wake-up by a posted interrupt
  * and its injection, time slices between two vCPUs, a VM stop with vCPUs running, blocked and
- * waiting for SIPI, and that retired vCPUs leave no timer object behind. */
+ * waiting for SIPI, that retired vCPUs leave no timer object behind, and vm_create() and
+ * vm_destroy() (svm/vm/vm.c) around a VM stopped with its vCPUs blocked. */
 #include "svm/vm/vcpu.h"
 #include "avic/avic.h"
 #include "avic/vlapic/vapic.h"
@@ -110,6 +111,69 @@ void spec_guest_exit(uint64_t guest_ctrl)
 	spec_phase = 0;
 }
 
+/* what vm_create() and vm_destroy() (svm/vm/vm.c) call besides the scheduler and the NPT */
+struct svm_features svm_features;
+
+void cpuid_policy_init(void)
+{
+}
+
+void msr_vcpu_reset(struct vcpu_msrs *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static unsigned lazy_live; /* save areas allocated and not freed */
+bool lazy_regs_init(struct lazy_regs *l)
+{
+	l->live_cpu = -1;
+	lazy_live++;
+	return true;
+}
+
+void lazy_regs_free(struct lazy_regs *l)
+{
+	(void)l;
+	lazy_live--;
+}
+
+bool avic_vm_init(struct avic_vm *a, struct npt *npt, unsigned max_vcpus)
+{
+	(void)a;
+	(void)npt;
+	(void)max_vcpus;
+	return true; /* the soft policy: no tables */
+}
+
+void avic_vm_destroy(struct avic_vm *a)
+{
+	(void)a;
+}
+
+void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
+		    const void *backing_page)
+{
+	(void)a;
+	(void)vmcb;
+	(void)index;
+	(void)backing_page;
+}
+
+void intremap_vm_destroy(struct vm *vm)
+{
+	(void)vm;
+}
+
+void passthrough_release(struct vm *vm)
+{
+	(void)vm;
+}
+
+void platform_init(struct vm *vm)
+{
+	(void)vm;
+}
+
 uint64_t svm_host_vmcb_pa(void)
 {
 	return 0;
@@ -143,11 +207,13 @@ static struct vcpu *vcpus[3];
 static struct script scripts[3];
 static unsigned world_switches;
 
+static struct vm *guest_vm = &vm; /* the VM whose vCPUs the fake world switch runs */
+
 static struct vcpu *vcpu_of_vmcb(uint64_t pa)
 {
-	for (unsigned i = 0; i < vm.vcpu_count; i++)
-		if ((uint64_t)(uintptr_t)vcpus[i]->vmcb == pa)
-			return vcpus[i];
+	for (unsigned i = 0; i < guest_vm->vcpu_count; i++)
+		if ((uint64_t)(uintptr_t)guest_vm->vcpu[i]->vmcb == pa)
+			return guest_vm->vcpu[i];
 	abort();
 }
 
@@ -217,9 +283,19 @@ static void vm_build(unsigned n, const unsigned *homes)
 }
 
 static unsigned left;
+/* The loop's condition, asked at the top of each round and again before idling: `left` rounds,
+ * never wrapping below 0. */
+static bool some_time_left(void)
+{
+	if (!left)
+		return false;
+	left--;
+	return true;
+}
+
 static bool some_left(void)
 {
-	return left-- > 0 && vm_any_live();
+	return some_time_left() && vm_any_live();
 }
 
 static void run_cpu0(unsigned rounds)
@@ -342,6 +418,71 @@ static void stop_with_running_blocked_and_waiting(void)
 		CHECK_EQ(vcpus[i]->running_on, -1);
 }
 
+/* A VM made by vm_create() whose vCPUs are blocked in HLT and waiting for SIPI when it is stopped
+ * from outside (the runner's time limit): every vCPU leaves the scheduler, vm_destroy() frees all
+ * the VM allocated, and the CPUs go on without touching it (ASan reports any use of a freed vCPU,
+ * e.g. a timer object left registered or a vCPU left queued). */
+static void destroy_with_vcpus_blocked(void)
+{
+	uint64_t frames_before = fake_frames_live;
+	CHECK(vm_init_global());
+	uint64_t frames_global = fake_frames_live;
+	struct vm *d = vm_create("d", 3, 2ull << 20, 0);
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	memset(scripts, 0, sizeof(scripts));
+	guest_vm = d;
+	CHECK_EQ(d->vcpu[0]->sched.home_cpu, 0); /* round robin over the two CPUs */
+	CHECK_EQ(d->vcpu[1]->sched.home_cpu, 1);
+	CHECK_EQ(d->vcpu[2]->sched.home_cpu, 0);
+	CHECK_EQ(lazy_live, 3);
+	d->vcpu[1]->wait_for_sipi = false; /* vCPU 1 started, vCPU 2 still waits for its SIPI */
+	d->vcpu[1]->state = VCPU_RUNNABLE;
+	scripts[0] = (struct script){.step = {EXIT_RESUME, EXIT_HALT}, .n = 2, .each = US};
+	scripts[1] = (struct script){.step = {EXIT_HALT}, .n = 1, .each = US};
+	vm_start(d);
+	sched_enqueue(&d->vcpu[1]->sched);
+	run_cpu0(2);
+	fake_run_queue(1, 4);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ(d->vcpu[i]->state, VCPU_BLOCKED);
+		CHECK(!d->vcpu[i]->sched.queued);
+	}
+	CHECK_EQ(d->vcpu[2]->state, VCPU_WAIT_SIPI);
+	CHECK_EQ(fake_cpus[0].sched->timer_count, 2);
+	CHECK_EQ(fake_cpus[1].sched->timer_count, 1);
+
+	vm_stop(d, 0x7e, false, "time limit");
+	fake_run_queue(1, 4);
+	run_cpu0(4);
+	CHECK_EQ(d->state, VM_STOPPED);
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK_EQ(d->vcpu[i]->state, VCPU_STOPPED);
+		CHECK_EQ(d->vcpu[i]->running_on, -1);
+	}
+	CHECK(fake_cpus[0].sched->head == NULL && fake_cpus[1].sched->head == NULL);
+	CHECK_EQ(fake_cpus[0].sched->timer_count, 0);
+	CHECK_EQ(fake_cpus[1].sched->timer_count, 0);
+	CHECK(!vm_any_live());
+
+	vm_destroy(d);
+	guest_vm = &vm;
+	CHECK_EQ(lazy_live, 0);
+	CHECK_EQ(fake_frames_live, frames_global); /* vCPUs, VMCBs, APIC pages, NPT, RAM, the VM */
+	CHECK(frames_global > frames_before);     /* the shared permission maps stay */
+	/* the CPUs go on: timer interrupts and an idle loop past several slices */
+	for (unsigned cpu = 0; cpu < 2; cpu++) {
+		fake_become_cpu(cpu);
+		fake_tsc += 2 * SCHED_SLICE_US * US;
+		fake_timer_interrupt();
+	}
+	fake_become_cpu(0);
+	left = 3;
+	sched_loop_until(fake_tsc + 3 * SCHED_SLICE_US * US, some_time_left);
+	CHECK(fake_cpus[0].sched->current == NULL);
+}
+
 int main(void)
 {
 	fake_machine_start();
@@ -354,6 +495,7 @@ int main(void)
 	halt_block_wake_inject();
 	slices_between_two_vcpus();
 	stop_with_running_blocked_and_waiting();
+	destroy_with_vcpus_blocked();
 	vm_free();
 	return check_summary("vcpu");
 }
