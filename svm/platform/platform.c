@@ -11,10 +11,7 @@
 #include "kernel/x86.h"
 #include "svm/platform/guest_acpi.h"
 #include "svm/vm/vm.h"
-#include "svm/vm/apic_emulate.h"
 #include "svm/emul/emulate.h"
-#include "svm/emul/decode.h"
-#include "svm/vm/vcpu.h"
 #include "svm/platform/vpci.h"
 
 #define PORT_DEBUG_EXIT QEMU_DEBUG_EXIT_PORT
@@ -336,17 +333,11 @@ void platform_finish_output(struct vm *vm)
 #define IOAPIC_BASE 0xfec00000ull
 #define IOAPIC_SIZE 0x1000ull
 
-static void platform_ioapic_deliver(void *ctx, uint32_t dest, bool logical, uint8_t vector,
-				    unsigned delivery_mode, bool level)
-{
-	apic_deliver_message(ctx, dest, logical, vector, delivery_mode, level);
-}
-
-void platform_init(struct vm *vm)
+void platform_init(struct vm *vm, ioapic_deliver_fn deliver)
 {
 	struct platform *p = &vm->platform;
 	vm_log_init(&p->output);
-	ioapic_init(&p->ioapic, platform_ioapic_deliver, vm);
+	ioapic_init(&p->ioapic, deliver, vm);
 	pic_init(&p->pic[0]);
 	pic_init(&p->pic[1]);
 	pit_init(&p->pit, tsc_hz);
@@ -419,56 +410,12 @@ static bool ioapic_write_op(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
 	return true;
 }
 
-/* The xAPIC page of a local APIC that is globally disabled or in x2APIC mode is no longer the
- * APIC (SDM vol. 3, 10.4.3 and 10.12.2): nothing claims the access, so a read returns all ones and
- * a write goes nowhere, as on a bus without a device there. */
-static bool unclaimed_read_op(void *ctx, gpa_t gpa, unsigned size, uint64_t *val)
+bool platform_mmio_device(struct vm *vm, uint64_t gpa, struct mmio_device *d)
 {
-	(void)ctx, (void)gpa;
-	*val = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
-	return true;
-}
-
-static bool unclaimed_write_op(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
-{
-	(void)ctx, (void)gpa, (void)size, (void)val;
-	return true;
-}
-
-bool platform_mmio(struct vcpu *v, uint64_t gpa)
-{
-	uint64_t apic = v->vapic.base_addr;
-	bool apic_page = gpa >= apic && gpa < apic + PAGE_SIZE;
-	/* the default page an APIC was relocated away from (IA32_APIC_BASE): nothing is there */
-	bool old_page = gpa >= APIC_BASE_DEFAULT_ADDR && gpa < APIC_BASE_DEFAULT_ADDR + PAGE_SIZE;
-	if (v->vapic.enabled_hw && !v->vapic.x2apic && apic_page)
-		return apic_emulate_mmio(v, gpa);
-	if (apic_page || old_page) {
-		static const struct emulate_ops ops = {unclaimed_read_op, unclaimed_write_op, NULL};
-		platform_emulate_mmio(v, gpa, &ops, NULL, "the disabled local APIC's page");
-		return true;
-	}
 	if (gpa >= IOAPIC_BASE && gpa < IOAPIC_BASE + IOAPIC_SIZE) {
 		static const struct emulate_ops ops = {ioapic_read_op, ioapic_write_op, NULL};
-		platform_emulate_mmio(v, gpa, &ops, v->vm, "the IOAPIC");
+		*d = (struct mmio_device){&ops, vm, "the IOAPIC"};
 		return true;
 	}
-	return vpci_mmio(v, gpa);
-}
-
-void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
-			   const char *device)
-{
-	struct insn insn;
-	if (vcpu_fetch_insn(v, &insn))
-		return; /* stopped with the reason */
-	int r = emulate_mmio(&insn, &v->regs, &v->vmcb->save.rflags, gpa, ops, ctx);
-	if (r < 0) {
-		vm_stop(v->vm, QEMU_EXIT_GUEST_FAULT, false,
-			"vCPU %u: unsupported instruction on %s at RIP 0x%lx", v->index, device,
-			v->vmcb->save.rip);
-		return;
-	}
-	if (r == EMULATE_DONE)
-		vcpu_advance_rip(v, insn.len);
+	return vpci_mmio_device(vm, gpa, d);
 }

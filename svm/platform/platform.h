@@ -54,18 +54,23 @@ struct platform {
 /* Handles an I/O port access; *value in/out. Returns false if the VM was stopped by it. */
 bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
 struct vm;
-/* Guest-physical accesses outside RAM: the local APIC page, the IOAPIC and the BARs of assigned
- * devices (svm/platform/vpci.h). Returns false if no
- * device is there (the caller stops the VM). */
-bool platform_mmio(struct vcpu *v, uint64_t gpa);
+struct emulate_ops;
+/* A device's registers in guest-physical memory: the emulation ops (svm/emul/emulate.h), their
+ * context, and the device's name for a stop reason. */
+struct mmio_device {
+	const struct emulate_ops *ops;
+	void *ctx;
+	const char *name;
+};
+/* The device at guest-physical gpa outside RAM: the IOAPIC or an assigned device's BAR
+ * (svm/platform/vpci.h); false if none is there. The local APIC page is the vCPU's and is decided
+ * before, on the VM floor (svm/vm/mmio.c, which also runs the emulation). */
+bool platform_mmio_device(struct vm *vm, uint64_t gpa, struct mmio_device *d);
 /* A level-triggered interrupt's EOI reaches the IOAPIC (remote IRR). */
 void platform_eoi(struct vm *vm, uint8_t vector);
-struct emulate_ops;
-/* Emulates the instruction that touched device memory at gpa with the device's ops (advancing
- * RIP); an instruction it cannot emulate stops the VM, naming 'device'. */
-void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
-			   const char *device);
-void platform_init(struct vm *vm);
+/* The devices' power-on state; the IOAPIC's interrupt messages go to deliver(vm, ...), the VM's
+ * local APICs (svm/vm/apic_emulate.h). */
+void platform_init(struct vm *vm, ioapic_deliver_fn deliver);
 /* At vm_start(): registers the platform's timed interrupts (the PIT's IRQ0) as a timer object on
  * vCPU 0's home CPU; false if that CPU's timer table is full. */
 bool platform_start(struct vm *vm);

@@ -5,7 +5,6 @@
 #include "kernel/string.h"
 #include "svm/emul/emulate.h"
 #include "svm/platform/platform.h"
-#include "svm/vm/vcpu.h"
 #include "svm/vm/vm.h"
 #include "svm/platform/vpci_msi.h"
 
@@ -194,14 +193,14 @@ static bool bar_write_op(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
 	return true;
 }
 
-bool vpci_mmio(struct vcpu *v, uint64_t gpa)
+bool vpci_mmio_device(struct vm *vm, uint64_t gpa, struct mmio_device *d)
 {
 	uint64_t hpa;
 	bool decoding;
-	if (!bar_lookup(v->vm, gpa, &hpa, &decoding))
+	if (!bar_lookup(vm, gpa, &hpa, &decoding))
 		return false;
-	__atomic_fetch_add(&v->vm->pci.mmio_accesses, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&vm->pci.mmio_accesses, 1, __ATOMIC_RELAXED);
 	static const struct emulate_ops ops = {bar_read_op, bar_write_op, NULL};
-	platform_emulate_mmio(v, gpa, &ops, v->vm, "an assigned device's BAR");
+	*d = (struct mmio_device){&ops, vm, "an assigned device's BAR"};
 	return true;
 }

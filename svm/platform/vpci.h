@@ -17,7 +17,10 @@ struct vcpu;
 
 /* Port access to 0CF8h-0CFFh; *value in/out. */
 void vpci_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value);
-/* A guest-physical access outside RAM: true (handled) when it falls in an assigned device's BAR. */
-bool vpci_mmio(struct vcpu *v, uint64_t gpa);
+struct vm;
+struct mmio_device;
+/* A guest-physical address outside RAM: true, with the BAR's forwarding ops in *d, when it falls in
+ * an assigned device's BAR (counted in the VM's pci.mmio_accesses). */
+bool vpci_mmio_device(struct vm *vm, uint64_t gpa, struct mmio_device *d);
 
 #endif

@@ -5,6 +5,7 @@
 #include "avic/vlapic/apic_regs.h"
 #include "avic/avic.h"
 #include "svm/vm/avic_exit.h"
+#include "svm/vm/mmio.h"
 #include "kernel/qemu.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
@@ -324,7 +325,7 @@ static enum exit_outcome exit_npf(struct vcpu *v)
 {
 	uint64_t gpa = v->vmcb->control.exit_info2;
 	uint64_t err = v->vmcb->control.exit_info1;
-	if (platform_mmio(v, gpa))
+	if (vcpu_mmio(v, gpa))
 		return EXIT_RESUME;
 	const char *access = npf_info_get_fetch(err)   ? "instruction fetch from"
 			     : npf_info_get_write(err) ? "write to"

@@ -1,5 +1,6 @@
 #include "svm/vm/vm.h"
 #include "avic/avic.h"
+#include "svm/vm/apic_emulate.h"
 #include "svm/vm/intremap.h"
 #include "kernel/console.h"
 #include "kernel/format.h"
@@ -187,6 +188,13 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 	return v;
 }
 
+/* The IOAPIC's interrupt messages (the platform's) reach the VM's local APICs. */
+static void vm_ioapic_deliver(void *vm, uint32_t dest, bool logical, uint8_t vector,
+			      unsigned delivery_mode, bool level)
+{
+	apic_deliver_message(vm, dest, logical, vector, delivery_mode, level);
+}
+
 struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pin_mask)
 {
 	if (vm_count == VM_MAX || !iopm_pa)
@@ -224,7 +232,7 @@ struct vm *vm_create(const char *name, unsigned vcpus, uint64_t mem, uint64_t pi
 		}
 		vm->vcpu_count++;
 	}
-	platform_init(vm);
+	platform_init(vm, vm_ioapic_deliver);
 	vm_list[vm_count++] = vm;
 	return vm;
 }

@@ -1,8 +1,8 @@
 /* Floor 9, svm/vm/ (docs/architecture.md "Floors").
  * Owns: VMs and vCPUs: objects, run loop, exit handlers, scheduling entity, loader, runner, IRTE
  *       binding.
- * May use: every floor below it. Floors below still reach its VM object
- *          (tools/layers_allowed.txt). */
+ * May use: every floor below it. Of the floors below only svm/platform/ still reaches its VM
+ *          object (tools/layers_allowed.txt). */
 /* VMs and vCPUs: the objects, their lifecycle, and where each vCPU runs.
  *
  * Lifecycle: vm_create() -> vm_start() (vCPUs queued on their CPUs) -> running -> vm_stop()

@@ -17,6 +17,7 @@
 #include "svm/svm.h"
 #include "svm/vm/apic_emulate.h"
 #include "svm/vm/avic_exit.h"
+#include "svm/vm/mmio.h"
 #include "svm/vm/string_io.h"
 #include "svm/vm/test_hooks.h"
 #include "svm/vm/tpr_sync.h"
@@ -40,7 +41,7 @@ void spec_ibpb(void)
 static struct {
 	unsigned injected, vector, apic_msrs, io, mmio, string_io, avic;
 	bool has_error;
-	bool mmio_claims; /* platform_mmio(): a device is at the address */
+	bool mmio_claims; /* vcpu_mmio(): a device is at the address */
 } seen;
 
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
@@ -110,7 +111,7 @@ bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t
 	return true;
 }
 
-bool platform_mmio(struct vcpu *v, uint64_t gpa)
+bool vcpu_mmio(struct vcpu *v, uint64_t gpa)
 {
 	(void)v;
 	(void)gpa;

@@ -159,6 +159,12 @@ void avic_vcpu_init(const struct avic_vm *a, struct vmcb *vmcb, unsigned index,
 	(void)backing_page;
 }
 
+void apic_deliver_message(struct vm *vm, uint32_t dest, bool logical, uint8_t vector,
+			  unsigned delivery_mode, bool level)
+{
+	(void)vm, (void)dest, (void)logical, (void)vector, (void)delivery_mode, (void)level;
+}
+
 void intremap_vm_destroy(struct vm *vm)
 {
 	(void)vm;
@@ -169,9 +175,10 @@ void passthrough_release(struct vm *vm)
 	(void)vm;
 }
 
-void platform_init(struct vm *vm)
+void platform_init(struct vm *vm, ioapic_deliver_fn deliver)
 {
 	(void)vm;
+	(void)deliver;
 }
 
 uint64_t svm_host_vmcb_pa(void)

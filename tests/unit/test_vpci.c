@@ -79,19 +79,7 @@ uint32_t vapic_id(const struct vapic *v)
 	return v->id;
 }
 
-static const struct emulate_ops *mmio_ops;
-static void *mmio_ctx;
-static uint64_t mmio_gpa;
-
-void platform_emulate_mmio(struct vcpu *v, uint64_t gpa, const struct emulate_ops *ops, void *ctx,
-			   const char *device)
-{
-	(void)v;
-	(void)device;
-	mmio_ops = ops;
-	mmio_ctx = ctx;
-	mmio_gpa = gpa;
-}
+static struct mmio_device bar; /* what vpci_mmio_device() found */
 
 static struct vm vm;
 static struct vcpu vcpus[2];
@@ -211,23 +199,23 @@ static void test_bar(void)
 	cfg_write(0, 0x14, UINT32_MAX);
 	CHECK_EQ(cfg_read(0, 0x14), 0);
 	/* accesses in the BAR's guest range are forwarded, only while memory decoding is on */
-	CHECK(!vpci_mmio(&vcpus[0], 0xe0000000));
-	CHECK(!vpci_mmio(&vcpus[0], 0xd0200000));
-	CHECK(!vpci_mmio(&vcpus[0], 0xd00fffff));
-	CHECK(vpci_mmio(&vcpus[0], 0xd0100008));
-	CHECK_EQ(mmio_gpa, 0xd0100008);
+	CHECK(!vpci_mmio_device(&vm, 0xe0000000, &bar));
+	CHECK(!vpci_mmio_device(&vm, 0xd0200000, &bar));
+	CHECK(!vpci_mmio_device(&vm, 0xd00fffff, &bar));
+	CHECK(vpci_mmio_device(&vm, 0xd0100008, &bar));
+	CHECK(bar.ctx == &vm && !strcmp(bar.name, "an assigned device's BAR"));
 	device_registers[1] = 0x1122334455667788ull;
 	uint64_t v = 0;
-	CHECK(mmio_ops->mmio_read(mmio_ctx, 0xd0100008, 4, &v));
+	CHECK(bar.ops->mmio_read(bar.ctx, 0xd0100008, 4, &v));
 	CHECK_EQ(v, ~0ull); /* decoding off: nobody answers */
-	CHECK(mmio_ops->mmio_write(mmio_ctx, 0xd0100008, 4, 0));
+	CHECK(bar.ops->mmio_write(bar.ctx, 0xd0100008, 4, 0));
 	CHECK_EQ(device_registers[1], 0x1122334455667788ull);
 	cfg_write(0, 0x04, PCI_COMMAND_MEMORY);
-	CHECK(mmio_ops->mmio_read(mmio_ctx, 0xd010000c, 4, &v));
+	CHECK(bar.ops->mmio_read(bar.ctx, 0xd010000c, 4, &v));
 	CHECK_EQ(v, 0x11223344);
-	CHECK(mmio_ops->mmio_write(mmio_ctx, 0xd0100008, 2, 0xaaaa));
+	CHECK(bar.ops->mmio_write(bar.ctx, 0xd0100008, 2, 0xaaaa));
 	CHECK_EQ(device_registers[1], 0x112233445566aaaaull);
-	CHECK(mmio_ops->mmio_read(mmio_ctx, 0xd0100008, 8, &v));
+	CHECK(bar.ops->mmio_read(bar.ctx, 0xd0100008, 8, &v));
 	CHECK_EQ(v, 0x112233445566aaaaull);
 }
 
