@@ -64,6 +64,15 @@ static const char *config_option_error(struct kernel_config *c, const char *key,
 		if (strcmp(value, "1") && strcmp(value, "0"))
 			return "expected report=1 (print the machine report, run no VM) or report=0";
 		c->report = value[0] == '1';
+	} else if (!strcmp(key, "after")) {
+		if (!strcmp(value, "halt"))
+			c->after = AFTER_HALT;
+		else if (!strcmp(value, "reboot"))
+			c->after = AFTER_REBOOT;
+		else if (!strcmp(value, "poweroff"))
+			c->after = AFTER_POWEROFF;
+		else
+			return "expected after=halt, reboot or poweroff";
 	} else if (!strcmp(key, "lenient")) {
 		if (value[0])
 			return "lenient takes no value";

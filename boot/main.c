@@ -14,6 +14,7 @@
 #include "kernel/paging.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/power.h"
 #include "kernel/qemu.h"
 #include "kernel/smp.h"
 #include "kernel/string.h"
@@ -198,6 +199,13 @@ static NORETURN void kernel_main_on_stack(void *unused)
 	else
 		status = kernel_run_vms(&acpi);
 	printk("doorbell: done, exit status %d\n", status);
-	qemu_exit((uint32_t)status);
+	/* after=: reboot and poweroff act on the machine even under QEMU (where QEMU then ends
+	 * with status 0 under -no-reboot, or on power-off); halt hands the status to QEMU */
+	if (kernel_config.after == AFTER_REBOOT)
+		power_reboot(&acpi);
+	else if (kernel_config.after == AFTER_POWEROFF)
+		power_off(&acpi);
+	else
+		qemu_exit((uint32_t)status);
 	panic_park();
 }

@@ -484,6 +484,60 @@ static void acpi_parse_fadt_pm_timer(const struct acpi_sdt_header *h, struct acp
 	    h->length >= FADT_FLAGS + 4 && (acpi_le32(f + FADT_FLAGS) & FADT_TMR_VAL_EXT);
 }
 
+/* FADT fields for power-off and reset (kernel/power.h): 32-bit DSDT at 40, SMI_CMD at 48,
+ * ACPI_ENABLE at 52, PM1a_CNT_BLK at 64, PM1b_CNT_BLK at 68, Flags RESET_REG_SUP (bit 10),
+ * RESET_REG (a GAS) at 116, RESET_VALUE at 128, X_DSDT at 140, X_PM1a_CNT_BLK at 172 and
+ * X_PM1b_CNT_BLK at 184 (GAS, used when in system I/O space). */
+#define FADT_DSDT          40
+#define FADT_SMI_CMD       48
+#define FADT_ACPI_ENABLE   52
+#define FADT_PM1A_CNT_BLK  64
+#define FADT_PM1B_CNT_BLK  68
+#define FADT_RESET_REG_SUP BIT(10)
+#define FADT_RESET_REG     116
+#define FADT_RESET_VALUE   128
+#define FADT_X_DSDT        140
+#define FADT_X_PM1A_CNT    172
+#define FADT_X_PM1B_CNT    184
+
+/* A system-I/O GAS's port, or 0. */
+static uint16_t acpi_gas_port(const uint8_t *gas)
+{
+	uint32_t lo = acpi_le32(gas + 4), hi = acpi_le32(gas + 8);
+	return gas[0] == GAS_SYSTEM_IO && hi == 0 && lo <= 0xffff ? (uint16_t)lo : 0;
+}
+
+static void acpi_parse_fadt_power(const struct acpi_sdt_header *h, struct acpi_info *out)
+{
+	const uint8_t *f = (const uint8_t *)h;
+	uint32_t len = h->length;
+	if (len >= FADT_PM1B_CNT_BLK + 4) {
+		out->dsdt = acpi_le32(f + FADT_DSDT);
+		uint32_t smi = acpi_le32(f + FADT_SMI_CMD);
+		out->smi_cmd = smi <= 0xffff ? (uint16_t)smi : 0;
+		out->acpi_enable = f[FADT_ACPI_ENABLE];
+		uint32_t a = acpi_le32(f + FADT_PM1A_CNT_BLK), b = acpi_le32(f + FADT_PM1B_CNT_BLK);
+		out->pm1a_cnt = a <= 0xffff ? (uint16_t)a : 0;
+		out->pm1b_cnt = b <= 0xffff ? (uint16_t)b : 0;
+	}
+	if (len >= FADT_RESET_VALUE + 1 && (acpi_le32(f + FADT_FLAGS) & FADT_RESET_REG_SUP)) {
+		out->reset_supported = true;
+		out->reset_space = f[FADT_RESET_REG];
+		out->reset_addr = acpi_le32(f + FADT_RESET_REG + 4) |
+				  (uint64_t)acpi_le32(f + FADT_RESET_REG + 8) << 32;
+		out->reset_value = f[FADT_RESET_VALUE];
+	}
+	if (len >= FADT_X_DSDT + 8) {
+		uint64_t x = acpi_le32(f + FADT_X_DSDT) | (uint64_t)acpi_le32(f + FADT_X_DSDT + 4) << 32;
+		if (x)
+			out->dsdt = x;
+	}
+	if (len >= FADT_X_PM1A_CNT + 12 && acpi_gas_port(f + FADT_X_PM1A_CNT))
+		out->pm1a_cnt = acpi_gas_port(f + FADT_X_PM1A_CNT);
+	if (len >= FADT_X_PM1B_CNT + 12 && acpi_gas_port(f + FADT_X_PM1B_CNT))
+		out->pm1b_cnt = acpi_gas_port(f + FADT_X_PM1B_CNT);
+}
+
 /* Records one listed table; the first valid table of each kind wins. */
 static int acpi_parse_table(uint64_t paddr, const struct acpi_sdt_header *h, struct acpi_info *out)
 {
@@ -499,6 +553,7 @@ static int acpi_parse_table(uint64_t paddr, const struct acpi_sdt_header *h, str
 	} else if (acpi_signature_is(h->signature, "FACP", 4) && out->fadt == 0) {
 		out->fadt = paddr;
 		acpi_parse_fadt_pm_timer(h, out);
+		acpi_parse_fadt_power(h, out);
 	} else if (acpi_signature_is(h->signature, "HPET", 4) && out->hpet == 0) {
 		out->hpet = paddr;
 	} else if (acpi_signature_is(h->signature, "IVRS", 4) && out->ivrs == 0) {

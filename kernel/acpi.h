@@ -109,6 +109,16 @@ struct acpi_info {
 	 * bits, 32 with FADT Flags TMR_VAL_EXT (ACPI 6.5 §4.8.3.3, §5.2.9). Port 0 when absent. */
 	uint16_t pm_timer_port;
 	bool pm_timer_32bit;
+	/* Power-off and reset after the run (kernel/power.h; FADT, ACPI 6.5 §5.2.9, §4.8.3.6):
+	 * the DSDT (which holds _S5), the PM1a/PM1b control ports, SMI_CMD and ACPI_ENABLE (to enter
+	 * ACPI mode when PM1_CNT.SCI_EN is clear), and the reset register (Flags RESET_REG_SUP). */
+	uint64_t dsdt;
+	uint16_t pm1a_cnt, pm1b_cnt, smi_cmd;
+	uint8_t acpi_enable;
+	bool reset_supported;
+	uint8_t reset_space; /* Generic Address Structure space: 0 memory, 1 system I/O */
+	uint8_t reset_value;
+	uint64_t reset_addr;
 	struct {
 		uint64_t base;
 		uint16_t segment;

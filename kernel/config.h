@@ -8,6 +8,13 @@
 struct boot_info;
 struct acpi_info;
 
+/* after=: what the machine does once the run is over (kernel/power.h) */
+enum after_run {
+	AFTER_HALT,     /* default: QEMU's isa-debug-exit with the status when under QEMU, else park */
+	AFTER_REBOOT,   /* reset the machine */
+	AFTER_POWEROFF, /* ACPI S5 */
+};
+
 struct kernel_config {
 	struct boot_info *boot;
 	unsigned max_cpus;     /* cpus=N: use at most N CPUs, 0 = all */
@@ -19,6 +26,7 @@ struct kernel_config {
 	uint64_t vm_timeout_s; /* timeout=S: stop VMs still running after S seconds, 0 = never */
 	bool lenient;          /* lenient: report bad options and boot anyway */
 	bool report;           /* report=1: print the machine report, run no VM (boot/report.h) */
+	enum after_run after;  /* after=halt|reboot|poweroff */
 	unsigned bad_options;  /* unknown options and bad values */
 };
 

@@ -11,6 +11,7 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define UART_LSR_THRE 0x20
+#define UART_LSR_TEMT 0x40 /* transmitter empty: FIFO and shift register */
 #define UART_LCR_DLAB 0x80
 #define UART_LCR_8N1 0x03
 #define UART_BASE_CLOCK 115200
@@ -41,4 +42,15 @@ void serial_putc(char c)
 			break;
 	}
 	outb(COM1 + UART_THR, (uint8_t)c);
+}
+
+void serial_flush(void)
+{
+	if (!serial_present)
+		return;
+	/* at 115200 baud the 16-byte FIFO drains in under 2 ms; bounded like serial_putc's wait */
+	for (unsigned spin = 0; spin < 1000000; spin++) {
+		if (inb(COM1 + UART_LSR) & UART_LSR_TEMT)
+			break;
+	}
 }

@@ -6,5 +6,7 @@
 
 void serial_init(void);
 void serial_putc(char c);
+/* Waits until every byte written has left the UART (before a reset or power-off). */
+void serial_flush(void);
 
 #endif

@@ -87,3 +87,27 @@ TESTS.append(dict(name="boot-no-hypervisor-bit", boot="grub-bios", machine="pc",
                   expect=[r"^platform: no hypervisor \(CPUID Fn0000_0001 ECX\[31\] clear\): bare "
                           r"metal, QEMU's fw_cfg port 510h not probed$", CLEAN] + cpus_online(2),
                   forbid=FORBID, expect_timeout=True, timeout=30))
+
+# after= (docs/hardware.md "After the run"): reset or ACPI power-off once the run is over, instead
+# of handing the status to QEMU's isa-debug-exit. QEMU then ends with status 0 (run.py passes
+# -no-reboot, so a reset ends it too); each way that does not take effect is followed by the next
+# one or by "did not", which the tests forbid. q35's FADT has a reset register (port 0xcf9, value
+# 0xf); pc's (a revision 1 FADT) has none, so doorbell writes port 0xcf9 itself. Power-off: the
+# DSDT's _S5 (SLP_TYP 0 on QEMU) into PM1a_CNT.
+AFTER_FORBID = FORBID + [r"did not (reset|power off)", r"cannot power off"]
+TESTS += [
+    dict(name="after-reboot-reset-register", boot="grub-bios", machine="q35", smp=2,
+         cmdline="after=reboot", status=0,
+         expect=[CLEAN, r"^power: reset through the FADT reset register \(port 0xcf9, value "
+                        r"0xf\)$"],
+         forbid=AFTER_FORBID + [r"^power: reset through port 0xcf9$"]),
+    dict(name="after-reboot-cf9", boot="grub-bios", machine="pc", smp=2,
+         cmdline="after=reboot", status=0,
+         expect=[CLEAN, r"^power: reset through port 0xcf9$"],
+         forbid=AFTER_FORBID + [r"FADT reset register", r"keyboard controller"]),
+    dict(name="after-poweroff", boot="grub-bios", machine="q35", smp=2,
+         cmdline="after=poweroff", status=0,
+         expect=[CLEAN, r"^power: ACPI S5 \(SLP_TYPa 0, SLP_TYPb 0\) through PM1a_CNT port "
+                        r"0x604$"],
+         forbid=AFTER_FORBID + [r"^power: reset"]),
+]

@@ -175,6 +175,14 @@ static void test_qemu_pc(void)
 	CHECK(!info.pm_timer_32bit);
 	CHECK_EQ(info.madt, 0x7fe1a53);
 	CHECK_EQ(info.hpet, 0x7fe1ad3);
+	/* power-off: PM1a_CNT at 0x604, the DSDT, SMI_CMD 0xb2 with PIIX4's ACPI_ENABLE 0xf1; a
+	 * revision 1 FADT (116 bytes) has no reset register */
+	CHECK_EQ(info.dsdt, 0x7fe0040);
+	CHECK_EQ(info.pm1a_cnt, 0x604);
+	CHECK_EQ(info.pm1b_cnt, 0);
+	CHECK_EQ(info.smi_cmd, 0xb2);
+	CHECK_EQ(info.acpi_enable, 0xf1);
+	CHECK(!info.reset_supported);
 	CHECK_EQ(info.mcfg, 0);
 	CHECK_EQ(info.mcfg_count, 0);
 	CHECK_EQ(info.ivrs, 0);
@@ -192,6 +200,21 @@ static void check_q35_mcfg(void)
 	CHECK_EQ(info.mcfg_entry[0].bus_end, 255);
 }
 
+/* ICH9: PM1a_CNT at 0x604, SMI_CMD 0xb2 with ACPI_ENABLE 2, the reset register: port 0xcf9,
+ * value 0xf (kernel/power.h) */
+static void check_q35_power(uint64_t dsdt)
+{
+	CHECK_EQ(info.dsdt, dsdt);
+	CHECK_EQ(info.pm1a_cnt, 0x604);
+	CHECK_EQ(info.pm1b_cnt, 0);
+	CHECK_EQ(info.smi_cmd, 0xb2);
+	CHECK_EQ(info.acpi_enable, 2);
+	CHECK(info.reset_supported);
+	CHECK_EQ(info.reset_space, 1);
+	CHECK_EQ(info.reset_addr, 0xcf9);
+	CHECK_EQ(info.reset_value, 0xf);
+}
+
 static void test_qemu_q35_seabios(void)
 {
 	uint64_t rsdp = load_set("qemu-q35-iommu-seabios");
@@ -206,6 +229,7 @@ static void test_qemu_q35_seabios(void)
 	CHECK(!info.pm_timer_32bit);
 	CHECK_EQ(info.madt, 0xffe22dd);
 	CHECK_EQ(info.hpet, 0xffe236d);
+	check_q35_power(0xffe0040);
 	CHECK_EQ(info.mcfg, 0xffe23a5);
 	CHECK_EQ(info.ivrs, 0xffe23e1);
 	check_cpus(4);
@@ -230,6 +254,7 @@ static void test_qemu_q35_ovmf(void)
 	CHECK(!info.pm_timer_32bit);
 	CHECK_EQ(info.madt, 0xf777000);
 	CHECK_EQ(info.hpet, 0xf776000);
+	check_q35_power(0xf779000); /* OVMF's FADT: also X_DSDT and X_PM1a_CNT_BLK */
 	CHECK_EQ(info.mcfg, 0xf775000);
 	CHECK_EQ(info.ivrs, 0xf774000);
 	check_cpus(4);

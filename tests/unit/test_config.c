@@ -92,6 +92,12 @@ int main(void)
 	CHECK(c.test_spec_ibpb && c.report);
 	CHECK(!parse(&c, "report=0"));
 	CHECK(!c.report);
+	CHECK(!parse(&c, "after=reboot"));
+	CHECK_EQ(c.after, AFTER_REBOOT);
+	CHECK(!parse(&c, "after=poweroff"));
+	CHECK_EQ(c.after, AFTER_POWEROFF);
+	CHECK(!parse(&c, "after=halt"));
+	CHECK_EQ(c.after, AFTER_HALT);
 
 	/* the typo: refused, named, and the policy is not changed behind the user's back */
 	CHECK(parse(&c, "polcy=errata"));
@@ -117,6 +123,7 @@ int main(void)
 		{"test-spec=ibrs", "expected test-spec=ibpb"},
 		{"report=yes", "expected report=1"},
 		{"report", "expected report=1"},
+		{"after=shutdown", "expected after=halt, reboot or poweroff"},
 		{"frobnicate", "unknown option"},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
