@@ -5,6 +5,7 @@
 #include "avic/avic_policy.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/serial.h"
 #include "kernel/string.h"
 #include "svm/vm/test_hooks.h"
 
@@ -15,6 +16,31 @@ static bool one_of(const char *value, const char *const *names, unsigned n)
 			return true;
 	}
 	return false;
+}
+
+/* The UART of console=com1|com2, 0 for anything else. */
+static uint16_t config_console_port_of(const char *value)
+{
+	if (!strcmp(value, "com1"))
+		return SERIAL_COM1;
+	if (!strcmp(value, "com2"))
+		return SERIAL_COM2;
+	return 0;
+}
+
+static bool console_option(void *ctx, const char *key, const char *value)
+{
+	uint16_t *port = ctx;
+	if (!strcmp(key, "console") && config_console_port_of(value))
+		*port = config_console_port_of(value);
+	return true;
+}
+
+uint16_t config_console_port(const char *cmdline)
+{
+	uint16_t port = SERIAL_COM1;
+	cmdline_each(cmdline, console_option, &port);
+	return port;
 }
 
 /* NULL when the option is good (and applied), else what to write instead. */
@@ -64,6 +90,9 @@ static const char *config_option_error(struct kernel_config *c, const char *key,
 		if (strcmp(value, "1") && strcmp(value, "0"))
 			return "expected report=1 (print the machine report, run no VM) or report=0";
 		c->report = value[0] == '1';
+	} else if (!strcmp(key, "console")) {
+		if (!config_console_port_of(value))
+			return "expected console=com1 or com2";
 	} else if (!strcmp(key, "after")) {
 		if (!strcmp(value, "halt"))
 			c->after = AFTER_HALT;

@@ -41,6 +41,31 @@ static const void *acpi_map_identity(uint64_t paddr, uint64_t len)
 	return paddr ? (const void *)(uintptr_t)paddr : NULL;
 }
 
+/* The screen console, mapped first when the framebuffer lies above the identity map (before the
+ * IDT exists a fault there would reset the machine without a word). */
+static void fbcon_start(const struct boot_framebuffer *fb)
+{
+	const char *why;
+	switch (fbcon_mapping(fb, paging_identity_top(), &why)) {
+	case FBCON_NONE:
+		return;
+	case FBCON_REFUSED:
+		pr_warn("fbcon: framebuffer at 0x%lx (%ux%u, %u bpp) not used: %s; the console is "
+			"serial only\n",
+			fb->base, fb->width, fb->height, fb->bpp, why);
+		return;
+	case FBCON_MAP_UNCACHED:
+		paging_map_mmio(fb->base, fbcon_bytes(fb));
+		printk("fbcon: framebuffer at 0x%lx-0x%lx lies above the identity map (0x%lx): "
+		       "mapped uncached\n",
+		       fb->base, fb->base + fbcon_bytes(fb) - 1, paging_identity_top());
+		break;
+	case FBCON_MAPPED:
+		break;
+	}
+	fbcon_init(fb);
+}
+
 static void memmap_print(const struct memmap *m)
 {
 	printk("memory map (%u ranges):\n", m->count);
@@ -116,7 +141,7 @@ static void kernel_ap_main(void)
 NORETURN void kernel_main(struct boot_info *info)
 {
 	kernel_config.boot = info;
-	console_init();
+	console_init(config_console_port(info->cmdline));
 	irq_disable();
 	printk("\ndoorbell: booted by %s\n", info->loader);
 	if (!qemu_detect() && !(cpuid(1, 0).ecx & BIT(31)))
@@ -141,7 +166,7 @@ NORETURN void kernel_main(struct boot_info *info)
 	struct image_layout img = {(uintptr_t)_text, ALIGN_UP((uintptr_t)_etext, PAGE_SIZE),
 				   (uintptr_t)_rodata, ALIGN_UP((uintptr_t)_erodata, PAGE_SIZE)};
 	paging_init(&info->memmap, &img);
-	fbcon_init(&info->fb);
+	fbcon_start(&info->fb);
 	printk("paging: text 0x%lx-0x%lx R+X, data NX, %lu MiB free\n", img.text_start,
 	       img.text_end, frame_free_count() >> 8);
 

@@ -10,9 +10,9 @@ enum log_level console_level = LOG_INFO;
 static struct spinlock console_lock = SPINLOCK_INIT;
 static bool console_lock_broken;
 
-void console_init(void)
+void console_init(uint16_t serial_port)
 {
-	serial_init();
+	serial_init(serial_port);
 }
 
 void console_break_lock(void)

@@ -9,7 +9,8 @@ enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level console_level;
 
-void console_init(void);
+/* The serial console on this UART port (kernel/serial.h), before anything is printed. */
+void console_init(uint16_t serial_port);
 void console_write(const char *s, size_t n);
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintk(const char *fmt, va_list ap);

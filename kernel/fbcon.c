@@ -11,6 +11,31 @@ static struct {
 	unsigned cols, rows, col, row;
 } fbcon;
 
+uint64_t fbcon_bytes(const struct boot_framebuffer *fb)
+{
+	return (uint64_t)fb->pitch * fb->height;
+}
+
+enum fbcon_mapping fbcon_mapping(const struct boot_framebuffer *fb, uint64_t identity_top,
+				 const char **why)
+{
+	*why = NULL;
+	if (!fb->present || !fb->base)
+		return FBCON_NONE;
+	uint64_t bytes = fbcon_bytes(fb);
+	if (fb->bpp != 32)
+		*why = "not 32 bits per pixel";
+	else if (!fb->width || !fb->height || (uint64_t)fb->width * 4 > fb->pitch)
+		*why = "its width, height and pitch do not describe a 32-bit screen";
+	else if (bytes > FBCON_MAX_BYTES)
+		*why = "larger than 512 MiB";
+	else if (fb->base + bytes < fb->base || fb->base + bytes > (1ull << 52))
+		*why = "beyond the physical address space";
+	if (*why)
+		return FBCON_REFUSED;
+	return fb->base + bytes <= identity_top ? FBCON_MAPPED : FBCON_MAP_UNCACHED;
+}
+
 void fbcon_init(const struct boot_framebuffer *fb)
 {
 	if (!fb->present || fb->bpp != 32 || !fb->base)

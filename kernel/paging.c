@@ -86,6 +86,8 @@ static bool overlaps_image(const struct image_layout *img, uint64_t base, uint64
 	       (base < img->rodata_end && base + len > img->rodata_start);
 }
 
+static uint64_t identity_top; /* paging_init()'s map ends here */
+
 void paging_init(const struct memmap *m, const struct image_layout *img)
 {
 	pml4 = table_alloc();
@@ -114,7 +116,13 @@ void paging_init(const struct memmap *m, const struct image_layout *img)
 		}
 	}
 	write_cr3((uintptr_t)pml4);
+	identity_top = top;
 	pr_debug("paging: identity map up to 0x%lx, %lu frames left\n", top, frame_free_count());
+}
+
+uint64_t paging_identity_top(void)
+{
+	return identity_top;
 }
 
 uint64_t paging_root(void)

@@ -27,6 +27,9 @@ struct image_layout {
 /* Builds the tables from the normalized memory map and switches CR3 on this CPU. */
 void paging_init(const struct memmap *m, const struct image_layout *img);
 uint64_t paging_root(void); /* CR3 value for other CPUs (below 4 GiB) */
+/* Where paging_init()'s identity map ends: every address below it is mapped (4 GiB, or the end
+ * of the highest memory-map range that is not reserved, MMIO or bad). */
+uint64_t paging_identity_top(void);
 /* Identity-maps [pa, pa+len) uncacheable (MMIO above the initial map, e.g. 64-bit BARs). */
 void paging_map_mmio(uint64_t pa, uint64_t len);
 /* Removes the 4 KiB page at va (guard pages). */

@@ -1,7 +1,6 @@
 #include "kernel/serial.h"
 #include "kernel/x86.h"
 
-#define COM1 0x3f8
 #define UART_THR 0 /* transmit holding (DLAB=0) */
 #define UART_DLL 0 /* divisor latch low (DLAB=1) */
 #define UART_IER 1
@@ -17,18 +16,20 @@
 #define UART_BASE_CLOCK 115200
 
 static bool serial_present;
+static uint16_t uart = SERIAL_COM1; /* the console UART: COM1 or COM2 (console=) */
 
-void serial_init(void)
+void serial_init(uint16_t port)
 {
-	outb(COM1 + UART_IER, 0);
-	outb(COM1 + UART_LCR, UART_LCR_DLAB);
-	outb(COM1 + UART_DLL, UART_BASE_CLOCK / 115200);
-	outb(COM1 + UART_DLM, 0);
-	outb(COM1 + UART_LCR, UART_LCR_8N1);
-	outb(COM1 + UART_FCR, 0x07); /* enable and clear FIFOs */
-	outb(COM1 + UART_MCR, 0x03); /* DTR, RTS */
+	uart = port;
+	outb(uart + UART_IER, 0);
+	outb(uart + UART_LCR, UART_LCR_DLAB);
+	outb(uart + UART_DLL, UART_BASE_CLOCK / 115200);
+	outb(uart + UART_DLM, 0);
+	outb(uart + UART_LCR, UART_LCR_8N1);
+	outb(uart + UART_FCR, 0x07); /* enable and clear FIFOs */
+	outb(uart + UART_MCR, 0x03); /* DTR, RTS */
 	/* A missing UART floats the bus: LSR reads as 0xff. Then we never wait on it. */
-	serial_present = inb(COM1 + UART_LSR) != 0xff;
+	serial_present = inb(uart + UART_LSR) != 0xff;
 }
 
 void serial_putc(char c)
@@ -38,10 +39,10 @@ void serial_putc(char c)
 	if (c == '\n')
 		serial_putc('\r');
 	for (unsigned spin = 0; spin < 100000; spin++) {
-		if (inb(COM1 + UART_LSR) & UART_LSR_THRE)
+		if (inb(uart + UART_LSR) & UART_LSR_THRE)
 			break;
 	}
-	outb(COM1 + UART_THR, (uint8_t)c);
+	outb(uart + UART_THR, (uint8_t)c);
 }
 
 void serial_flush(void)
@@ -50,7 +51,7 @@ void serial_flush(void)
 		return;
 	/* at 115200 baud the 16-byte FIFO drains in under 2 ms; bounded like serial_putc's wait */
 	for (unsigned spin = 0; spin < 1000000; spin++) {
-		if (inb(COM1 + UART_LSR) & UART_LSR_TEMT)
+		if (inb(uart + UART_LSR) & UART_LSR_TEMT)
 			break;
 	}
 }

@@ -111,3 +111,11 @@ TESTS += [
                         r"0x604$"],
          forbid=AFTER_FORBID + [r"^power: reset"]),
 ]
+
+# console=com2 (servers with serial-over-LAN on COM2): everything doorbell prints, from its first
+# line, goes to COM2 at 0x2f8; COM1 is not connected here (run.py serial="com2")
+TESTS.append(dict(name="boot-console-com2", boot="grub-bios", machine="pc", smp=2, serial="com2",
+                  cmdline="console=com2",
+                  expect=[r"^doorbell: booted by multiboot2$",
+                          r"^doorbell: command line 'console=com2'$", MEMORY, CLEAN],
+                  forbid=FORBID))

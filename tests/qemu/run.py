@@ -90,6 +90,10 @@ def make_iso(workdir, cmdline, guests, image=None):
     return iso
 
 
+# The log is the UART on stdio: COM1, or COM2 (with COM1 unconnected) for a test with serial="com2"
+SERIAL = {"com1": ["-serial", "stdio"], "com2": ["-serial", "null", "-serial", "stdio"]}
+
+
 def qemu_command(test, workdir):
     boot = test["boot"]
     cmdline = test.get("cmdline", "")
@@ -97,7 +101,7 @@ def qemu_command(test, workdir):
     machine = test.get("machine", "q35")
     cmd = [test.get("qemu", QEMU), "-machine", machine, "-m", str(test.get("mem", 512)),
            "-smp", str(test.get("smp", 2)), "-cpu", test.get("cpu", "EPYC-Rome,+svm"),
-           "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none",
+           "-display", "none", "-no-reboot", *SERIAL[test.get("serial", "com1")], "-monitor", "none",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-net", "none"]
     if boot in ("uefi", "grub-efi"):
         vars_copy = os.path.join(workdir, "OVMF_VARS.fd")

@@ -92,6 +92,11 @@ int main(void)
 	CHECK(c.test_spec_ibpb && c.report);
 	CHECK(!parse(&c, "report=0"));
 	CHECK(!c.report);
+	CHECK(!parse(&c, "console=com2"));
+	CHECK_EQ(config_console_port("log=info console=com2 cpus=1"), 0x2f8);
+	CHECK_EQ(config_console_port("console=com1"), 0x3f8);
+	CHECK_EQ(config_console_port("log=info"), 0x3f8);
+	CHECK_EQ(config_console_port("console=ttyS1"), 0x3f8); /* refused by config_parse */
 	CHECK(!parse(&c, "after=reboot"));
 	CHECK_EQ(c.after, AFTER_REBOOT);
 	CHECK(!parse(&c, "after=poweroff"));
@@ -124,6 +129,7 @@ int main(void)
 		{"report=yes", "expected report=1"},
 		{"report", "expected report=1"},
 		{"after=shutdown", "expected after=halt, reboot or poweroff"},
+		{"console=ttyS1", "expected console=com1 or com2"},
 		{"frobnicate", "unknown option"},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
