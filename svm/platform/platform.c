@@ -198,7 +198,7 @@ bool platform_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t
 		return true;
 	}
 	if (port == VPCI_PORT_ADDRESS || (port >= VPCI_PORT_DATA && port < VPCI_PORT_DATA + 4)) {
-		vpci_io(v, port, size, in, value);
+		vpci_io(&vm->pci, port, size, in, value);
 		return true;
 	}
 	switch (port) {
@@ -417,5 +417,5 @@ bool platform_mmio_device(struct vm *vm, uint64_t gpa, struct mmio_device *d)
 		*d = (struct mmio_device){&ops, vm, "the IOAPIC"};
 		return true;
 	}
-	return vpci_mmio_device(vm, gpa, d);
+	return vpci_mmio_device(&vm->pci, gpa, d);
 }

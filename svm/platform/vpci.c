@@ -5,7 +5,6 @@
 #include "kernel/string.h"
 #include "svm/emul/emulate.h"
 #include "svm/platform/platform.h"
-#include "svm/vm/vm.h"
 #include "svm/platform/vpci_msi.h"
 
 #define CONFIG_ENABLE         BIT(31)
@@ -24,12 +23,12 @@
 #define COMMAND_FORWARDED     (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
 #define COMMAND_INTX_OFF      BIT(10)
 
-static struct passthrough_device *config_target(struct vm *vm, uint32_t address)
+static struct passthrough_device *config_target(struct passthrough *p, uint32_t address)
 {
 	if (!(address & CONFIG_ENABLE) || CONFIG_BUS(address) || CONFIG_FUNCTION(address) ||
-	    CONFIG_DEVICE(address) >= vm->pci.count)
+	    CONFIG_DEVICE(address) >= p->count)
 		return NULL;
-	return &vm->pci.dev[CONFIG_DEVICE(address)];
+	return &p->dev[CONFIG_DEVICE(address)];
 }
 
 static uint32_t bar_read(const struct passthrough_device *d, unsigned i)
@@ -75,7 +74,8 @@ static uint32_t config_read(struct passthrough_device *d, unsigned reg)
 	return pci_read32(d->bdf, (uint16_t)reg);
 }
 
-static void config_write(struct vm *vm, struct passthrough_device *d, unsigned reg, uint32_t value)
+static void config_write(struct passthrough *p, struct passthrough_device *d, unsigned reg,
+			 uint32_t value)
 {
 	switch (reg) {
 	case PCI_COMMAND:
@@ -90,13 +90,12 @@ static void config_write(struct vm *vm, struct passthrough_device *d, unsigned r
 		return;
 	}
 	if (vpci_msi_holds(d, reg))
-		vpci_msi_write(vm, d, reg, value);
+		vpci_msi_write(p, d, reg, value);
 	/* everything else (IDs, class, other capabilities) is read-only to the guest */
 }
 
-void vpci_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *value)
+void vpci_io(struct passthrough *p, uint16_t port, unsigned size, bool in, uint32_t *value)
 {
-	struct passthrough *p = &v->vm->pci;
 	spin_lock(&p->lock);
 	p->config_accesses++;
 	if (port == VPCI_PORT_ADDRESS && size == 4) {
@@ -107,7 +106,7 @@ void vpci_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *va
 		spin_unlock(&p->lock);
 		return;
 	}
-	struct passthrough_device *d = config_target(v->vm, p->config_address);
+	struct passthrough_device *d = config_target(p, p->config_address);
 	unsigned shift = (port & 3) * 8;
 	/* the bytes of the dword this access covers (an access running past 0CFFh is cut there) */
 	uint32_t mask = (uint32_t)(((1ull << (size * 8)) - 1) << shift);
@@ -122,15 +121,15 @@ void vpci_io(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *va
 	if (in)
 		*value = (old & mask) >> shift;
 	else
-		config_write(v->vm, d, reg, (old & ~mask) | ((*value << shift) & mask));
+		config_write(p, d, reg, (old & ~mask) | ((*value << shift) & mask));
 	spin_unlock(&p->lock);
 }
 
 /* The BAR of an assigned device that holds gpa, with the device's host address for it. */
-static bool bar_lookup(struct vm *vm, uint64_t gpa, uint64_t *hpa, bool *decoding)
+static bool bar_lookup(const struct passthrough *p, uint64_t gpa, uint64_t *hpa, bool *decoding)
 {
-	for (unsigned j = 0; j < vm->pci.count; j++) {
-		const struct passthrough_device *d = &vm->pci.dev[j];
+	for (unsigned j = 0; j < p->count; j++) {
+		const struct passthrough_device *d = &p->dev[j];
 		for (unsigned i = 0; i < PASSTHROUGH_BARS; i++) {
 			const struct passthrough_bar *b = &d->bar[i];
 			if (b->size && !b->upper && gpa >= b->gpa && gpa - b->gpa < b->size) {
@@ -193,14 +192,14 @@ static bool bar_write_op(void *ctx, gpa_t gpa, unsigned size, uint64_t val)
 	return true;
 }
 
-bool vpci_mmio_device(struct vm *vm, uint64_t gpa, struct mmio_device *d)
+bool vpci_mmio_device(struct passthrough *p, uint64_t gpa, struct mmio_device *d)
 {
 	uint64_t hpa;
 	bool decoding;
-	if (!bar_lookup(vm, gpa, &hpa, &decoding))
+	if (!bar_lookup(p, gpa, &hpa, &decoding))
 		return false;
-	__atomic_fetch_add(&vm->pci.mmio_accesses, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->mmio_accesses, 1, __ATOMIC_RELAXED);
 	static const struct emulate_ops ops = {bar_read_op, bar_write_op, NULL};
-	*d = (struct mmio_device){&ops, vm, "an assigned device's BAR"};
+	*d = (struct mmio_device){&ops, p, "an assigned device's BAR"};
 	return true;
 }

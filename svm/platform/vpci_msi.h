@@ -8,7 +8,7 @@
 
 #include "kernel/types.h"
 
-struct vm;
+struct passthrough;
 struct passthrough_device;
 
 /* Whether configuration register 'reg' (dword aligned) is in the device's MSI capability. */
@@ -16,6 +16,7 @@ bool vpci_msi_holds(const struct passthrough_device *d, unsigned reg);
 uint32_t vpci_msi_read(const struct passthrough_device *d, unsigned reg);
 /* A guest write of the whole dword 'reg'; (re)binds the interrupt when the guest's MSI is or was
  * enabled and something changed. */
-void vpci_msi_write(struct vm *vm, struct passthrough_device *d, unsigned reg, uint32_t value);
+void vpci_msi_write(struct passthrough *p, struct passthrough_device *d, unsigned reg,
+		    uint32_t value);
 
 #endif

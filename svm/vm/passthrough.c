@@ -197,6 +197,33 @@ static bool dma_domain_init(struct vm *vm, char *why, size_t why_len)
 	return true;
 }
 
+/* The VM side of an assigned device's MSI (struct vpci_msi_ops): the IRTE binding to the vCPU the
+ * guest named. */
+static bool msi_bind(void *owner, struct passthrough_device *d, unsigned index, uint32_t dest,
+		     uint8_t vector)
+{
+	struct vm *vm = owner;
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		if (vapic_id(&vm->vcpu[i]->vapic) == dest)
+			return intremap_bind(d->intremap, index, vm->vcpu[i], vector);
+	}
+	return false; /* no vCPU has that APIC ID */
+}
+
+static void msi_unbind(struct passthrough_device *d, unsigned index)
+{
+	intremap_unbind(d->intremap, index);
+}
+
+static void msi_message(unsigned index, uint64_t *address, uint32_t *data)
+{
+	struct intremap_msi m = intremap_msi(index);
+	*address = m.address;
+	*data = m.data;
+}
+
+static const struct vpci_msi_ops msi_ops = {msi_bind, msi_unbind, msi_message};
+
 bool passthrough_assign(struct vm *vm, uint16_t bdf, char *why, size_t why_len)
 {
 	if (!check_assignable(vm, bdf, why, why_len) || !dma_domain_init(vm, why, why_len))
@@ -234,6 +261,8 @@ bool passthrough_assign(struct vm *vm, uint16_t bdf, char *why, size_t why_len)
 		iommu_set_dte(bdf, dte_blocked());
 		return false;
 	}
+	vm->pci.msi_ops = &msi_ops;
+	vm->pci.owner = vm;
 	vm->pci.count++;
 	printk("vm %s: " PCI_BDF_FMT " %04x:%04x assigned as guest 00:%02x.0: DMA to guest-physical "
 	       "[0, 0x%lx) only (domain %u, %lu page table pages), interrupts blocked until the guest "

@@ -2,14 +2,11 @@
 /* The guest's virtual PCI bus (configuration mechanism #1, PCI 3.0 §3.2.2.3.2) and the
  * virtualised configuration space of an assigned device, against a fake edu-like function:
  * IDs 1234:11e8, a multi-function header (cleared for the guest), a 1 MiB 32-bit memory BAR0 at
- * host 0xfea00000, a 64-bit MSI capability at 40h (PCI 3.0 §6.8.1). The IOMMU side
- * (svm/vm/intremap.h) is recorded, not run. */
-#include "svm/vm/intremap.h"
+ * host 0xfea00000, a 64-bit MSI capability at 40h (PCI 3.0 §6.8.1). The VM floor's IRTE binding
+ * (struct vpci_msi_ops, svm/vm/passthrough.c) is recorded, not run. */
 #include "kernel/pci.h"
 #include "svm/emul/emulate.h"
 #include "svm/platform/platform.h"
-#include "svm/vm/vcpu.h"
-#include "svm/vm/vm.h"
 #include "svm/platform/vpci.h"
 #include "tests/unit/check.h"
 #include <string.h>
@@ -44,57 +41,61 @@ void pci_write32(uint16_t bdf, uint16_t offset, uint32_t value)
 	config[(offset & 0xff) / 4] = value;
 }
 
+/* The VM floor's side of the MSI (struct vpci_msi_ops), recorded: the VM has vCPUs with APIC
+ * IDs 0 and 1. */
+static int owner; /* stands for the VM */
 static struct {
 	unsigned binds, unbinds;
-	struct vcpu *target;
+	void *owner;
+	uint32_t dest;
 	uint8_t vector;
 	unsigned index;
 } ir;
 
-bool intremap_bind(struct intremap_table *t, unsigned index, struct vcpu *target,
-		   uint8_t guest_vector)
+static bool fake_bind(void *o, struct passthrough_device *d, unsigned index, uint32_t dest,
+		      uint8_t vector)
 {
-	(void)t;
+	(void)d;
+	if (dest > 1)
+		return false; /* no vCPU has that APIC ID */
 	ir.binds++;
+	ir.owner = o;
 	ir.index = index;
-	ir.target = target;
-	ir.vector = guest_vector;
+	ir.dest = dest;
+	ir.vector = vector;
 	return true;
 }
 
-void intremap_unbind(struct intremap_table *t, unsigned index)
+static void fake_unbind(struct passthrough_device *d, unsigned index)
 {
-	(void)t;
+	(void)d;
 	(void)index;
 	ir.unbinds++;
 }
 
-struct intremap_msi intremap_msi(unsigned index)
+static void fake_message(unsigned index, uint64_t *address, uint32_t *data)
 {
-	return (struct intremap_msi){0xfee00000u, index};
+	*address = 0xfee00000u;
+	*data = index;
 }
 
-uint32_t vapic_id(const struct vapic *v)
-{
-	return v->id;
-}
+static const struct vpci_msi_ops fake_msi_ops = {fake_bind, fake_unbind, fake_message};
 
 static struct mmio_device bar; /* what vpci_mmio_device() found */
 
-static struct vm vm;
-static struct vcpu vcpus[2];
+static struct passthrough pci;
 static uint64_t device_registers[4]; /* what the BAR forwards to */
 
 static uint32_t in(unsigned port, unsigned size)
 {
 	uint32_t v = 0;
-	vpci_io(&vcpus[0], (uint16_t)port, size, true, &v);
+	vpci_io(&pci, (uint16_t)port, size, true, &v);
 	return v;
 }
 
 static void out(unsigned port, unsigned size, uint32_t v)
 {
-	vpci_io(&vcpus[0], (uint16_t)port, size, false, &v);
+	vpci_io(&pci, (uint16_t)port, size, false, &v);
 }
 
 static uint32_t cfg_read(unsigned dev, unsigned reg)
@@ -119,15 +120,11 @@ static void setup(void)
 	config[4] = HOST_BAR;        /* BAR0, 32-bit memory */
 	config[13] = MSI_CAP;        /* capability pointer */
 	config[MSI_CAP / 4] = 0x00800005; /* MSI, last, 64-bit capable, disabled */
-	memset(&vm, 0, sizeof(vm));
-	vm.vcpu_count = 2;
-	for (unsigned i = 0; i < 2; i++) {
-		vcpus[i].vm = &vm;
-		vcpus[i].vapic.id = i;
-		vm.vcpu[i] = &vcpus[i];
-	}
-	vm.pci.count = 1;
-	struct passthrough_device *d = &vm.pci.dev[0];
+	memset(&pci, 0, sizeof(pci));
+	pci.msi_ops = &fake_msi_ops;
+	pci.owner = &owner;
+	pci.count = 1;
+	struct passthrough_device *d = &pci.dev[0];
 	d->bdf = HOST_BDF;
 	d->msi_cap = MSI_CAP;
 	d->msi.control = 0x80;
@@ -199,11 +196,11 @@ static void test_bar(void)
 	cfg_write(0, 0x14, UINT32_MAX);
 	CHECK_EQ(cfg_read(0, 0x14), 0);
 	/* accesses in the BAR's guest range are forwarded, only while memory decoding is on */
-	CHECK(!vpci_mmio_device(&vm, 0xe0000000, &bar));
-	CHECK(!vpci_mmio_device(&vm, 0xd0200000, &bar));
-	CHECK(!vpci_mmio_device(&vm, 0xd00fffff, &bar));
-	CHECK(vpci_mmio_device(&vm, 0xd0100008, &bar));
-	CHECK(bar.ctx == &vm && !strcmp(bar.name, "an assigned device's BAR"));
+	CHECK(!vpci_mmio_device(&pci, 0xe0000000, &bar));
+	CHECK(!vpci_mmio_device(&pci, 0xd0200000, &bar));
+	CHECK(!vpci_mmio_device(&pci, 0xd00fffff, &bar));
+	CHECK(vpci_mmio_device(&pci, 0xd0100008, &bar));
+	CHECK(bar.ctx == &pci && !strcmp(bar.name, "an assigned device's BAR"));
 	device_registers[1] = 0x1122334455667788ull;
 	uint64_t v = 0;
 	CHECK(bar.ops->mmio_read(bar.ctx, 0xd0100008, 4, &v));
@@ -238,7 +235,7 @@ static void test_msi(void)
 	CHECK_EQ(cfg_read(0, MSI_CAP + 4), 0xfee01000u);
 	CHECK_EQ(cfg_read(0, MSI_CAP + 12), 0x51);
 	CHECK_EQ(ir.binds, 1);
-	CHECK(ir.target == &vcpus[1]);
+	CHECK(ir.dest == 1 && ir.owner == &owner);
 	CHECK_EQ(ir.vector, 0x51);
 	CHECK_EQ(ir.index, 0);
 	/* the device gets the remappable address and data of IRTE 0, one message, enabled */
@@ -246,8 +243,8 @@ static void test_msi(void)
 	CHECK_EQ(host_msi(8), 0);
 	CHECK_EQ(host_msi(12), 0);
 	CHECK_EQ(host_msi(0), 0x00810005u);
-	CHECK_EQ(vm.pci.msi_updates, 1);
-	CHECK_EQ(vm.pci.msi_refused, 0);
+	CHECK_EQ(pci.msi_updates, 1);
+	CHECK_EQ(pci.msi_refused, 0);
 	/* refused while enabled: vector 3, no vCPU with APIC ID 0x7f, outside the MSI window,
 	 * logical destination mode, a non-zero upper address; IRTE 0 made invalid each time */
 	const uint32_t bad[][2] = {{MSI_CAP + 12, 0x03},       {MSI_CAP + 4, 0xfee7f000},
@@ -258,18 +255,18 @@ static void test_msi(void)
 		cfg_write(0, MSI_CAP + 8, 0);
 		cfg_write(0, MSI_CAP + 12, 0x51);
 		unsigned binds = ir.binds, unbinds = ir.unbinds;
-		uint64_t refused = vm.pci.msi_refused;
+		uint64_t refused = pci.msi_refused;
 		cfg_write(0, bad[i][0], bad[i][1]);
 		CHECK_EQ(ir.binds, binds);
 		CHECK_EQ(ir.unbinds, unbinds + 1);
-		CHECK_EQ(vm.pci.msi_refused, refused + 1);
+		CHECK_EQ(pci.msi_refused, refused + 1);
 		CHECK_EQ(host_msi(4), 0xfee00000u); /* still only ever IRTE 0 */
 		CHECK_EQ(host_msi(12), 0);
 	}
 	/* the same value again changes nothing: no rebinding */
-	unsigned updates = (unsigned)vm.pci.msi_updates;
+	unsigned updates = (unsigned)pci.msi_updates;
 	cfg_write(0, MSI_CAP + 8, 1);
-	CHECK_EQ(vm.pci.msi_updates, updates);
+	CHECK_EQ(pci.msi_updates, updates);
 	/* disabled: the device's MSI off, IRTE 0 unbound */
 	unsigned unbinds = ir.unbinds;
 	cfg_write(0, MSI_CAP, 0x00800005);
