@@ -2,8 +2,8 @@
  * Owns: the virtual platform's devices: UART and its output log, PIT, IOAPIC, legacy ports, vPCI,
  * guest ACPI. May use: svm/emul/, svm/, avic/vlapic/, kernel/. */
 /* The virtual platform a guest sees besides its CPUs and local APICs: the devices a bare-metal
- * test kernel written for QEMU's -kernel expects (../shared/docs/platform.md "Guests that users
- * bring"). Port I/O goes through platform_io(); every port nobody claims reads all-ones and drops
+ * test kernel written for QEMU's -kernel expects (docs/architecture.md "Guests and their
+ * platform"). Port I/O goes through platform_io(); every port nobody claims reads all-ones and drops
  * writes, counted and logged once per VM. */
 #ifndef SVM_PLATFORM_H
 #define SVM_PLATFORM_H

@@ -29,7 +29,7 @@ enum trace_kind {
 #define TRACE_GROUP_IRTE  BIT(3) /* irte, ga_log */
 #define TRACE_GROUP_ALL   0xfu
 
-#define TRACE_RECORDS 2048 /* per vCPU: 64 KiB */
+#define TRACE_RECORDS 2048 /* per vCPU: 40-byte records, 80 KiB (21 pages with the header) */
 #define TRACE_DUMP_DEFAULT 256 /* records per vCPU printed at the VM's end (trace-dump=) */
 
 struct trace_record {

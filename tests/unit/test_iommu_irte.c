@@ -1,6 +1,6 @@
 // sources: iommu/irte.c
 /* 128-bit IRTEs. Expected words are assembled by hand from AMD IOMMU spec #48882 §2.2.5.2
- * (Tables 21-22) as summarised in avic-iommu-reference.md §4.1: RemapEn 0, SupIOPF 1, IntType
+ * (Tables 21-22): RemapEn 0, SupIOPF 1, IntType
  * 4:2 / GALogIntr 2, DM / IsRun 6, GuestMode 7, Destination 31:8 and 127:120, GATag 63:32,
  * Vector 71:64, GA root pointer 115:76. */
 #include "iommu/irte.h"
