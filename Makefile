@@ -239,7 +239,8 @@ guests:
 soak: deps all $(if $(filter ipi-1m-errata ipi-1m-standard,$(subst $(comma), ,$(SOAK))),qemu-avic)
 	@SOAK="$(SOAK)" $(PYTHON) tests/qemu/run.py tests/qemu/soak.py
 
-## make bench        the bench guest under soft, errata and standard (docs/bench.md)
+## make bench        the bench guest under soft, errata and standard, then the exit path's
+##                   instructions with the trace off and on (docs/bench.md)
 ##   BENCH_REPEAT=n    runs of each configuration, 1 to 50 (default 5): median and spread
 ## make chaos        the chaos guest next to an IPI storm, one run per seed and policy (docs/chaos.md)
 ##   SEED=a,b,…        seeds (default 1)
@@ -288,6 +289,8 @@ bench: deps all qemu-avic $(BUILD)/qemu/libinsn_marks.so
 	@$(PYTHON) tools/bench_report.py
 	@# instructions per operation, doorbell and KVM (docs/bench.md "Instructions per operation")
 	@$(PYTHON) tools/bench_insns.py
+	@# instructions per exit with the exit trace off and on (docs/bench.md "Exit-path instructions")
+	@nice -n 10 $(PYTHON) tools/exit_cost.py
 
 # make test's stage insns: the plugin's count between a guest's marks (tests/qemu/insns.py)
 test-insns: qemu-avic guests $(BUILD)/qemu/libinsn_marks.so

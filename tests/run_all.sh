@@ -46,6 +46,8 @@ stage trace-tool python3 tests/tools/trace_tool.py
 # make experiment's file checks, metrics and results on canned logs (docs/experiments/README.md;
 # under 20 s: the chart's matplotlib start-up)
 stage experiment-tool python3 tests/tools/experiment_tool.py
+# make bench's exit-path instruction count on canned plugin output (docs/bench.md; under 2 s)
+stage exit-cost-tool python3 tests/tools/exit_cost_tool.py
 if [ -f tests/qemu/guests.py ] && [ -d build/guests ]; then
 	stage guests python3 tests/qemu/run.py tests/qemu/guests.py
 fi

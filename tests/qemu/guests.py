@@ -62,6 +62,12 @@ TESTS = [
                                     r"^debug vm=cpuid_msr\.elf vcpu=0 isr=0{64}$",
                                     r"^debug vm=cpuid_msr\.elf vcpu=0 rip=0x[0-9a-f]+ rflags=",
                                     r"^debug cpu=1 idle=\d need_resched=\d current=\S+ queue: "]),
+    # the unit of tools/exit_cost.py (make bench): count= CPUIDs, each one exit (docs/bench.md)
+    vm_test("cpuid_loop", [("build/guests/cpuid_loop.elf", 'args="count=2000"')],
+            closing("cpuid_loop") +
+            [r"^\[cpuid_loop\.elf\] PASS: every CPUID\(0\) gave the first one's answer",
+             r"^\[cpuid_loop\.elf\] PASS: \[doorbell\] every CPUID exited",
+             r"^stats vm=cpuid_loop\.elf vcpu=0 exit=cpuid count=200[0-2]$"]),
     # the CPU model: MSRs the advertised CPUID has, CPUID that follows CR4 and APIC_BASE.EN
     # (issue 17; docs/cpuid.md)
     vm_test("cpu_model", [("build/guests/cpu_model.elf", "")], closing("cpu_model")),
