@@ -420,6 +420,21 @@ def make_config():
         out("config", name, line)
 
 
+# ---- acpi_s5: the AML of a DSDT (its body after the 36-byte header) -------------------------
+def make_acpi_s5():
+    for folder in ("qemu-pc-smp2", "qemu-q35-iommu-seabios", "qemu-q35-iommu-ovmf"):
+        out("acpi_s5", folder, read(folder, "DSDT.bin")[36:])
+    seeds = {
+        "root-prefix-bytes": b"\x10\x08\x5c_S5_\x12\x0a\x04\x0a\x05\x0a\x05\x00\x00",
+        "word-two-byte-pkglength": b"\x08_S5_\x12\x41\x00\x02\x0b\x07\x00\x01",
+        "dword-one-element": b"\x08_S5_\x12\x0c\x01\x0c\x06\x00\x00\x00",
+        "reference-then-declaration": b"\x70_S5_\x60\x08_S5_\x12\x05\x02\x0a\x02\x01",
+        "name-string-element": b"\x08_S5_\x12\x07\x01SLP5",
+    }
+    for name, data in seeds.items():
+        out("acpi_s5", name, data)
+
+
 # ---- vm_options: host CPUs online, then the VM's option words ---------------------------------
 def make_vm_options():
     lines = {
