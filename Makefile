@@ -35,7 +35,7 @@ TEST_KERNEL_OBJ := $(filter-out $(BUILD)/obj/svm/vm/test_hooks_none.o,$(KERNEL_O
 TEST_ELF_OBJ := $(filter-out $(KERNEL_OBJ),$(ELF_OBJ)) $(TEST_KERNEL_OBJ)
 TEST_EFI_OBJ := $(BUILD)/obj/boot/efi_main.o $(TEST_KERNEL_OBJ)
 
-.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos experiment compare test-insns clean help guests
+.PHONY: soak all deps run test unit fuzz fuzz-deps fuzz-long bench chaos experiment compare test-insns kvm-linux clean help guests
 .SECONDEXPANSION:
 all: $(BUILD)/doorbell.elf $(BUILD)/doorbell.efi $(BUILD)/doorbell.iso \
 	$(BUILD)/doorbell-test.elf $(BUILD)/doorbell-test.efi guests
@@ -79,6 +79,7 @@ endif
 $(call refuse_unused,soak,SOAK)
 comma := ,
 $(call refuse_unused,compare,GUESTS GUEST VCPUS ARGS ERRATUM TIMEOUT)
+$(call refuse_unused,kvm-linux,)
 
 # ---- dependencies --------------------------------------------------------------------------
 DEB_PACKAGES := gcc make binutils python3 gnu-efi grub-pc-bin grub-efi-amd64-bin grub-common \
@@ -261,6 +262,7 @@ soak: deps all $(if $(filter ipi-1m-errata ipi-1m-standard,$(subst $(comma), ,$(
 ##   TIMEOUT=s         seconds each guest may run (default 300)
 ##                   The default set writes docs/compare.md and docs/compare.png; any setting
 ##                   writes build/compare/compare.md and .png instead.
+## make kvm-linux    Debian's Linux and the linux stage's workload under KVM 6.1 avic=1 (docs/kvm.md)
 ## make qemu-avic    build (or copy from ~/.cache/doorbell-qemu) the AVIC-capable QEMU
 ## make deps         install the Debian packages the build and tests need (as root)
 ## make clean        remove build/
@@ -313,6 +315,10 @@ compare: deps all qemu-avic
 experiment: deps all qemu-avic
 	@nice -n 10 $(PYTHON) tools/experiment.py "$(NAME)" --repeat "$(REPEAT)" \
 		$(if $(RESULTS),--results "$(RESULTS)")
+
+# Linux under KVM (tests/qemu/linux_kvm.py): too slow for make test
+kvm-linux: deps all qemu-avic
+	@$(PYTHON) tests/qemu/run.py tests/qemu/linux_kvm.py
 
 clean:
 	rm -rf $(BUILD)

@@ -95,6 +95,13 @@ set -- -accel kvm -machine q35,kernel-irqchip=on -cpu host,svm=off -m "$MEM" -sm
 	-name "$NAME",debug-threads=on -display none -no-reboot -serial stdio -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=4 -net none \
 	-L /usr/share/seabios -L /usr/share/qemu -kernel "/kvm/$NAME"
+# QMP on two FIFOs, for the SHUTDOWN event's reason: a guest that powers off and one that resets
+# or triple-faults both end QEMU -no-reboot with status 0 (tools/kvm/run.py tells them apart).
+# QEMU opens both read-write, so neither open blocks it.
+mkfifo /tmp/qmp.in /tmp/qmp.out
+printf '{"execute":"qmp_capabilities"}\n' > /tmp/qmp.in &
+cat /tmp/qmp.out > /tmp/qmp.log &
+set -- "$@" -chardev pipe,id=qmp,path=/tmp/qmp -mon chardev=qmp,mode=control
 [ -n "$ARGS" ] && set -- "$@" -append "$ARGS"
 [ -n "$INITRD" ] && set -- "$@" -initrd "/kvm/$INITRD"
 # vCPU i runs on L1 CPU (i + 1) mod CPUs, as doorbell's erratum tests pin theirs (cpus=0-1):
@@ -136,6 +143,9 @@ first=1
 	done
 status=$(cat /tmp/status)
 sed 's/^/kvm-l1: L1 QEMU: /' /tmp/qemu.err
+sleep 0.2 # the QMP reader's last line
+reason=$(grep -o '"reason": *"[a-z-]*"' /tmp/qmp.log 2>/dev/null | tail -n 1 | sed 's/.*: *"//; s/"$//')
+echo "kvm-l1: shutdown reason ${reason:-none}"
 echo 0 > $T/tracing_on
 
 for f in kvm_exit kvm_avic_incomplete_ipi kvm_avic_unaccelerated_access kvm_avic_ga_log \

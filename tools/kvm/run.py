@@ -4,9 +4,9 @@ kernel boots as L1 inside QEMU (the project's AVIC QEMU with AVIC=1, else Debian
 kvm-amd with KVM_OPTS and runs the guest under Debian's QEMU with -accel kvm; the guest's serial
 output appears as `[NAME] …`, then KVM's exits as `stats vm=NAME vcpu=… exit=… count=…`.
 The exit status is make run's (README "make run"): the guest's isa-debug-exit status (C << 1) | 1
-unchanged; 251 the guest still ran after TIMEOUT s; 253 it shut down (triple fault or reset, as
-QEMU -no-reboot reports it); 255 the L1 failed, or AVIC was asked for (avic=1) and KVM did not
-keep it active.
+unchanged, and 1 when it powered off (ACPI S5), as doorbell reports that; 251 the guest still ran
+after TIMEOUT s; 253 it shut down (triple fault or reset, QEMU's SHUTDOWN event says); 255 the L1
+failed, or AVIC was asked for (avic=1) and KVM did not keep it active.
 
 usage: run.py --guest FILE [--initrd FILE] [--vcpus N] [--mem SIZE] [--args "..."]
               [--kvm-opts "avic=1 ..."] [--smp N] [--timeout S] [--avic 1 [--erratum 1]]
@@ -137,6 +137,9 @@ def status_of(l2, lines):
     if l2 == TIMED_OUT:
         return 251, "the guest still ran after the timeout (its QEMU was killed)"
     if l2 == 0:
+        # QEMU -no-reboot exits with 0 for both; its SHUTDOWN event says which (tools/kvm/init.sh)
+        if "kvm-l1: shutdown reason guest-shutdown" in lines:
+            return 1, "the guest powered off (ACPI S5), as doorbell's make run reports it"
         return 253, "the guest shut down: triple fault or reset (QEMU -no-reboot exits with 0)"
     if l2 == 1 and any(l.startswith("kvm-l1: L1 QEMU: qemu-system-x86_64:") and "warning" not in l
                        for l in lines):
