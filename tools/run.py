@@ -117,9 +117,11 @@ def main():
     a = ap.parse_args()
     settings(a)
     extra = []
+    project_qemu = os.path.join(runner.BUILD, "qemu", "qemu-system-x86_64")
     if a.avic:
-        a.qemu = os.path.join(runner.BUILD, "qemu", "qemu-system-x86_64")
+        a.qemu = project_qemu
         a.cpu = "EPYC-Rome,+svm,+avic" + (",avic-erratum-1235=on" if a.erratum else "")
+    if os.path.abspath(a.qemu) == project_qemu:
         # the patched build carries no firmware: Debian's seabios and qemu-system-data
         extra = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]
     guests = []

@@ -76,10 +76,9 @@ DR_ACCESS(3)
  * XCR0 = 1 (legacy SSE needs only CR4.OSFXSR): its XCR0 is replaced by the full set around both,
  * so no component is ever left behind (SDM vol. 1 §13.7-13.8). */
 /* A vCPU whose XCR0 enables nothing beyond x87 and SSE is switched with FXSAVE/FXRSTOR, which
- * cover both whatever XCR0 says, so that no XSETBV runs on the host: besides being cheaper, a host
- * XSETBV between VMRUNs made QEMU 7.2's TCG run the instructions after the next VMRUN in guest
- * mode (guest RIP = the host's after VMRUN, a nested page fault on the host stack) in 1 to 4 of
- * 10 runs of doorbell-ipi-storm; never in 48 runs without host XSETBV (docs/guests.md). */
+ * cover both whatever XCR0 says: no XSETBV on the host around the switch. (Under QEMU 7.2's TCG any
+ * FXRSTOR or XRSTOR on a CPU other than CPU 0 could rewrite CPU 0's SVM state: tools/qemu patch 14,
+ * probe svm-fpu-race; docs/guests.md "Fixed".) */
 static bool legacy_enough(uint64_t xcr0)
 {
 	return !(xcr0 & ~(uint64_t)3);
@@ -251,8 +250,8 @@ void lazy_regs_cpu_init(void)
 		lazy_regs_size();
 	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT | (have_xsave ? CR4_OSXSAVE : 0));
-	/* XCR0 stays at its reset value (x87) until a vCPU that enables more is loaded: see
-	 * legacy_enough() for why the host runs no XSETBV it does not need */
+	/* XCR0 stays at its reset value (x87) until a vCPU that enables more is loaded
+	 * (legacy_enough()) */
 	this_cpu()->lazy_owner = NULL;
 	if (!first)
 		return;

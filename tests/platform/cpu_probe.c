@@ -11,6 +11,14 @@
  *   delivered on the TSS's ring-0 stack to a handler that exits with VMMCALL;
  *   with TR not present the architectural answer is #TS with the TR selector
  *   (intercepted here).  QEMU 7.2 aborted ("invalid tss type", "invalid tss").
+ * - svm-fpu-race (patch 14): CPU 0 runs a guest round trip (VMMCALL) over
+ *   and over while CPU 1 executes FXRSTOR in a loop.  The guest's nested page
+ *   tables map only its code page, so a #VMEXIT that leaves the guest's
+ *   HF2_NPT in force makes the host's next instruction fetch walk the host's
+ *   page tables through them: a nested page fault "exit" in host mode, written
+ *   into the guest's VMCB with the host's RIP.  QEMU 7.2's FXRSTOR cleared
+ *   IGNNE in CPU 0's hflags2 with a plain read-modify-write from CPU 1's
+ *   thread, so CPU 0's own hflags2 updates at VMRUN and #VMEXIT were lost.
  */
 #include "tests/platform/probe.h"
 #include "tests/platform/vm.h"
@@ -41,6 +49,11 @@ static volatile uint8_t vmmcall_code[16] __attribute__((aligned(16))) = {0x0f, 0
 static volatile uint32_t tss32[26] __attribute__((aligned(64)));
 static volatile uint32_t idt32[2 * 32] __attribute__((aligned(8)));
 static uint8_t ring0_stack[4096] __attribute__((aligned(16)));
+/* svm-fpu-race: nested page tables mapping only the page of vmmcall_code */
+static volatile uint64_t race_npt[4][512] __attribute__((aligned(4096)));
+static uint8_t fxsave_image[512] __attribute__((aligned(16)));
+static volatile bool race_done;
+static volatile uint64_t race_fxrstors;
 
 static void seg(unsigned off, uint16_t sel, uint16_t attr, uint32_t limit, uint64_t base)
 {
@@ -129,4 +142,72 @@ void cpu_probe_v86_tss(void)
 	code = vm_enter(&cpu_vm);
 	probe_check_eq(code, VMEXIT_EXCP_TS, "no valid TR: #TS, not an abort");
 	probe_check_eq(vm_read(&cpu_vm, VMCB_EXITINFO1_OFF), 0, "#TS error code: the TR selector");
+}
+
+/* Round trips for as long as RACE_TSC TSC ticks (about 10 s at QEMU TCG's host-rate TSC of
+ * 2-3 GHz; 10 times that with the word "long" on the command line): on Debian's QEMU 7.2 a bad
+ * exit came after 29 366 round trips on a loaded host. */
+#define RACE_TSC      25000000000ULL
+#define RACE_MAX      2000000
+#define RACE_MIN      1000
+#define PTE_P_RW_U  0x7ULL
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* CPU 1: FXRSTOR of an image with FSW.ES clear (QEMU then "deasserts FERR#") */
+static void fxrstor_loop(void)
+{
+	*(uint16_t *)&fxsave_image[0] = 0x037f;  /* FCW after FNINIT */
+	*(uint32_t *)&fxsave_image[24] = 0x1f80; /* MXCSR reset value */
+	while (!race_done) {
+		__asm__ volatile("fxrstor64 %0" : : "m"(*(uint8_t(*)[512])fxsave_image));
+		race_fxrstors++;
+	}
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
+static void race_npt_map_code(void)
+{
+	uint64_t gpa = (uint64_t)vmmcall_code & ~0xfffULL;
+	race_npt[0][(gpa >> 39) & 511] = (uint64_t)race_npt[1] | PTE_P_RW_U;
+	race_npt[1][(gpa >> 30) & 511] = (uint64_t)race_npt[2] | PTE_P_RW_U;
+	race_npt[2][(gpa >> 21) & 511] = (uint64_t)race_npt[3] | PTE_P_RW_U;
+	race_npt[3][(gpa >> 12) & 511] = gpa | PTE_P_RW_U;
+}
+
+void cpu_probe_fpu_race(void)
+{
+	uint32_t code = VMEXIT_VMMCALL;
+	uint64_t rip = (uint64_t)vmmcall_code, round, start, budget = RACE_TSC;
+
+	vm_cpu_init(&cpu_vm);
+	protected32_guest(); /* no guest paging: its one fetch is the code page */
+	race_npt_map_code();
+	vm_write(&cpu_vm, VMCB_N_CR3, (uint64_t)race_npt[0]);
+	if (probe_arg("long"))
+		budget *= 10;
+	probe_start_ap(fxrstor_loop);
+	start = rdtsc();
+	for (round = 0; round < RACE_MAX && rdtsc() - start < budget; round++) {
+		code = vm_enter(&cpu_vm);
+		rip = vm_read(&cpu_vm, VMCB_RIP);
+		if (code != VMEXIT_VMMCALL || rip != (uint64_t)vmmcall_code)
+			break;
+	}
+	race_done = true;
+	hw_puts("  round trips ");
+	hw_put_hex(round);
+	hw_puts(", FXRSTORs on CPU 1 ");
+	hw_put_hex(race_fxrstors);
+	hw_puts("\n");
+	probe_check(race_fxrstors > 0, "CPU 1 ran FXRSTOR meanwhile");
+	probe_check(round >= RACE_MIN, "enough round trips to mean something");
+	probe_check_eq(code, VMEXIT_VMMCALL, "exit code of every round trip");
+	probe_check_eq(rip, (uint64_t)vmmcall_code, "guest RIP of every round trip");
 }

@@ -40,6 +40,7 @@ static const struct probe probes[] = {
     {.name = "iommu-event-log", .run = iommu_probe_event_log},
     {.name = "svm-efer-lme", .run = cpu_probe_efer_lme},
     {.name = "svm-v86-tss", .run = cpu_probe_v86_tss},
+    {.name = "svm-fpu-race", .run = cpu_probe_fpu_race},
 };
 
 static char cmdline[CMDLINE_MAX];

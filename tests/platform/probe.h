@@ -35,5 +35,6 @@ void iommu_probe_ga_post(void);
 void iommu_probe_event_log(void);
 void cpu_probe_efer_lme(void);
 void cpu_probe_v86_tss(void);
+void cpu_probe_fpu_race(void);
 
 #endif

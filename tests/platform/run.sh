@@ -32,7 +32,8 @@ avic-shadow|-M q35 -cpu $cpu|probe=avic-shadow
 iommu-ga-post|$iommu -cpu $cpu|probe=iommu-ga-post
 iommu-event-log|$iommu -cpu $cpu|probe=iommu-event-log
 svm-efer-lme|-M q35 -cpu $cpu|probe=svm-efer-lme
-svm-v86-tss|-M q35 -cpu $cpu|probe=svm-v86-tss"
+svm-v86-tss|-M q35 -cpu $cpu|probe=svm-v86-tss
+svm-fpu-race|-M q35 -smp 2 -cpu $cpu|probe=svm-fpu-race"
 
 mkdir -p "$logdir"
 pass=0

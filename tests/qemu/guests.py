@@ -258,11 +258,20 @@ TESTS.append(vm_test("fpu-isolation-fxsave", FPU_VMS_500,
                      cpu="EPYC-Rome,+svm,-xsave,-avx,-avx2,-fma,-f16c,-xsaveopt,-xsavec,-xgetbv1,-xsaves",
                      timeout=240, cmdline="timeout=200"))
 
-# `make soak` (tests/qemu/soak.py): the long storm, outside make test (see there why).
+# Guests that run only on the project's QEMU (tests/qemu/guests_avic.py, under soft, errata and
+# standard), not on Debian's: Debian's QEMU 7.2 rewrote CPU 0's SVM state when another CPU ran
+# FXRSTOR (tools/qemu patch 14, probe svm-fpu-race), and doorbell's lazy FPU switch runs one
+# whenever two vCPUs share a CPU; the storm switches thousands of times (docs/guests.md "Fixed").
+STORM = vm_test("ipi-storm", [("build/guests/ipi_storm.elf", 'vcpus=4 args="count=2000 limit_s=180"')],
+                closing("ipi_storm") + [r"^stats vm=ipi_storm.elf vcpu=3 event=ipi_sent count=\d+$"],
+                timeout=240, cmdline="timeout=200")
+PATCHED_ONLY = [STORM]
+
+# `make soak` (tests/qemu/soak.py): the storms at length, on the project's QEMU, outside make test.
 SOAK = [
-    vm_test("ipi-storm", [("build/guests/ipi_storm.elf", 'vcpus=4 args="count=2000 limit_s=180"')],
-            closing("ipi_storm") + [r"^stats vm=ipi_storm.elf vcpu=3 event=ipi_sent count=\d+$"],
-            timeout=240, cmdline="timeout=200"),
+    dict(STORM, name="doorbell-ipi-storm-8vcpus",
+         guests=[("build/guests/ipi_storm.elf", 'vcpus=8 args="count=1500 limit_s=400"')],
+         timeout=500, cmdline="timeout=450"),
     # the open issue's storm: 100 000 IPIs from each of 4 vCPUs on 2 CPUs, none lost, the whole
     # storm within limit_s (docs/guests.md: 736 s here with the host shared, about 400 s idle)
     vm_test("ipi-storm-100k", [("build/guests/ipi_storm.elf", 'vcpus=4 args="count=100000 limit_s=2400"')],
