@@ -76,6 +76,9 @@ svm_world_switch:
 	vmload %rax
 	popq %rsi
 	stgi
+	/* before this function's RET, the host's first after #VMEXIT: overwrite the return stack
+	 * buffer the guest filled (svm/cpu/rsb_fill.S; clobbers RCX only, free here) */
+	call rsb_fill
 
 	popq %r15
 	popq %r14

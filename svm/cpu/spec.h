@@ -4,7 +4,8 @@
  *
  * - IBPB (PRED_CMD bit 0) when a host CPU switches from a vCPU of one VM to a vCPU of another:
  *   branch predictions trained by one VM's guest code are never used by the next VM's.
- * - The return stack buffer is overwritten after every #VMEXIT (rsb_fill, svm/cpu/rsb_fill.S):
+ * - The return stack buffer is overwritten after every #VMEXIT, by svm_world_switch() before its
+ *   RET (rsb_fill, svm/cpu/rsb_fill.S):
  *   return predictions the guest left are not followed by the host.
  * - A guest's SPEC_CTRL (IBRS, STIBP, SSBD, offered when the CPU has them) is in force while it
  *   runs: in the VMCB's SPEC_CTRL field (save area offset 2E0h) on a CPU with V_SPEC_CTRL,

@@ -83,7 +83,7 @@ void spec_guest_enter(uint64_t guest_ctrl)
 
 void spec_guest_exit(uint64_t guest_ctrl)
 {
-	rsb_fill();
+	/* the RSB was filled already, in svm_world_switch() before its RET */
 	uint64_t host = this_cpu()->spec_host_ctrl;
 	if (spec_ctrl_swap_due(&spec_caps, guest_ctrl, host))
 		wrmsr(MSR_SPEC_CTRL, host);

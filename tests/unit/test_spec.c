@@ -124,7 +124,7 @@ static void test_rsb_fill(void)
 	CHECK_EQ(rbx, 0x1111);
 	CHECK_EQ(r12, 0x2222);
 	CHECK_EQ(r15, 0x3333);
-	rsb_fill(); /* and as the C call it is in spec_guest_exit() */
+	rsb_fill(); /* and as a C call */
 }
 
 int main(void)
