@@ -66,9 +66,48 @@ void exit_stats_print(const char *vm_name, unsigned vcpu, const struct exit_stat
 			printk("stats vm=%s vcpu=%u exit=avic_noaccel reg=0x%03x count=%u\n", vm_name,
 			       vcpu, r << 4, s->avic_noaccel[r]);
 	}
+	static const char *const ioio_names[IOIO_DEVS] = {
+		[IOIO_PIC] = "pic",	      [IOIO_PIT] = "pit",
+		[IOIO_PORT61] = "port61",     [IOIO_CMOS] = "cmos",
+		[IOIO_UART_DATA] = "uart_data", [IOIO_UART_LSR] = "uart_lsr",
+		[IOIO_UART] = "uart_other",   [IOIO_PM_TIMER] = "pm_timer",
+		[IOIO_ACPI] = "acpi_pm1",     [IOIO_PCI] = "pci",
+		[IOIO_DEBUG_EXIT] = "debug_exit", [IOIO_OTHER] = "other"};
+	for (unsigned d = 0; d < IOIO_DEVS; d++) {
+		if (s->ioio_dev[d])
+			printk("stats vm=%s vcpu=%u exit=ioio dev=%s count=%u\n", vm_name, vcpu,
+			       ioio_names[d], s->ioio_dev[d]);
+	}
 	for (unsigned e = 0; e < EVENT_COUNT; e++) {
 		if (s->event[e])
 			printk("stats vm=%s vcpu=%u event=%s count=%lu\n", vm_name, vcpu,
 			       event_names[e], s->event[e]);
 	}
+}
+
+enum ioio_dev exit_stats_ioio_dev(uint16_t port)
+{
+	if (port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1)
+		return IOIO_PIC;
+	if (port >= 0x40 && port <= 0x43)
+		return IOIO_PIT;
+	if (port == 0x61)
+		return IOIO_PORT61;
+	if (port == 0x70 || port == 0x71)
+		return IOIO_CMOS;
+	if (port == 0x3f8)
+		return IOIO_UART_DATA;
+	if (port == 0x3fd)
+		return IOIO_UART_LSR;
+	if (port >= 0x3f9 && port <= 0x3ff)
+		return IOIO_UART;
+	if (port >= 0x608 && port <= 0x60b)
+		return IOIO_PM_TIMER;
+	if (port >= 0x600 && port <= 0x607)
+		return IOIO_ACPI;
+	if (port >= 0xcf8 && port <= 0xcff)
+		return IOIO_PCI;
+	if (port == 0xf4)
+		return IOIO_DEBUG_EXIT;
+	return IOIO_OTHER;
 }

@@ -36,12 +36,30 @@ enum exit_event {
 
 #define AVIC_IPI_IDS 6 /* AVIC_INCOMPLETE_IPI causes 0-5 */
 
+/* IOIO exits by the device the port belongs to (the platform's ports, docs/linux.md) */
+enum ioio_dev {
+	IOIO_PIC,        /* 20h-21h, A0h-A1h */
+	IOIO_PIT,        /* 40h-43h */
+	IOIO_PORT61,     /* 61h: PIT channel 2 gate and output */
+	IOIO_CMOS,       /* 70h-71h */
+	IOIO_UART_DATA,  /* 3F8h: THR/RBR (or the divisor latch) */
+	IOIO_UART_LSR,   /* 3FDh */
+	IOIO_UART,       /* 3F9h-3FCh, 3FEh-3FFh */
+	IOIO_PM_TIMER,   /* 608h-60Bh: the ACPI PM timer */
+	IOIO_ACPI,       /* 600h-607h: PM1 event and control */
+	IOIO_PCI,        /* CF8h-CFFh */
+	IOIO_DEBUG_EXIT, /* F4h */
+	IOIO_OTHER,
+	IOIO_DEVS
+};
+
 struct exit_stats {
 	uint64_t total;
 	uint64_t exit[EXIT_SLOTS];
 	uint64_t event[EVENT_COUNT];
 	uint64_t avic_ipi[AVIC_IPI_IDS]; /* #VMEXIT 401h by cause (EXITINFO2[63:32]) */
 	uint32_t avic_noaccel[256];     /* #VMEXIT 402h by APIC register (offset >> 4) */
+	uint32_t ioio_dev[IOIO_DEVS];   /* #VMEXIT 7Bh by device (enum ioio_dev) */
 };
 
 static inline unsigned exit_stats_slot(uint64_t code)
@@ -59,6 +77,8 @@ static inline void exit_stats_count(struct exit_stats *s, uint64_t code)
 	s->total++;
 	s->exit[exit_stats_slot(code)]++;
 }
+
+enum ioio_dev exit_stats_ioio_dev(uint16_t port);
 
 const char *exit_stats_slot_name(unsigned slot, char *buf, size_t size);
 const char *exit_stats_event_name(enum exit_event e);

@@ -112,6 +112,7 @@ static enum exit_outcome exit_ioio(struct vcpu *v)
 	uint16_t port = (uint16_t)ioio_info_get_port(info);
 	unsigned size = ioio_info_size(info);
 	bool in = ioio_info_get_in(info);
+	v->stats.ioio_dev[exit_stats_ioio_dev(port)]++;
 	if (ioio_info_get_str(info)) {
 		string_io(v, info);
 		return EXIT_RESUME;
