@@ -8,10 +8,16 @@
  *      TLB shootdown IPIs to the CPUs running the other threads;
  *   3. thread 0, still with everybody spinning, calls membarrier(PRIVATE_EXPEDITED): an IPI to
  *      every CPU running a thread of this process.
+ *   4. idle wake-ups: threads 2k and 2k+1 take turns; one goes to sleep in FUTEX_WAIT, the
+ *      other spins in user space until its CPU should have gone idle (a gap of 0 to 1.6 ms,
+ *      varied) and wakes it: a reschedule IPI sent from a CPU that stayed in guest mode to one
+ *      that has just halted, the moment AMD erratum #1235 loses (docs/avic.md). The waker spins
+ *      until the sleeper answers and measures how long that took.
  * Every 10 rounds a heartbeat line; at the end the counts, and the CAL, TLB and RES lines of
- * /proc/interrupts. Usage: workload [ROUNDS [STALL_MS]] (default 100 rounds; with STALL_MS, a
- * round that takes longer is reported as a stall, the field symptom of a lost wake-up IPI, and
- * the workload ends after it). Exit status 0 if every check held, 2 after a stall. */
+ * /proc/interrupts. Usage: workload [ROUNDS [STALL_MS [WAKE_MS]]] (default 100 rounds; with
+ * STALL_MS, a round that takes longer is reported as a stall, the field symptom of a lost
+ * wake-up IPI, and the workload ends after it; with WAKE_MS, so is a wake-up of phase 4 that is
+ * not answered within WAKE_MS). Exit status 0 if every check held, 2 after a stall. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +37,7 @@
 #define SYS_sched_getaffinity 204
 #define SYS_exit_group 231
 #define SYS_clock_gettime 228
+#define SYS_nanosleep 35
 #define SYS_membarrier 324
 
 #define PROT_READ 1
@@ -54,6 +61,8 @@
 #define SHARED_PAGES 8
 #define MPROTECTS_PER_ROUND 2
 #define HEARTBEAT_EVERY 10
+#define WAKEUPS_PER_ROUND 24 /* phase 4: 12 each way in every pair, one per gap below */
+#define LATE_WAKE_MS 100     /* phase 4: a wake-up answered later than this is counted as late */
 
 static long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -110,6 +119,13 @@ static void line(const char *t0, long v0, const char *t1, long v1, const char *t
 	sys3(SYS_write, 1, buf, p - buf);
 }
 
+static inline unsigned long rdtsc(void)
+{
+	unsigned lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (unsigned long)hi << 32 | lo;
+}
+
 static unsigned long now_ms(void)
 {
 	long ts[2];
@@ -135,6 +151,14 @@ struct shared {
 	int slowest_round;
 	volatile uint8_t *pages; /* SHARED_PAGES pages every thread touches */
 	volatile uint8_t *victim; /* the page unmapped and mapped again */
+	/* phase 4, per thread: the wake-up it sleeps for (futex word), the one it announced it
+	 * sleeps for, the last one it answered */
+	volatile int wake[MAX_THREADS], asleep[MAX_THREADS], answered[MAX_THREADS];
+	unsigned long tsc_per_ms;
+	unsigned phases;                /* bit n-1: phase n runs */
+	unsigned long wake_ms;          /* 0: no wake-up stall check */
+	volatile long wakeups, late_wakeups;
+	volatile unsigned long slowest_wake_us;
 };
 
 static struct shared S;
@@ -233,6 +257,97 @@ static void shootdowns(int self, int round)
 		fail("victim page content after munmap/mmap, round ", round);
 }
 
+/* Phase 4: in each pair (2k, 2k+1; an odd last thread sits out) the threads take turns: the
+ * sleeper announces the wake-up it waits for and sleeps in FUTEX_WAIT, its CPU goes idle (HLT);
+ * the waker spins in user space, without a system call or any other exit, for a gap after the
+ * announcement, then wakes it. The gaps cover the time the sleeper's CPU takes to halt under
+ * TCG, so some wake-ups reach a CPU that has just left guest mode while the waker has not: the
+ * window of erratum #1235 (docs/avic.md). The waker then spins until the sleeper answers: a
+ * wake-up not answered within WAKE_MS is a stall; it waits on to see when it is answered. */
+static const unsigned gap_us[WAKEUPS_PER_ROUND / 2] = {0,    100,  200,  400,  700,  1000,
+						       1400, 1800, 2200, 2600, 3000, 3500};
+
+/* "workload: STALL: round R: CPU P <what> the wake-up from CPU S after MS ms (gap G us)" */
+static void stall_line(int round, int peer, const char *what, int self, unsigned long ms,
+		       unsigned gap)
+{
+	char buf[160], *p = buf;
+	const char *t[] = {"workload: STALL: round ", ": CPU ", " ", " the wake-up from CPU ",
+			   " after ", " ms (gap ", " us)\n"};
+	for (int i = 0; i < 7; i++) {
+		for (const char *c = t[i]; *c; c++)
+			*p++ = *c;
+		if (i == 0)
+			p = fmt_u(p, (unsigned long)round);
+		else if (i == 1)
+			p = fmt_u(p, (unsigned long)peer);
+		else if (i == 2)
+			for (const char *c = what; *c; c++)
+				*p++ = *c;
+		else if (i == 3)
+			p = fmt_u(p, (unsigned long)self);
+		else if (i == 4)
+			p = fmt_u(p, ms);
+		else if (i == 5)
+			p = fmt_u(p, gap);
+	}
+	sys3(SYS_write, 1, buf, p - buf);
+}
+
+static void spin_us(unsigned long us)
+{
+	unsigned long end = rdtsc() + us * S.tsc_per_ms / 1000;
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
+}
+
+static void wakeups(int self, int round)
+{
+	int peer = self ^ 1;
+	if (peer >= S.nthreads)
+		return;
+	for (int j = 0; j < WAKEUPS_PER_ROUND; j++) {
+		int seq = round * WAKEUPS_PER_ROUND + j + 1;
+		bool sleeper = (self & 1) == (j & 1);
+		if (sleeper) {
+			__atomic_store_n(&S.asleep[self], seq, __ATOMIC_RELEASE);
+			wait_for(&S.wake[self], seq);
+			__atomic_store_n(&S.answered[self], seq, __ATOMIC_RELEASE);
+			continue;
+		}
+		while (__atomic_load_n(&S.asleep[peer], __ATOMIC_ACQUIRE) != seq)
+			__asm__ volatile("pause");
+		spin_us(gap_us[j / 2]);
+		unsigned long t0 = rdtsc();
+		__atomic_store_n(&S.wake[peer], seq, __ATOMIC_RELEASE);
+		futex_wake(&S.wake[peer]);
+		bool reported = false;
+		unsigned long limit = S.wake_ms * S.tsc_per_ms;
+		while (__atomic_load_n(&S.answered[peer], __ATOMIC_ACQUIRE) != seq) {
+			if (limit && !reported && rdtsc() - t0 > limit) {
+				stall_line(round + 1, peer, "has not taken", self, S.wake_ms, gap_us[j / 2]);
+				reported = true;
+			}
+			__asm__ volatile("pause");
+		}
+		unsigned long us = (rdtsc() - t0) * 1000 / S.tsc_per_ms;
+		__atomic_add_fetch(&S.wakeups, 1, __ATOMIC_RELAXED);
+		if (us > LATE_WAKE_MS * 1000)
+			__atomic_add_fetch(&S.late_wakeups, 1, __ATOMIC_RELAXED);
+		unsigned long slowest = __atomic_load_n(&S.slowest_wake_us, __ATOMIC_RELAXED);
+		while (us > slowest && !__atomic_compare_exchange_n(&S.slowest_wake_us, &slowest, us,
+								     false, __ATOMIC_RELAXED,
+								     __ATOMIC_RELAXED))
+			;
+		if (reported) {
+			stall_line(round + 1, peer, "took", self, us / 1000, gap_us[j / 2]);
+			int none = -1;
+			__atomic_compare_exchange_n(&S.stop_after, &none, round + 1, false,
+						    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+		}
+	}
+}
+
 static int thread_main(int self)
 {
 	unsigned long mask[MAX_THREADS / 64 + 1] = {0};
@@ -244,8 +359,12 @@ static int thread_main(int self)
 	barrier();
 	unsigned long start = now_ms(), round_start = start;
 	for (int round = 0; round < S.rounds; round++) {
-		ring(self, round);
-		shootdowns(self, round);
+		if (S.phases & 1)
+			ring(self, round);
+		if (S.phases & 6)
+			shootdowns(self, round); /* phases 2 and 3 */
+		if (S.phases & 8)
+			wakeups(self, round);
 		if (self == 0) {
 			unsigned long t = now_ms(), took = t - round_start;
 			round_start = t;
@@ -377,12 +496,30 @@ static int count_cpus(void)
 	return n;
 }
 
+/* The TSC's rate against CLOCK_MONOTONIC over 50 ms of sleep (the gaps of phase 4). */
+static unsigned long tsc_per_ms(void)
+{
+	long req[2] = {0, 50 * 1000 * 1000};
+	unsigned long m0 = now_ms(), t0 = rdtsc();
+	sys3(SYS_nanosleep, req, 0, 0);
+	unsigned long m1 = now_ms(), t1 = rdtsc();
+	return m1 > m0 ? (t1 - t0) / (m1 - m0) : 1000000;
+}
+
 static unsigned long ipis_before[3];
 
 static int workload_main(int argc, char **argv)
 {
 	S.rounds = parse_uint(argc > 1 ? argv[1] : NULL, 100);
 	S.stall_ms = (unsigned long)parse_uint(argc > 2 ? argv[2] : NULL, 0);
+	S.wake_ms = (unsigned long)parse_uint(argc > 3 ? argv[3] : NULL, (int)S.stall_ms);
+	S.tsc_per_ms = tsc_per_ms();
+	S.phases = 0;
+	for (const char *c = argc > 4 ? argv[4] : ""; *c; c++)
+		if (*c >= '1' && *c <= '4')
+			S.phases |= 1u << (*c - '1');
+	if (!S.phases)
+		S.phases = 0xf;
 	S.stop_after = -1;
 	S.nthreads = count_cpus();
 	if (S.nthreads > MAX_THREADS)
@@ -416,13 +553,21 @@ static int workload_main(int argc, char **argv)
 	int rounds_run = S.stop_after >= 0 ? S.stop_after : S.rounds;
 	line("workload: slowest round ", S.slowest_round, " took ", (long)S.slowest_ms, " ms", -1,
 	     NULL, 0);
-	long expect = (long)rounds_run * S.nthreads;
+	long expect = S.phases & 1 ? (long)rounds_run * S.nthreads : 0;
 	line("workload: handoffs ", S.handoffs, " (expected ", expect, ")", -1, NULL, 0);
 	if (S.handoffs != expect)
 		fail("handoff count ", S.handoffs);
 	if (S.stop_after >= 0)
 		line("workload: stopped after the stall in round ", S.stop_after, " of ", S.rounds,
 		     NULL, 0, NULL, 0);
+	long pairs = S.phases & 8 ? S.nthreads / 2 : 0;
+	line("workload: wake-ups after a gap ", S.wakeups, " (expected ",
+	     (long)rounds_run * pairs * WAKEUPS_PER_ROUND, "), slowest ",
+	     (long)(S.slowest_wake_us / 1000), " ms", -1);
+	line("workload: wake-ups answered after more than ", LATE_WAKE_MS, " ms: ", S.late_wakeups,
+	     NULL, 0, NULL, 0);
+	if (S.wakeups != (long)rounds_run * pairs * WAKEUPS_PER_ROUND)
+		fail("wake-up count ", S.wakeups);
 	line("workload: mprotects ", (long)mprotects, " munmaps ", (long)munmaps, " membarriers ",
 	     (long)membarriers, NULL, 0);
 	if (S.pinned != S.nthreads)
