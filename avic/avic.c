@@ -136,13 +136,12 @@ volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index)
 	return &avic_physical_table(a)[index];
 }
 
-void avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t *apic_page,
-			 uint32_t old_ldr, uint32_t old_dfr)
+int avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t *apic_page,
+			int old)
 {
 	if (!avic_enabled())
-		return;
+		return -1;
 	uint32_t *table = avic_logical_table(a);
-	int old = apic_route_avic_logical_index(old_ldr, old_dfr);
 	if (old >= 0 && avic_logical_entry_get_guest_physical_apic_id(table[old]) == index)
 		__atomic_store_n(&table[old], 0, __ATOMIC_SEQ_CST);
 	uint32_t ldr = apic_reg_read(apic_page, APIC_LDR);
@@ -153,6 +152,7 @@ void avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t 
 	if (now >= 0)
 		__atomic_store_n(&table[now], avic_table_logical_entry((uint8_t)index),
 				 __ATOMIC_SEQ_CST);
+	return now;
 }
 
 void avic_ring_doorbell(uint32_t host_apic_id)

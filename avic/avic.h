@@ -56,10 +56,12 @@ void avic_vcpu_apic_mode(struct vmcb *vmcb, bool apic_enabled, bool not_default)
 /* vCPU index's entry in its VM's physical APIC ID table (rewritten on schedule-in/out by
  * avic/delivery.c per policy). */
 volatile uint64_t *avic_physical_entry(const struct avic_vm *a, unsigned index);
-/* The guest changed LDR/DFR of vCPU index (its APIC page: apic_page): the logical table follows
- * (APM §15.29.3.2). */
-void avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t *apic_page,
-			 uint32_t old_ldr, uint32_t old_dfr);
+/* The guest changed LDR/DFR of vCPU index (its APIC page: apic_page), or may have (a trapped
+ * write is already in the page, so the value before it is unknown): the logical table follows
+ * the registers as they are now (APM §15.29.3.2). old is the entry the vCPU owned (-1: none),
+ * dropped if it still names the vCPU; returns the entry it owns now (-1: none). */
+int avic_logical_update(const struct avic_vm *a, unsigned index, const uint8_t *apic_page,
+			int old);
 /* Makes a vCPU that runs on another CPU evaluate its IRR: the AVIC doorbell. */
 void avic_ring_doorbell(uint32_t host_apic_id);
 

@@ -94,6 +94,12 @@ void apic_deliver_message(struct vm *vm, uint32_t dest, bool logical, uint8_t ve
 	apic_deliver_targets(vm, targets, &m, NULL);
 }
 
+void apic_logical_update(struct vcpu *v)
+{
+	v->avic_logical_index = avic_logical_update(&v->vm->avic, v->index, v->vapic.page,
+						    v->avic_logical_index);
+}
+
 void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 {
 	if (fx->send_ipi)
@@ -103,8 +109,7 @@ void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx)
 	if (fx->timer_changed)
 		vcpu_timer_changed(v);
 	if (fx->ldr_changed)
-		avic_logical_update(&v->vm->avic, v->index, v->vapic.page, fx->old_ldr,
-				    fx->old_dfr);
+		apic_logical_update(v);
 	/* the CPU accelerates the APIC page only while it is at 0xFEE00000 in xAPIC mode */
 	if (fx->mode_changed || fx->base_changed)
 		avic_vcpu_apic_mode(v->vmcb, v->vapic.enabled_hw,
@@ -187,6 +192,7 @@ bool apic_process_init_sipi(struct vcpu *v)
 		/* INIT: the BSP keeps running (an INIT IPI to the BSP resets it like any CPU in
 		 * real hardware; test kernels do not do that); an AP waits for SIPI. */
 		vapic_init_signal(&v->vapic);
+		apic_logical_update(v); /* INIT clears the LDR */
 		if (v->index != 0) {
 			v->halted = false;
 			v->wait_for_sipi = true;

@@ -22,6 +22,8 @@ void apic_deliver_message(struct vm *vm, uint32_t dest, bool logical, uint8_t ve
 			  unsigned delivery_mode, bool level);
 /* Acts on what a register write asked for (IPI, EOI to the IOAPIC, timer re-arm). */
 void apic_apply_effects(struct vcpu *v, const struct vapic_effects *fx);
+/* The AVIC logical APIC ID table after v's LDR or DFR changed, or may have (avic_logical_update) */
+void apic_logical_update(struct vcpu *v);
 /* On the vCPU's own CPU before each entry: acts on a pending INIT (an AP then waits for a
  * start-up IPI) and starts an AP at an accepted SIPI's vector. True if the vCPU must leave its
  * CPU to wait for a SIPI; its state is not changed here (the caller publishes VCPU_WAIT_SIPI). */

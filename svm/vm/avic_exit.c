@@ -138,6 +138,10 @@ void avic_exit_noaccel(struct vcpu *v)
 		uint32_t value = apic_reg_read(v->vapic.page, n.offset);
 		vapic_write(&v->vapic, n.offset, value, rdtsc(), &fx);
 		apic_apply_effects(v, &fx);
+		/* the write is already in the page, so vapic_write() saw no change of LDR or DFR:
+		 * without this, logical IPIs would all exit as invalid targets (docs/avic.md) */
+		if (n.offset == APIC_LDR || n.offset == APIC_DFR)
+			apic_logical_update(v);
 		return;
 	}
 	/* Fault: nothing happened yet; emulate the instruction on the same page (it advances RIP,

@@ -117,3 +117,40 @@ void vcpu_dump_all(struct vm *vm, const char *why)
 	}
 	sched_print_queues();
 }
+
+/* Blocked in HLT with IF set and a vector the APIC would deliver now: nothing is meant to leave a
+ * vCPU there, since whoever set that IRR bit also wakes it (or, under AVIC, the CPU exits so that
+ * doorbell does), except a wake-up that was lost, as AMD erratum #1235 loses one under the
+ * standard policy (docs/avic.md). Seen in the same block for VCPU_STUCK_MS, it is printed once. */
+void vcpu_watch_stuck(struct vm *vm)
+{
+	uint64_t now = rdtsc();
+	for (unsigned i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *v = vm->vcpu[i];
+		uint64_t block = v->stats.event[EVENT_BLOCK];
+		int vector = vapic_pending_vector(v->vapic.page);
+		bool stuck = __atomic_load_n(&v->state, __ATOMIC_ACQUIRE) == VCPU_BLOCKED &&
+		             v->halted && (v->vmcb->save.rflags & RFLAGS_IF) && vector >= 0;
+		if (!stuck || block != v->stuck_block || !v->stuck_since_tsc) {
+			v->stuck_since_tsc = stuck ? now : 0;
+			v->stuck_block = block;
+			v->stuck_reported = false;
+			continue;
+		}
+		if (v->stuck_reported || now - v->stuck_since_tsc < VCPU_STUCK_MS * (tsc_hz / 1000))
+			continue;
+		v->stuck_reported = true;
+		/* the facts as they are now, in one line; the dump after it reads them again */
+		int running_on = __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE);
+		long is_running = -1;
+		if (avic_enabled())
+			is_running = (long)avic_physical_entry_get_is_running(
+			    *avic_physical_entry(&vm->avic, i));
+		printk("debug vm=%s vcpu=%u stuck: blocked in HLT with IF=1 for %lu ms, vector %d "
+		       "deliverable in its IRR, running_on=%d is_running=%ld: a lost wake-up\n",
+		       vm->name, i, us_since(v->stuck_since_tsc, now) / 1000, vector, running_on,
+		       is_running);
+		dump_vcpu(v);
+		sched_print_queues();
+	}
+}

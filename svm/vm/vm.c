@@ -163,6 +163,7 @@ static struct vcpu *vcpu_create(struct vm *vm, unsigned index)
 		v->asid = 1 + (v->asid - 1) % (svm_features.asids - 1);
 	v->running_on = -1;
 	v->last_cpu = -1;
+	v->avic_logical_index = -1;
 	v->vapic.page = (uint8_t *)(uintptr_t)apic_page;
 	memset(v->vapic.page, 0, PAGE_SIZE);
 	vapic_reset(&v->vapic, index, index == 0);

@@ -75,6 +75,13 @@ struct vcpu {
 	struct sched_timer timer;
 	uint64_t load_tsc, put_tsc; /* TSC at the last vcpu_load() and vcpu_put() (diagnostics) */
 	int32_t last_cpu;           /* host CPU index of the last vcpu_load(), -1: never ran */
+	/* The AVIC logical APIC ID table entry that names this vCPU (apic_logical_update()), -1:
+	 * none */
+	int32_t avic_logical_index;
+	/* The lost wake-up watch (vcpu_watch_stuck(), CPU 0 only): since when it is seen blocked
+	 * with a deliverable vector, in which block (EVENT_BLOCK count), reported yet */
+	uint64_t stuck_since_tsc, stuck_block;
+	bool stuck_reported;
 	struct exit_stats stats;
 	struct intremap_vcpu intremap; /* guest-mode IRTEs that target this vCPU (iommu/) */
 	struct trace_ring *trace;       /* trace= (svm/vm/trace.h), NULL when the VM does not trace */

@@ -134,6 +134,7 @@ static void vm_flush_output(void)
 		if (vm_list[i]) {
 			platform_flush(vm_list[i]);
 			vcpu_dump_requested(vm_list[i]);
+			vcpu_watch_stuck(vm_list[i]);
 		}
 	}
 	spin_unlock(&flush_lock);
