@@ -48,6 +48,8 @@ stage trace-tool python3 tests/tools/trace_tool.py
 stage experiment-tool python3 tests/tools/experiment_tool.py
 # make bench's exit-path instruction count on canned plugin output (docs/bench.md; under 2 s)
 stage exit-cost-tool python3 tests/tools/exit_cost_tool.py
+# tools/linux_exits.py's exit table and exits per IPI on a canned log (docs/linux.md; under 1 s)
+stage linux-exits-tool python3 tests/tools/linux_exits_tool.py
 if [ -f tests/qemu/guests.py ] && [ -d build/guests ]; then
 	stage guests python3 tests/qemu/run.py tests/qemu/guests.py
 fi

@@ -16,8 +16,9 @@
  * Every 10 rounds a heartbeat line; at the end the counts, and the CAL, TLB and RES lines of
  * /proc/interrupts. Usage: workload [ROUNDS [STALL_MS [WAKE_MS]]] (default 100 rounds; with
  * STALL_MS, a round that takes longer is reported as a stall, the field symptom of a lost
- * wake-up IPI, and the workload ends after it; with WAKE_MS, so is a wake-up of phase 4 that is
- * not answered within WAKE_MS). Exit status 0 if every check held, 2 after a stall. */
+ * wake-up IPI, and the workload ends after it; with WAKE_MS, a wake-up of phase 4 not answered
+ * within WAKE_MS is reported as a stall too, without ending the workload). Exit status 0 if every
+ * check held, 2 after a round's stall. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,7 +158,7 @@ struct shared {
 	unsigned long tsc_per_ms;
 	unsigned phases;                /* bit n-1: phase n runs */
 	unsigned long wake_ms;          /* 0: no wake-up stall check */
-	volatile long wakeups, late_wakeups;
+	volatile long wakeups, late_wakeups, stalled_wakeups;
 	volatile unsigned long slowest_wake_us;
 };
 
@@ -263,7 +264,8 @@ static void shootdowns(int self, int round)
  * announcement, then wakes it. The gaps cover the time the sleeper's CPU takes to halt under
  * TCG, so some wake-ups reach a CPU that has just left guest mode while the waker has not: the
  * window of erratum #1235 (docs/avic.md). The waker then spins until the sleeper answers: a
- * wake-up not answered within WAKE_MS is a stall; it waits on to see when it is answered. */
+ * wake-up not answered within WAKE_MS is reported as a stall, and when it is answered; the
+ * workload goes on (a host that starves a QEMU thread for seconds delays a wake-up as long). */
 static const unsigned gap_us[WAKEUPS_PER_ROUND / 2] = {0,    100,  200,  400,  700,  1000,
 						       1400, 1800, 2200, 2600, 3000, 3500};
 
@@ -341,9 +343,7 @@ static void wakeups(int self, int round)
 			;
 		if (reported) {
 			stall_line(round + 1, peer, "took", self, us / 1000, gap_us[j / 2]);
-			int none = -1;
-			__atomic_compare_exchange_n(&S.stop_after, &none, round + 1, false,
-						    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&S.stalled_wakeups, 1, __ATOMIC_RELAXED);
 		}
 	}
 }
@@ -565,7 +565,7 @@ static int workload_main(int argc, char **argv)
 	     (long)rounds_run * pairs * WAKEUPS_PER_ROUND, "), slowest ",
 	     (long)(S.slowest_wake_us / 1000), " ms", -1);
 	line("workload: wake-ups answered after more than ", LATE_WAKE_MS, " ms: ", S.late_wakeups,
-	     NULL, 0, NULL, 0);
+	     ", after more than ", (long)S.wake_ms, " ms (stalls): ", S.stalled_wakeups);
 	if (S.wakeups != (long)rounds_run * pairs * WAKEUPS_PER_ROUND)
 		fail("wake-up count ", S.wakeups);
 	line("workload: mprotects ", (long)mprotects, " munmaps ", (long)munmaps, " membarriers ",

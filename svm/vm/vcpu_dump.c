@@ -140,17 +140,20 @@ void vcpu_watch_stuck(struct vm *vm)
 		if (v->stuck_reported || now - v->stuck_since_tsc < VCPU_STUCK_MS * (tsc_hz / 1000))
 			continue;
 		v->stuck_reported = true;
-		/* the facts as they are now, in one line; the dump after it reads them again */
+		/* one line, the facts as they are now: a full dump would hold CPU 0 at the console
+		 * for a fraction of a second, while guests' own HC_DEBUG_VCPU reports wait */
 		int running_on = __atomic_load_n(&v->running_on, __ATOMIC_ACQUIRE);
 		long is_running = -1;
 		if (avic_enabled())
 			is_running = (long)avic_physical_entry_get_is_running(
 			    *avic_physical_entry(&vm->avic, i));
+		uint64_t deadline = vapic_timer_deadline(&v->vapic);
+		long timer_ms = deadline == VAPIC_TIMER_NONE ? -1L
+		                                             : (long)(us_since(now, deadline) / 1000);
 		printk("debug vm=%s vcpu=%u stuck: blocked in HLT with IF=1 for %lu ms, vector %d "
-		       "deliverable in its IRR, running_on=%d is_running=%ld: a lost wake-up\n",
+		       "deliverable in its IRR, running_on=%d is_running=%ld timer_in_ms=%ld: a lost "
+		       "wake-up\n",
 		       vm->name, i, us_since(v->stuck_since_tsc, now) / 1000, vector, running_on,
-		       is_running);
-		dump_vcpu(v);
-		sched_print_queues();
+		       is_running, timer_ms);
 	}
 }

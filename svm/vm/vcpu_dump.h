@@ -14,9 +14,9 @@ void vcpu_dump_requested(struct vm *vm);
 void vcpu_dump_all(struct vm *vm, const char *why);
 
 /* The lost wake-up watch (docs/hypercalls.md): a vCPU blocked in HLT with interrupts enabled
- * and a deliverable vector in its IRR for VCPU_STUCK_MS is printed once, as vcpu_dump_all()
+ * and a deliverable vector in its IRR for VCPU_STUCK_MS is printed once, in one line (vcpu_dump.c)
  * prints it. Called by platform_flush_output(), on CPU 0's loop, never on the exit path. */
-#define VCPU_STUCK_MS 200
+#define VCPU_STUCK_MS 100
 void vcpu_watch_stuck(struct vm *vm);
 
 #endif

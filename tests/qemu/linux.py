@@ -33,12 +33,16 @@ STALL_MS = 15000  # a round this slow ends the workload as stalled (a lost wake-
 # work" in 1 of 5 runs at load 19). IRQ0 through the IOAPIC is checked below instead.
 ARGS = f"console=ttyS0 no_timer_check workload_rounds={ROUNDS} workload_stall_ms={STALL_MS}"
 # The erratum runs (avic-erratum-1235=on), errata and standard side by side, the workload with its
-# phase 4 (idle wake-ups sent from a CPU that stayed in guest mode). A wake-up of phase 4 not
-# answered within WAKE_MS is the workload's stall (the slowest answered one under errata at load
-# 20 took 436 ms; a lost one is answered when the sleeper's own timer fires, 0.2-2.5 s later);
-# doorbell's lost wake-up watch reports a vCPU blocked with a deliverable vector after 200 ms.
-# Over 30 rounds standard lost 1-3 wake-ups that long in each of 4 runs (docs/linux.md).
+# phase 4 (idle wake-ups sent from a CPU that stayed in guest mode). The workload reports a
+# wake-up of phase 4 not answered within WAKE_MS as a stall and goes on; doorbell's lost wake-up
+# watch reports a vCPU blocked in HLT with a deliverable vector for 100 ms. A lost wake-up lasts
+# until the sleeper's own timer fires (0.2-2.7 s seen); the host's load alone delayed one wake-up
+# under errata by 2.3 s with the watch silent (docs/linux.md). So the watch is the criterion:
+# silent under errata, and under standard (at 200 ms then) it reported 1-3 losses in each of 6
+# runs of 30-100 rounds, so the stall run has 45 rounds; the workload's stall lines are printed,
+# not asserted.
 WAKE_MS = 1000
+STALL_ROUNDS = 45
 WAKEUPS_PER_ROUND = 24  # guests/linux/workload.c, in each pair of CPUs
 ERRATUM_CPU = "EPYC-Rome,+svm,+avic,avic-erratum-1235=on"
 ERRATUM_ARGS = (f"console=ttyS0 no_timer_check workload_rounds={{rounds}} "
@@ -58,7 +62,7 @@ LINUX_FORBID = FORBID + [r"detected stalls? on CPUs", r"rcu_sched detected stall
                          r"BUG:"]
 # Linux sends its IPIs in flat logical mode: they must reach the AVIC through the logical APIC ID
 # table (each one an invalid target until doorbell kept that table after trapped LDR writes)
-AVIC_FORBID = [r"exit=avic_incomplete_ipi id=invalid_target ", STUCK, r"workload: STALL"]
+AVIC_FORBID = [r"exit=avic_incomplete_ipi id=invalid_target ", STUCK]
 
 
 def linux_expect(vm, wakeups=False):
@@ -113,7 +117,7 @@ def on_policy(policy, erratum=False):
 
 def erratum_stall():
     """standard with the erratum: the stall, and doorbell's view of the stuck vCPU"""
-    args = ERRATUM_ARGS.format(rounds=ROUNDS)
+    args = ERRATUM_ARGS.format(rounds=STALL_ROUNDS)
     t = vm_test("linux-standard-erratum-stall",
                 [(KERNEL, f'name=linux vcpus={VCPUS} mem=256M initrd=initrd.gz args="{args}"'),
                  (INITRD, "")],
@@ -122,10 +126,10 @@ def erratum_stall():
                  # the sleeper as doorbell sees it: blocked, the IPI's vector in its IRR, the
                  # AVIC's IsRunning clear: nobody will wake it but its own timer
                  STUCK + r"blocked in HLT with IF=1 for \d+ ms, vector \d+ deliverable in its "
-                 r"IRR, running_on=-1 is_running=0: a lost wake-up$",
-                 # a loss the sleeper's timer ended within WAKE_MS does not stop the workload
-                 r"^\[linux\] workload: (passed|stalled)$",
-                 r"^\[linux\] init: workload exit status [02]$",
+                 r"IRR, running_on=-1 is_running=0 timer_in_ms=-?\d+: a lost wake-up$",
+                 r"^\[linux\] workload: wake-ups answered after more than 100 ms: \d+, after "
+                 rf"more than {WAKE_MS} ms \(stalls\): \d+$",
+                 r"^\[linux\] workload: passed$", r"^\[linux\] init: workload exit status 0$",
                  r"^vm linux: ended: guest powered off \(ACPI S5: SLP_EN with SLP_TYP 5\)"],
                 forbid=FORBID + [r"Oops", r"BUG:"], cmdline=f"timeout={LIMIT} policy=standard",
                 timeout=LIMIT + 60, timing=TIMING)
