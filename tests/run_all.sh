@@ -71,8 +71,8 @@ if [ -f tests/platform/platform.mk ]; then
 		stage chaos python3 tests/qemu/run.py tests/qemu/chaos.py
 		# Debian's Linux kernel with 4 vCPUs, soft/errata/standard and QEMU alone, and the
 		# erratum #1235 stall (errata and standard with avic-erratum-1235=on, side by side)
-		# (docs/linux.md; budget 7-10 minutes: the erratum runs add up to 3 minutes; the kernel
-		# fetched with apt-get download the first time)
+		# (docs/linux.md; budget 8-12 minutes at load 15-20: the erratum runs add about 4 of them;
+		# the kernel fetched with apt-get download the first time)
 		stage linux python3 tests/qemu/run.py tests/qemu/linux.py
 		# the guests under Linux KVM 6.1 in an L1, and erratum #1235 on unmodified KVM
 		# (docs/kvm.md); downloads Debian's kernel on first use. Budget about 9 min on the
