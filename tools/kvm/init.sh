@@ -68,6 +68,7 @@ hist kvm_avic_unaccelerated_access vcpu,offset
 hist kvm_avic_ga_log vcpuid
 hist kvm_avic_kick vcpu
 hist kvm_avic_doorbell vcpuid
+hist kvm_pio port,rw
 fi
 if [ "$MARKS" = 1 ] && [ "$TRACE" != 0 ]; then
 	echo 1 > $T/events/kvm/kvm_exit/enable
@@ -149,7 +150,7 @@ echo "kvm-l1: shutdown reason ${reason:-none}"
 echo 0 > $T/tracing_on
 
 for f in kvm_exit kvm_avic_incomplete_ipi kvm_avic_unaccelerated_access kvm_avic_ga_log \
-	kvm_avic_kick kvm_avic_doorbell; do
+	kvm_avic_kick kvm_avic_doorbell kvm_pio; do
 	[ -r $T/events/kvm/$f/hist ] || continue
 	echo "kvm-l1: trace BEGIN $f"
 	grep -v '^#' $T/events/kvm/$f/hist | grep .

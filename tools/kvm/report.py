@@ -100,6 +100,14 @@ def stats_lines(vm, blocks):
             for v in sorted(per_vcpu) for what, n in per_vcpu[v]]
 
 
+def pio_lines(blocks, top=8):
+    """The guest's port I/O KVM handled or passed to user space, busiest ports first (the
+    kvm_pio tracepoint has no vCPU: all vCPUs together)."""
+    rows = sorted(hist(blocks.get("kvm_pio", [])), key=lambda r: -r[1])
+    return [f"kvm: port I/O port=0x{k['port']:x} {'write' if k.get('rw') else 'read'} count={n}"
+            for k, n in rows[:top]]
+
+
 MARKER = "kvm-l1: guest output begins"
 # enum kvm_apicv_inhibit of Linux 6.1 (arch/x86/include/asm/kvm_host.h); 2, 7 and 8 are seen in
 # every run (docs/kvm.md)

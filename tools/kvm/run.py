@@ -203,7 +203,7 @@ def main():
     blocks = report.parse(lines)
     for s in report.stats_lines(name, blocks):
         print(s)
-    for line in report.inhibit_summary(blocks):
+    for line in report.inhibit_summary(blocks) + report.pio_lines(blocks):
         print(line)
     if a.marks:
         for line in report.mark_lines(lines):
