@@ -3,7 +3,7 @@
 # stage's runs under doorbell (tests/qemu/linux.py), with 4 vCPUs and 256 MiB, under KVM avic=0
 # in the L1 on the AVIC QEMU (tools/kvm/run.py), plus nox2apic (KVM gives its guests x2APIC, and
 # KVM 6.1 inhibits AVIC for an x2APIC guest without x2AVIC, which this platform lacks; with it,
-# an avic=1 run stops in the PCI scan, 2 of 2: open, docs/kvm.md "Linux under KVM"). It must
+# an avic=1 run stops in the PCI scan, 4 of 4: open, docs/kvm.md "Linux under KVM"). It must
 # bring the 4 CPUs online, run the workload to its expected counts with IPIs of each kind, show no stall, and
 # power off (ACPI S5, which make run HV=kvm reports as status 1, as doorbell does). `make
 # kvm-linux`: too slow for make test (Linux boots in the L2 of a TCG L1; measured in docs/kvm.md).
