@@ -152,13 +152,6 @@ void cpu_probe_v86_tss(void)
 #define RACE_MIN      1000
 #define PTE_P_RW_U  0x7ULL
 
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* CPU 1: FXRSTOR of an image with FSW.ES clear (QEMU then "deasserts FERR#") */
 static void fxrstor_loop(void)
 {
@@ -193,8 +186,8 @@ void cpu_probe_fpu_race(void)
 	if (probe_arg("long"))
 		budget *= 10;
 	probe_start_ap(fxrstor_loop);
-	start = rdtsc();
-	for (round = 0; round < RACE_MAX && rdtsc() - start < budget; round++) {
+	start = hw_rdtsc();
+	for (round = 0; round < RACE_MAX && hw_rdtsc() - start < budget; round++) {
 		code = vm_enter(&cpu_vm);
 		rip = vm_read(&cpu_vm, VMCB_RIP);
 		if (code != VMEXIT_VMMCALL || rip != (uint64_t)vmmcall_code)

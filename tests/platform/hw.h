@@ -71,6 +71,13 @@ static inline uint32_t hw_inl(uint16_t port)
 	return v;
 }
 
+static inline uint64_t hw_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static inline uint64_t hw_rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;

@@ -56,19 +56,19 @@ for policy in ("soft", "errata", "standard"):
         if base["name"] == "doorbell-ipi-x2apic" and policy == "errata":
             continue
         t = dict(base)
-        t["name"] = base["name"].replace("doorbell-", f"avic-{policy}-")
         t["qemu"] = QEMU
         t["qemu_args"] = FIRMWARE
-        t["cpu"] = "EPYC-Rome,+svm,+avic"
-        t["cmdline"] = f"{base.get('cmdline', '')} policy={policy}".strip()
-        t["expect"] = (list(base["expect"]) + [rf"^avic: policy {policy} "] +
-                       avic_stats(base["name"], policy))
         if policy == "soft":
             # the software vAPIC on the project's QEMU, the CPU without AVIC
             t["name"] = base["name"].replace("doorbell-", "platform-soft-")
             t["cpu"] = "EPYC-Rome,+svm"
-            t["cmdline"] = base.get("cmdline", "")
             t["expect"] = list(base["expect"]) + [r"^avic: policy soft "]
+        else:
+            t["name"] = base["name"].replace("doorbell-", f"avic-{policy}-")
+            t["cpu"] = "EPYC-Rome,+svm,+avic"
+            t["cmdline"] = f"{base.get('cmdline', '')} policy={policy}".strip()
+            t["expect"] = (list(base["expect"]) + [rf"^avic: policy {policy} "] +
+                           avic_stats(base["name"], policy))
         if base["name"] == "doorbell-fpu-isolation":
             # this platform implements the XSETBV and INVD intercepts (tools/qemu patch 9): each
             # VM's XSETBVs and its one INVD exit to doorbell
